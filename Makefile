@@ -1,0 +1,69 @@
+# Linli: `make run` starts the whole platform locally, `make test` installs what it needs and
+# runs every check. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY_BASE ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SRC_DIRS := $(wildcard services/*/src) proto
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help install system-deps run stop status test test-unit test-integration lint proto proto-check bench clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+system-deps: ## Install missing system tools (Java 17, Maven, Go) with apt-get
+	@bash deploy/local/system-deps.sh
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PY_BASE) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.lock
+	@# Source folders go on the path (namespace package `linli` spans them); no build step.
+	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  printf '%s\n' $(addprefix $(CURDIR)/,$(SRC_DIRS)) > "$$site/linli-dev.pth"
+	@touch $(STAMP)
+
+install: system-deps $(STAMP) ## Create .venv with pinned Python dependencies
+	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  printf '%s\n' $(addprefix $(CURDIR)/,$(SRC_DIRS)) > "$$site/linli-dev.pth"
+
+run: install ## Start Kafka, FerretDB, every service and seed demo data (data persists)
+	@bash deploy/local/platform.sh start
+
+stop: ## Stop everything `make run` started
+	@bash deploy/local/platform.sh stop
+
+status: ## Show what is running
+	@bash deploy/local/platform.sh status
+
+proto: install ## Regenerate Python code from proto/linli/v1/*.proto
+	@PYTHON=$(CURDIR)/$(PY) proto/generate.sh
+
+proto-check: install ## Fail when generated proto code is stale
+	@tmp=$$(mktemp -d); PYTHON=$(CURDIR)/$(PY) proto/generate.sh "$$tmp" >/dev/null; \
+	  stale=0; for f in $$tmp/linli/v1/*; do \
+	    cmp -s "$$f" "proto/linli/v1/$$(basename $$f)" || { echo "stale: proto/linli/v1/$$(basename $$f)"; stale=1; }; \
+	  done; \
+	  for f in proto/linli/v1/*_pb2*.py*; do [ -f "$$tmp/linli/v1/$$(basename $$f)" ] || { echo "orphan: $$f"; stale=1; }; done; \
+	  rm -rf "$$tmp"; \
+	  if [ $$stale = 1 ]; then echo "generated code is stale: run 'make proto'"; exit 1; fi; \
+	  echo "proto-check: generated code is up to date"
+
+lint: install ## ruff and mypy (strict)
+	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/mypy services/*/src tests bench
+
+test-unit: install ## Unit tests only (no brokers)
+	$(PY) -m pytest tests/unit -q
+
+test: install lint proto-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+bench: install ## Benchmarks; results as ratios against a baseline measured in the same run
+	@bash bench/run.sh
+
+clean-data: stop ## Delete local data (Kafka log, FerretDB files)
+	rm -rf deploy/local/data

@@ -1,0 +1,75 @@
+"""Kafka plumbing: the producer every service uses, and topic creation.
+
+Topics are created by the platform with the admin client (auto-creation is off on our
+brokers) so partition counts and retention are chosen, not defaulted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from linli.common.cloudevents import Envelope, dlq_topic, to_kafka
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("organizations", "volunteers", "requests", "notifications")
+PUBLIC_TOPICS = ("linli.public.requests.v1",)
+
+
+def platform_topics() -> list[str]:
+    """Every topic the platform owns, with its dead-letter twin."""
+    topics = [f"linli.{service}.v1" for service in SERVICES] + list(PUBLIC_TOPICS)
+    return topics + [dlq_topic(t) for t in topics]
+
+
+def make_producer(bootstrap: str, client_id: str = "linli") -> KafkaProducer:
+    """An idempotent producer waiting for all in-sync replicas: a send that succeeds is durable."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_in_flight_requests_per_connection=5,
+        retries=2**31 - 1,
+        request_timeout_ms=15000,
+        delivery_timeout_ms=60000,
+    )
+
+
+def send_envelope(producer: KafkaProducer, envelope: Envelope, topic: str | None = None) -> object:
+    """Queues `envelope` on `topic` (default: its own); returns the send future."""
+    key, value, headers = to_kafka(envelope)
+    return producer.send(topic or envelope.topic, key=key, value=value, headers=headers)
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 6, replication: int = 1,
+                  wait_seconds: float = 60.0) -> None:
+    """Creates the missing topics; waits for the broker to accept connections first."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linli-admin",
+                                     request_timeout_ms=10000)
+            break
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(name, partitions, replication) for name in topics if name not in existing]
+        if wanted:
+            try:
+                admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another process created them between our look and our create
+            log.info("topics created", extra={"topics": [t.name for t in wanted]})
+    finally:
+        admin.close()

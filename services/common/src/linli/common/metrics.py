@@ -1,0 +1,49 @@
+"""Prometheus metrics shared by every service, and the /metrics HTTP endpoint.
+
+Names follow Prometheus conventions (`_total`, `_seconds`) and carry the service name as a
+label only through the scrape target, not in the metric name, so one Grafana dashboard fits
+every service.
+"""
+
+from __future__ import annotations
+
+import threading
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+GRPC_HANDLED = Counter(
+    "linli_grpc_server_handled_total", "gRPC calls completed, by method and status code.",
+    ["method", "code"],
+)
+GRPC_LATENCY = Histogram(
+    "linli_grpc_server_handling_seconds", "Time to handle a gRPC call.", ["method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+GRPC_IN_FLIGHT = Gauge("linli_grpc_server_in_flight", "gRPC calls being handled now.")
+EVENTS_PUBLISHED = Counter("linli_events_published_total", "Events the outbox relay published.", ["topic"])
+OUTBOX_PUBLISH_FAILURES = Counter("linli_outbox_publish_failures_total", "Failed outbox relay rounds.")
+OUTBOX_LAG = Histogram(
+    "linli_outbox_lag_seconds", "Time from an event being stored to it being published.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+EVENTS_CONSUMED = Counter(
+    "linli_events_consumed_total", "Events a consumer handled, by outcome (applied, duplicate, dead_lettered).",
+    ["group", "topic", "outcome"],
+)
+CONSUMER_FAILURES = Counter("linli_consumer_failures_total", "Failed attempts to apply an event.", ["group", "topic"])
+CONSUMER_HANDLE_SECONDS = Histogram("linli_consumer_handle_seconds", "Time to apply one event.", ["group"])
+
+
+class MetricsServer:
+    """The /metrics endpoint on its own port, stoppable for graceful shutdown."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server: WSGIServer
+        self._thread: threading.Thread
+        self._server, self._thread = start_http_server(port, addr=host)
+        self.port: int = self._server.server_port
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

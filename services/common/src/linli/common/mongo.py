@@ -1,0 +1,135 @@
+"""MongoDB connection, and the versioned aggregate writes that carry the outbox.
+
+The local MongoDB-compatible server (FerretDB) has no multi-document transactions, so a state
+change and the events it produces are written in ONE document write: the aggregate document
+holds its unpublished events in `outbox` and sets `outbox_pending`; the relay (outbox.py)
+publishes and removes them. Every write checks and bumps `version` (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import mongoengine
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from linli.common.cloudevents import Envelope
+from linli.common.errors import AlreadyExists, Conflict, NotFound
+
+VERSION = "version"
+OUTBOX = "outbox"
+OUTBOX_PENDING = "outbox_pending"
+
+Document = dict[str, Any]
+
+
+def connect(uri: str, database: str, alias: str = "default") -> Database[Document]:
+    """Registers a mongoengine connection and returns its pymongo database."""
+    mongoengine.disconnect(alias=alias)
+    client: MongoClient[Document] = mongoengine.connect(
+        db=database, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
+        serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
+    )
+    return client[database]
+
+
+def disconnect(alias: str = "default") -> None:
+    mongoengine.disconnect(alias=alias)
+
+
+def ping(database: Database[Document]) -> bool:
+    try:
+        database.command("ping")
+        return True
+    except Exception:
+        return False
+
+
+class AggregateDocument(mongoengine.Document):
+    """Base for mongoengine documents that are aggregates: version plus outbox fields."""
+
+    version = mongoengine.IntField(default=0, min_value=0)
+    outbox = mongoengine.ListField(mongoengine.DictField())
+    outbox_pending = mongoengine.BooleanField(default=False)
+
+    meta: dict[str, Any] = {"abstract": True, "indexes": ["outbox_pending"]}
+
+
+class AggregateStore:
+    """Atomic aggregate writes with their events, on one collection.
+
+    `notify` is called after a write that stored events, so an in-process relay publishes
+    them at once instead of at its next poll.
+    """
+
+    def __init__(self, collection: Collection[Document], notify: Callable[[], None] | None = None,
+                 entity: str = "") -> None:
+        self.collection = collection
+        self.notify = notify or (lambda: None)
+        self.entity = entity or collection.name
+
+    def insert(self, document: Mapping[str, Any], events: Sequence[Envelope] = ()) -> int:
+        """Stores a new aggregate at version 1; AlreadyExists when its id or a unique key is taken."""
+        stored = {**document, VERSION: 1, OUTBOX: [e.to_document() for e in events],
+                  OUTBOX_PENDING: bool(events)}
+        try:
+            self.collection.insert_one(stored)
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
+                                field=_duplicate_key(exc)) from exc
+        if events:
+            self.notify()
+        return 1
+
+    def update(self, aggregate_id: Any, expected_version: int, changes: Mapping[str, Any],
+               events: Sequence[Envelope] = (), *, push: Mapping[str, Sequence[Any]] | None = None,
+               unset: Sequence[str] = ()) -> int:
+        """Applies `changes` if the aggregate is still at `expected_version`; returns the new version.
+
+        Raises NotFound when it does not exist and Conflict when someone else changed it first.
+        """
+        update: dict[str, Any] = {"$inc": {VERSION: 1}}
+        to_set = dict(changes)
+        pushes = {field: {"$each": list(values)} for field, values in (push or {}).items()}
+        if events:
+            to_set[OUTBOX_PENDING] = True
+            pushes[OUTBOX] = {"$each": [e.to_document() for e in events]}
+        if to_set:
+            update["$set"] = to_set
+        if pushes:
+            update["$push"] = pushes
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        try:
+            result = self.collection.update_one({"_id": aggregate_id, VERSION: expected_version}, update)
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(f"{self.entity} conflicts on a unique key: {_duplicate_key(exc)}",
+                                field=_duplicate_key(exc)) from exc
+        if result.matched_count == 0:
+            current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
+            if current is None:
+                raise NotFound(f"{self.entity} {aggregate_id} not found", field="id")
+            raise Conflict(
+                f"{self.entity} {aggregate_id} is at version {current[VERSION]}, not {expected_version}: "
+                "reload it and try again", field="expected_version")
+        if events:
+            self.notify()
+        return expected_version + 1
+
+    def get(self, aggregate_id: Any) -> Document:
+        found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 0})
+        if found is None:
+            raise NotFound(f"{self.entity} {aggregate_id} not found", field="id")
+        return found
+
+
+def _duplicate_key(exc: DuplicateKeyError) -> str:
+    details = exc.details or {}
+    key = details.get("keyValue") or details.get("keyPattern")
+    if isinstance(key, Mapping) and key:
+        return ",".join(str(k) for k in key)
+    return str(details.get("errmsg", exc))[:200]

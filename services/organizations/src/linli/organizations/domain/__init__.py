@@ -1,0 +1,18 @@
+"""Pure domain of the organisations service.
+
+Modules:
+
+- ``errors``: domain exceptions naming the offending field (mapped onto gRPC codes by the
+  service kit).
+- ``model``: value objects and aggregates (Organization, Grid, Station, StationEvent,
+  RoleAssignment).
+- ``rules``: field validation shared by every aggregate.
+- ``tree``: placement rules, creation, update, move (cycle prevention, path recomputation)
+  and archive of organisations.
+- ``geo``: polygons, point-in-polygon and the in-memory ``GridIndex``.
+- ``grids``, ``stations``, ``roles``, ``responders``: rules for the other aggregates.
+- ``events`` / ``wire``: domain events and their payloads in protobuf's JSON mapping.
+
+Nothing here reads a clock, generates ids or touches I/O: callers pass ``now`` and ids in,
+which keeps every rule deterministic and testable.
+"""

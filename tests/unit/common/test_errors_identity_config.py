@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from linli.common.config import ServiceConfig
+from linli.common.errors import Conflict, InvalidArgument, NotFound, error_for_code
+from linli.common.identity import Identity, RoleGrant
+
+
+def test_problem_details_follow_rfc_9457() -> None:
+    problem = InvalidArgument("name must not be empty", field="name").problem(instance="/api/v1/orgs")
+    assert problem == {
+        "type": "https://linli.dev/problems/invalid-argument", "title": "Invalid argument", "status": 400,
+        "detail": "name must not be empty", "field": "name", "instance": "/api/v1/orgs",
+    }
+
+
+def test_status_codes_map_both_ways() -> None:
+    assert NotFound("x").code is grpc.StatusCode.NOT_FOUND
+    assert Conflict("x").code is grpc.StatusCode.ABORTED and Conflict.http_status == 409
+    assert error_for_code(grpc.StatusCode.INVALID_ARGUMENT) is InvalidArgument
+    assert error_for_code(grpc.StatusCode.DATA_LOSS).http_status == 500
+
+
+def test_identity_travels_in_metadata() -> None:
+    who = Identity.of("p-1", ["dispatcher@org-7", "resident"])
+    back = Identity.from_metadata(who.to_metadata())
+    assert back == who
+    assert back.has_role("dispatcher") and not back.has_role("operator")
+    assert back.scopes_for("dispatcher") == {"org-7"}
+    assert RoleGrant.parse("operator") == RoleGrant("operator", "")
+    assert Identity.from_metadata(None).anonymous
+
+
+def test_config_reads_environment_with_typed_defaults() -> None:
+    config = ServiceConfig.from_env({"LINLI_GRPC_PORT": "6000", "LINLI_SERVICE_NAME": "requests",
+                                     "LINLI_DRAIN_SECONDS": "2.5"})
+    assert config.grpc_port == 6000 and config.drain_seconds == 2.5
+    assert config.database == "linli_requests"
+    assert ServiceConfig.from_env({}).kafka_bootstrap == "127.0.0.1:9092"
+    assert ("LINLI_GRPC_PORT", "50050", "gRPC port; 0 picks a free one.") in ServiceConfig.describe()
+
+
+def test_config_rejects_bad_values_naming_the_variable() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        ServiceConfig.from_env({"LINLI_GRPC_PORT": "lots"})
+    assert caught.value.field == "LINLI_GRPC_PORT"
