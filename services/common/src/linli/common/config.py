@@ -57,11 +57,17 @@ class ServiceConfig:
     metrics_port: int = setting("LINLI_METRICS_PORT", 9100, "Prometheus /metrics port; 0 picks a free one.")
     mongo_uri: str = setting("LINLI_MONGO_URI", "mongodb://127.0.0.1:27017/", "MongoDB-compatible server URI.")
     mongo_db: str = setting("LINLI_MONGO_DB", "", "Database name; empty means linli_<service>.")
+    mongo_max_pool_size: int = setting(
+        "LINLI_MONGO_MAX_POOL_SIZE", 1,
+        "Connections per process. Keep 1 on FerretDB v1 (its updates are not isolated across "
+        "connections); 50+ on MongoDB.")
     kafka_bootstrap: str = setting("LINLI_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers.")
     outbox_poll_seconds: float = setting("LINLI_OUTBOX_POLL_SECONDS", 0.5,
                                          "How often the outbox relay looks for events written elsewhere.")
     consumer_max_attempts: int = setting("LINLI_CONSUMER_MAX_ATTEMPTS", 5,
                                          "Tries before a failing event goes to the dead-letter topic.")
+    health_interval_seconds: float = setting("LINLI_HEALTH_INTERVAL_SECONDS", 5.0,
+                                             "How often dependencies (database, broker) are checked.")
     log_level: str = setting("LINLI_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.")
 
     @property

@@ -138,7 +138,7 @@ class GrpcServer:
     """
 
     def __init__(self, *, service: str, version: str, host: str, port: int, workers: int = 16,
-                 options: Sequence[tuple[str, Any]] = ()) -> None:
+                 options: Sequence[tuple[str, Any]] = (), diagnostics: DiagnosticsServicer | None = None) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             interceptors=[ObservingInterceptor()],
@@ -150,7 +150,7 @@ class GrpcServer:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.service_names: list[str] = [health.SERVICE_NAME, reflection.SERVICE_NAME]
         self.register(diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server,
-                      DiagnosticsServicer(service, version),
+                      diagnostics or DiagnosticsServicer(service, version),
                       diagnostics_pb2.DESCRIPTOR.services_by_name["DiagnosticsService"].full_name)
         self.port = 0
 

@@ -27,12 +27,19 @@ OUTBOX_PENDING = "outbox_pending"
 Document = dict[str, Any]
 
 
-def connect(uri: str, database: str, alias: str = "default") -> Database[Document]:
-    """Registers a mongoengine connection and returns its pymongo database."""
+def connect(uri: str, database: str, alias: str = "default", max_pool_size: int = 1) -> Database[Document]:
+    """Registers a mongoengine connection and returns its pymongo database.
+
+    `max_pool_size` defaults to 1 because FerretDB v1 applies every update as read, modify,
+    replace without isolation: two updates of one document on two connections can lose one
+    of them (even `$inc`). One connection per process makes FerretDB run this process's
+    operations one after another, which restores per-document atomicity for the service that
+    owns the database. Against real MongoDB (Kubernetes) raise it: LINLI_MONGO_MAX_POOL_SIZE.
+    """
     mongoengine.disconnect(alias=alias)
     client: MongoClient[Document] = mongoengine.connect(
         db=database, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
-        serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
+        serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, maxPoolSize=max_pool_size,
     )
     return client[database]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from linli.common.config import ServiceConfig
-from linli.common.grpc_server import GrpcServer
+from linli.common.grpc_server import DiagnosticsServicer, GrpcServer
 from linli.common.metrics import MetricsServer
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,11 @@ HealthCheck = Callable[[], bool]
 
 
 class ServiceRuntime:
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, diagnostics: DiagnosticsServicer | None = None) -> None:
         self.config = config
         self.grpc = GrpcServer(service=config.service_name, version=config.service_version,
-                               host=config.grpc_host, port=config.grpc_port, workers=config.grpc_workers)
+                               host=config.grpc_host, port=config.grpc_port, workers=config.grpc_workers,
+                               diagnostics=diagnostics)
         self.workers: list[Worker] = []
         self.health_checks: dict[str, HealthCheck] = {}
         self.closers: list[Callable[[], None]] = []
@@ -61,7 +62,7 @@ class ServiceRuntime:
     def _watch_health(self) -> None:
         """Reports NOT_SERVING while a dependency (database, broker) is unreachable."""
         serving = True
-        while not self._stop.wait(5.0):
+        while not self._stop.wait(self.config.health_interval_seconds):
             failing = [name for name, check in self.health_checks.items() if not _safe(check)]
             if bool(failing) == serving:
                 serving = not failing

@@ -154,9 +154,7 @@ def _orient(a: GeoPoint, b: GeoPoint, c: GeoPoint) -> float:
 
 def _on_segment(a: GeoPoint, b: GeoPoint, p: GeoPoint) -> bool:
     """For p collinear with a-b: true when p lies within the segment's extent."""
-    return min(a.lng, b.lng) <= p.lng <= max(a.lng, b.lng) and min(a.lat, b.lat) <= p.lat <= max(
-        a.lat, b.lat
-    )
+    return min(a.lng, b.lng) <= p.lng <= max(a.lng, b.lng) and min(a.lat, b.lat) <= p.lat <= max(a.lat, b.lat)
 
 
 def segments_intersect(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool:
@@ -200,9 +198,7 @@ def find_self_intersection(vertices: Sequence[GeoPoint]) -> tuple[int, int] | No
     """
     n = len(vertices)
     edges = [(vertices[i], vertices[(i + 1) % n]) for i in range(n)]
-    spans = [
-        (min(a.lng, b.lng), max(a.lng, b.lng), min(a.lat, b.lat), max(a.lat, b.lat)) for a, b in edges
-    ]
+    spans = [(min(a.lng, b.lng), max(a.lng, b.lng), min(a.lat, b.lat), max(a.lat, b.lat)) for a, b in edges]
     order = sorted(range(n), key=lambda k: spans[k][0])
     for pos, i in enumerate(order):
         _, max_lng_i, min_lat_i, max_lat_i = spans[i]
