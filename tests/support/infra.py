@@ -50,7 +50,7 @@ def start_infra() -> Infra:
     try:
         for script in ("ferretdb.sh", "kafka.sh"):
             result = subprocess.run(["bash", str(LOCAL / script), "start"], env=env, capture_output=True,
-                                    text=True, timeout=600)
+                                    text=True, timeout=600, check=False)
             if result.returncode != 0:
                 raise RuntimeError(f"{script} start failed:\n{result.stdout}\n{result.stderr}")
     except BaseException:

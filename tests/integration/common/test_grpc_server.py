@@ -16,9 +16,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-
 from linli.common.errors import FIELD_KEY
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
+
 from tests.support.infra import free_port
 
 SCRIPT = Path(__file__).with_name("tiny_service.py")
@@ -106,13 +106,13 @@ def test_calls_are_counted_in_metrics_and_logged_as_json(tiny: Tiny) -> None:
 def test_errors_map_to_status_codes_without_leaking_internals(tiny: Tiny) -> None:
     with pytest.raises(grpc.RpcError) as invalid:
         tiny.diagnostics.Ping(diagnostics_pb2.PingRequest(nonce="fail:invalid"), timeout=5)
-    assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
-    assert invalid.value.details() == "nonce must not say fail"  # type: ignore[attr-defined]
-    assert (FIELD_KEY, "nonce") in tuple(invalid.value.trailing_metadata())  # type: ignore[attr-defined]
+    assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert invalid.value.details() == "nonce must not say fail"
+    assert (FIELD_KEY, "nonce") in tuple(invalid.value.trailing_metadata())
     with pytest.raises(grpc.RpcError) as bug:
         tiny.diagnostics.Ping(diagnostics_pb2.PingRequest(nonce="fail:bug"), timeout=5)
-    assert bug.value.code() == grpc.StatusCode.INTERNAL  # type: ignore[attr-defined]
-    assert "secret" not in bug.value.details()  # type: ignore[attr-defined]
+    assert bug.value.code() == grpc.StatusCode.INTERNAL
+    assert "secret" not in bug.value.details()
     assert "ZeroDivisionError" in tiny.logs()  # ...but the operator sees it
 
 
@@ -124,7 +124,7 @@ def test_sigterm_drains_the_in_flight_call(tiny: Tiny) -> None:
         time.sleep(0.2)
         with pytest.raises(grpc.RpcError) as refused:  # no new calls once draining
             tiny.diagnostics.Ping(diagnostics_pb2.PingRequest(nonce="late"), timeout=2)
-        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
         assert slow.result().nonce == "slow:1.5"  # the in-flight call completed
     assert tiny.process.wait(15) == 0
     assert '"msg": "service stopped"' in tiny.logs()

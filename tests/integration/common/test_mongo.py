@@ -6,12 +6,11 @@ import threading
 
 import mongoengine
 import pytest
-from pymongo.database import Database
-
 from linli.common import mongo
 from linli.common.cloudevents import new_event
 from linli.common.errors import AlreadyExists, Conflict, NotFound
 from linli.common.mongo import AggregateStore
+from pymongo.database import Database
 
 
 class Station(mongo.AggregateDocument):

@@ -11,7 +11,6 @@ import os
 import time
 
 import grpc
-
 from linli.common.config import ServiceConfig
 from linli.common.errors import InvalidArgument
 from linli.common.grpc_server import DiagnosticsServicer

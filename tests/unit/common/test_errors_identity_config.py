@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from linli.common.config import ServiceConfig
 from linli.common.errors import Conflict, InvalidArgument, NotFound, error_for_code
 from linli.common.identity import Identity, RoleGrant

@@ -16,7 +16,6 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
-
 from linli.common.errors import InvalidArgument
 
 SPEC_VERSION = "1.0"

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -20,14 +21,13 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
-from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
-
 from linli.common.cloudevents import Envelope, dlq_topic, from_kafka, utc_now
 from linli.common.errors import InvalidArgument
 from linli.common.logs import bound, event_id_var
 from linli.common.metrics import CONSUMER_FAILURES, CONSUMER_HANDLE_SECONDS, EVENTS_CONSUMED
 from linli.common.mongo import Document
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,9 @@ class ProcessedEvents:
         return self.collection.count_documents({"_id": f"{group}:{event_id}"}, limit=1) > 0
 
     def mark(self, group: str, envelope: Envelope) -> None:
-        try:
+        with contextlib.suppress(DuplicateKeyError):  # applied before: nothing to record
             self.collection.insert_one({"_id": f"{group}:{envelope.id}", "type": envelope.type,
                                         "subject": envelope.subject, "applied_at": utc_now()})
-        except DuplicateKeyError:
-            pass
 
 
 class EventConsumer:
@@ -151,7 +149,8 @@ class EventConsumer:
                 return True
 
     def _dead_letter(self, record: Any, error: BaseException, attempts: int) -> None:
-        headers = list(record.headers or []) + [
+        headers = [
+            *(record.headers or []),
             ("linli_error", f"{type(error).__name__}: {error}"[:2000].encode()),
             ("linli_attempts", str(attempts).encode()),
             ("linli_original_topic", record.topic.encode()),

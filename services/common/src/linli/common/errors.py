@@ -142,10 +142,10 @@ def error_for_code(code: grpc.StatusCode) -> type[LinliError]:
 
 def from_rpc_error(error: grpc.RpcError) -> LinliError:
     """Rebuilds the LinliError a downstream service raised from the failed call."""
-    code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
-    details: str = error.details() or code.name  # type: ignore[attr-defined]
+    code: grpc.StatusCode = error.code()
+    details: str = error.details() or code.name
     field = ""
-    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
+    for key, value in error.trailing_metadata() or ():
         if key == FIELD_KEY:
             field = str(value)
     return error_for_code(code)(details, field=field)

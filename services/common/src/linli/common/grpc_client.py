@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
-
 from linli.common.errors import from_rpc_error
 from linli.common.identity import REQUEST_ID_KEY, current_identity
 from linli.common.logs import request_id_var
@@ -75,7 +74,7 @@ def call(method: Callable[..., T], request: Any, *, timeout: float | None = None
         try:
             return method(request, timeout=timeout) if timeout is not None else method(request)
         except grpc.RpcError as exc:
-            if attempt < tries and exc.code() in RETRYABLE:  # type: ignore[attr-defined]
+            if attempt < tries and exc.code() in RETRYABLE:
                 time.sleep(backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
                 continue
             raise from_rpc_error(exc) from exc

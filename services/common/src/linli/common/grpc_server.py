@@ -14,7 +14,6 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
 from linli.common.errors import FIELD_KEY, TYPE_KEY, LinliError
 from linli.common.identity import REQUEST_ID_KEY, Identity, current_identity
 from linli.common.logs import request_id_var
@@ -22,10 +21,6 @@ from linli.common.metrics import GRPC_HANDLED, GRPC_IN_FLIGHT, GRPC_LATENCY
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 log = logging.getLogger(__name__)
-
-
-class _Aborted(Exception):
-    """Raised by ServicerContext.abort; carries nothing, the status is already set."""
 
 
 class ObservingInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]

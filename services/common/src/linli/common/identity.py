@@ -67,4 +67,6 @@ class Identity:
 
 SYSTEM = Identity(subject="system", grants=(RoleGrant("system"),))
 
-current_identity: contextvars.ContextVar[Identity] = contextvars.ContextVar("linli_identity", default=Identity())
+ANONYMOUS = Identity()
+
+current_identity: contextvars.ContextVar[Identity] = contextvars.ContextVar("linli_identity", default=ANONYMOUS)

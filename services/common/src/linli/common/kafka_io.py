@@ -6,6 +6,7 @@ brokers) so partition counts and retention are chosen, not defaulted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -13,7 +14,6 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
-
 from linli.common.cloudevents import Envelope, dlq_topic, to_kafka
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 6, re
         existing = set(admin.list_topics())
         wanted = [NewTopic(name, partitions, replication) for name in topics if name not in existing]
         if wanted:
-            try:
+            # another process may create them between our look and our create
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process created them between our look and our create
             log.info("topics created", extra={"topics": [t.name for t in wanted]})
     finally:
         admin.close()

@@ -9,16 +9,15 @@ publishes and removes them. Every write checks and bumps `version` (optimistic c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import mongoengine
+from linli.common.cloudevents import Envelope
+from linli.common.errors import AlreadyExists, Conflict, NotFound
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
-
-from linli.common.cloudevents import Envelope
-from linli.common.errors import AlreadyExists, Conflict, NotFound
 
 VERSION = "version"
 OUTBOX = "outbox"
@@ -56,14 +55,14 @@ def ping(database: Database[Document]) -> bool:
         return False
 
 
-class AggregateDocument(mongoengine.Document):
+class AggregateDocument(mongoengine.Document):  # type: ignore[misc]
     """Base for mongoengine documents that are aggregates: version plus outbox fields."""
 
     version = mongoengine.IntField(default=0, min_value=0)
     outbox = mongoengine.ListField(mongoengine.DictField())
     outbox_pending = mongoengine.BooleanField(default=False)
 
-    meta: dict[str, Any] = {"abstract": True, "indexes": ["outbox_pending"]}
+    meta: ClassVar[dict[str, Any]] = {"abstract": True, "indexes": ["outbox_pending"]}
 
 
 class AggregateStore:

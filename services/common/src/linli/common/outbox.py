@@ -19,12 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaProducer
-from pymongo.collection import Collection
-
 from linli.common.cloudevents import Envelope, utc_now
 from linli.common.kafka_io import send_envelope
 from linli.common.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PUBLISH_FAILURES
 from linli.common.mongo import OUTBOX, OUTBOX_PENDING, VERSION, Document
+from pymongo.collection import Collection
 
 log = logging.getLogger(__name__)
 
