@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 from linli.common.config import ServiceConfig
-from linli.common.errors import Conflict, InvalidArgument, NotFound, error_for_code
+from linli.common.errors import ALL_ERRORS, Conflict, InvalidArgument, NotFound, error_for_status
 from linli.common.identity import Identity, RoleGrant
+from linli.common.ids import idempotent_id, new_id
 
 
 def test_problem_details_follow_rfc_9457() -> None:
@@ -16,10 +19,12 @@ def test_problem_details_follow_rfc_9457() -> None:
 
 
 def test_status_codes_map_both_ways() -> None:
-    assert NotFound("x").code is grpc.StatusCode.NOT_FOUND
-    assert Conflict("x").code is grpc.StatusCode.ABORTED and Conflict.http_status == 409
-    assert error_for_code(grpc.StatusCode.INVALID_ARGUMENT) is InvalidArgument
-    assert error_for_code(grpc.StatusCode.DATA_LOSS).http_status == 500
+    assert grpc.StatusCode[NotFound("x").status_name] is grpc.StatusCode.NOT_FOUND
+    assert Conflict("x").status_name == "ABORTED" and Conflict.http_status == 409
+    assert error_for_status("INVALID_ARGUMENT") is InvalidArgument
+    assert error_for_status("DATA_LOSS").http_status == 500
+    for error in ALL_ERRORS:
+        assert error.status_name in grpc.StatusCode.__members__
 
 
 def test_identity_travels_in_metadata() -> None:
@@ -45,3 +50,12 @@ def test_config_rejects_bad_values_naming_the_variable() -> None:
     with pytest.raises(InvalidArgument) as caught:
         ServiceConfig.from_env({"LINLI_GRPC_PORT": "lots"})
     assert caught.value.field == "LINLI_GRPC_PORT"
+
+
+def test_ids_sort_by_time_and_idempotent_ids_are_stable() -> None:
+    first = new_id("org")
+    time.sleep(0.002)
+    second = new_id("org")
+    assert first.startswith("org_") and len(first) == 26 and first < second
+    assert idempotent_id("req", "person-1", "k-1") == idempotent_id("req", "person-1", "k-1")
+    assert idempotent_id("req", "person-1", "k-1") != idempotent_id("req", "person-2", "k-1")

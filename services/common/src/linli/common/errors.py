@@ -4,13 +4,14 @@ Domain and service code raise these (or their own subclasses); the gRPC intercep
 them into a status with the message and the offending field in trailing metadata, and the
 gateway turns a failed gRPC call back into an HTTP problem body. Anything else that escapes
 is a bug: it is logged with its stack trace and the caller sees a bare INTERNAL error.
+
+This module imports nothing from gRPC (codes are named by string), so pure domain code can
+raise these errors.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-
-import grpc
 
 # Trailing-metadata keys that carry the structured part of an error across gRPC.
 FIELD_KEY = "x-linli-error-field"
@@ -22,7 +23,7 @@ PROBLEM_BASE = "https://linli.dev/problems/"
 class LinliError(Exception):
     """An expected failure with a message fit to show the caller."""
 
-    code: ClassVar[grpc.StatusCode] = grpc.StatusCode.UNKNOWN
+    status_name: ClassVar[str] = "UNKNOWN"
     http_status: ClassVar[int] = 500
     slug: ClassVar[str] = "error"
     title: ClassVar[str] = "Error"
@@ -49,28 +50,28 @@ class LinliError(Exception):
 
 
 class InvalidArgument(LinliError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    status_name = "INVALID_ARGUMENT"
     http_status = 400
     slug = "invalid-argument"
     title = "Invalid argument"
 
 
 class NotFound(LinliError):
-    code = grpc.StatusCode.NOT_FOUND
+    status_name = "NOT_FOUND"
     http_status = 404
     slug = "not-found"
     title = "Not found"
 
 
 class AlreadyExists(LinliError):
-    code = grpc.StatusCode.ALREADY_EXISTS
+    status_name = "ALREADY_EXISTS"
     http_status = 409
     slug = "already-exists"
     title = "Already exists"
 
 
 class FailedPrecondition(LinliError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
+    status_name = "FAILED_PRECONDITION"
     http_status = 409
     slug = "failed-precondition"
     title = "Not allowed in the current state"
@@ -79,73 +80,62 @@ class FailedPrecondition(LinliError):
 class Conflict(LinliError):
     """A stale write: the aggregate changed since the caller read it (optimistic concurrency)."""
 
-    code = grpc.StatusCode.ABORTED
+    status_name = "ABORTED"
     http_status = 409
     slug = "conflict"
     title = "Conflicting change"
 
 
 class Unauthenticated(LinliError):
-    code = grpc.StatusCode.UNAUTHENTICATED
+    status_name = "UNAUTHENTICATED"
     http_status = 401
     slug = "unauthenticated"
     title = "Authentication required"
 
 
 class PermissionDenied(LinliError):
-    code = grpc.StatusCode.PERMISSION_DENIED
+    status_name = "PERMISSION_DENIED"
     http_status = 403
     slug = "permission-denied"
     title = "Permission denied"
 
 
 class ResourceExhausted(LinliError):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    status_name = "RESOURCE_EXHAUSTED"
     http_status = 429
     slug = "resource-exhausted"
     title = "Too many requests"
 
 
 class Unavailable(LinliError):
-    code = grpc.StatusCode.UNAVAILABLE
+    status_name = "UNAVAILABLE"
     http_status = 503
     slug = "unavailable"
     title = "Service unavailable"
 
 
 class DeadlineExceeded(LinliError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    status_name = "DEADLINE_EXCEEDED"
     http_status = 504
     slug = "deadline-exceeded"
     title = "Timed out"
 
 
 class Internal(LinliError):
-    code = grpc.StatusCode.INTERNAL
+    status_name = "INTERNAL"
     http_status = 500
     slug = "internal"
     title = "Internal error"
 
 
-_BY_CODE: dict[grpc.StatusCode, type[LinliError]] = {
-    cls.code: cls
-    for cls in (InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Conflict, Unauthenticated,
-                PermissionDenied, ResourceExhausted, Unavailable, DeadlineExceeded, Internal)
-}
-_BY_CODE[grpc.StatusCode.OUT_OF_RANGE] = InvalidArgument
-_BY_CODE[grpc.StatusCode.CANCELLED] = Unavailable
+ALL_ERRORS: tuple[type[LinliError], ...] = (
+    InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Conflict, Unauthenticated, PermissionDenied,
+    ResourceExhausted, Unavailable, DeadlineExceeded, Internal,
+)
+_BY_STATUS: dict[str, type[LinliError]] = {cls.status_name: cls for cls in ALL_ERRORS}
+_BY_STATUS.update(OUT_OF_RANGE=InvalidArgument, CANCELLED=Unavailable)
 
 
-def error_for_code(code: grpc.StatusCode) -> type[LinliError]:
-    return _BY_CODE.get(code, Internal)
-
-
-def from_rpc_error(error: grpc.RpcError) -> LinliError:
-    """Rebuilds the LinliError a downstream service raised from the failed call."""
-    code: grpc.StatusCode = error.code()
-    details: str = error.details() or code.name
-    field = ""
-    for key, value in error.trailing_metadata() or ():
-        if key == FIELD_KEY:
-            field = str(value)
-    return error_for_code(code)(details, field=field)
+def error_for_status(status_name: str) -> type[LinliError]:
+    """The error class for a gRPC status code name such as "NOT_FOUND" (Internal if unknown)."""
+    return _BY_STATUS.get(status_name, Internal)

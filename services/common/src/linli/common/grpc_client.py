@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
-from linli.common.errors import from_rpc_error
+from linli.common.errors import FIELD_KEY, LinliError, error_for_status
 from linli.common.identity import REQUEST_ID_KEY, current_identity
 from linli.common.logs import request_id_var
 
@@ -54,6 +54,14 @@ class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(self._details(details), request)
+
+
+def from_rpc_error(error: grpc.RpcError) -> LinliError:
+    """Rebuilds the LinliError a downstream service raised from the failed call."""
+    code: grpc.StatusCode = error.code()
+    details: str = error.details() or code.name
+    field = next((str(value) for key, value in error.trailing_metadata() or () if key == FIELD_KEY), "")
+    return error_for_status(code.name)(details, field=field)
 
 
 def make_channel(target: str, default_timeout: float = 5.0) -> grpc.Channel:

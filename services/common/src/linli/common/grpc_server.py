@@ -89,9 +89,9 @@ class _CallScope:
 
     def fail(self, exc: Exception) -> None:
         if isinstance(exc, LinliError):
-            self.code = exc.code
+            self.code = grpc.StatusCode[exc.status_name]
             self.context.set_trailing_metadata(((FIELD_KEY, exc.field), (TYPE_KEY, exc.slug)))
-            self.context.abort(exc.code, exc.message)
+            self.context.abort(self.code, exc.message)
         code = self.context.code() if hasattr(self.context, "code") else None
         if code not in (None, grpc.StatusCode.OK):
             self.code = code  # the servicer already called context.abort()
