@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import math
 
+import pytest
 from linli.organizations.domain.errors import ValidationError
 from linli.organizations.domain.geo import (
     BoundingBox,
@@ -122,9 +123,10 @@ def test_custom_field_name() -> None:
 
 
 def test_find_self_intersection_on_a_large_simple_ring() -> None:
-    import math
-
-    ring = [GeoPoint(lat=math.sin(2 * math.pi * i / 3000), lng=math.cos(2 * math.pi * i / 3000)) for i in range(3000)]
+    ring = [
+        GeoPoint(lat=math.sin(2 * math.pi * i / 3000), lng=math.cos(2 * math.pi * i / 3000))
+        for i in range(3000)
+    ]
     assert find_self_intersection(ring) is None
     assert signed_area(ring) > 0  # counter-clockwise
 
@@ -212,7 +214,12 @@ def test_clockwise_and_counter_clockwise_agree() -> None:
 def test_real_coordinates() -> None:
     # a block in Jiaojiang, Taizhou
     block = validate_polygon(
-        [GeoPoint(28.680, 121.440), GeoPoint(28.680, 121.446), GeoPoint(28.684, 121.446), GeoPoint(28.684, 121.440)]
+        [
+            GeoPoint(28.680, 121.440),
+            GeoPoint(28.680, 121.446),
+            GeoPoint(28.684, 121.446),
+            GeoPoint(28.684, 121.440),
+        ]
     )
     assert block.contains(GeoPoint(28.682, 121.443))
     assert block.contains(GeoPoint(28.680, 121.443))  # on the southern edge

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from linli.organizations.domain import events as ev
 from linli.organizations.domain.errors import PreconditionError, ValidationError
-from linli.organizations.domain.model import LocalizedText, Organization, OrganizationKind, Role, RoleAssignment
+from linli.organizations.domain.model import (
+    LocalizedText,
+    Organization,
+    OrganizationKind,
+    Role,
+    RoleAssignment,
+)
 from linli.organizations.domain.responders import find_responders
 from linli.organizations.domain.roles import (
     can_see,
@@ -25,7 +30,9 @@ K = OrganizationKind
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 
-def make(org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object) -> Organization:
+def make(
+    org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object
+) -> Organization:
     return new_organization(
         org_id=org_id,
         kind=kind,

@@ -259,11 +259,13 @@ def validate_polygon(
         a, b = ring[i], ring[(i + 1) % len(ring)]
         if abs(a.lng - b.lng) > 180.0:
             raise ValidationError(field, f"edge {i} spans more than 180 degrees of longitude")
-    if abs(signed_area(ring)) <= EPSILON * EPSILON:
+    if all(_orient(ring[0], ring[1], p) == 0 for p in ring[2:]):
         raise ValidationError(field, "the vertices are collinear: the polygon has no area")
     crossing = find_self_intersection(ring)
     if crossing is not None:
         raise ValidationError(field, f"the polygon intersects itself (edges {crossing[0]} and {crossing[1]})")
+    if abs(signed_area(ring)) <= EPSILON * EPSILON:
+        raise ValidationError(field, "the polygon has no area")
     return Polygon(tuple(ring))
 
 

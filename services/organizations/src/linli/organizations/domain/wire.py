@@ -33,9 +33,18 @@ from .model import (
 
 
 def timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``; naive datetimes are taken to be UTC."""
+    """RFC 3339 in UTC with a ``Z`` and 0, 3 or 6 fractional digits, exactly as protobuf's
+    JSON printer writes a Timestamp; naive datetimes are taken to be UTC."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    utc = aware.astimezone(UTC)
+    micros = utc.microsecond
+    if micros == 0:
+        spec = "seconds"
+    elif micros % 1000 == 0:
+        spec = "milliseconds"
+    else:
+        spec = "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 def _compact(values: dict[str, Any]) -> JsonDict:
