@@ -34,7 +34,7 @@ class Infra:
                            capture_output=True, timeout=60)
 
 
-def start_infra() -> Infra:
+def start_infra(kafka: bool = True) -> Infra:
     data = Path(tempfile.mkdtemp(prefix="linli-test-"))
     kafka_port, controller_port, mongo_port = free_port(), free_port(), free_port()
     env = {
@@ -48,7 +48,7 @@ def start_infra() -> Infra:
     infra = Infra(kafka_bootstrap=f"127.0.0.1:{kafka_port}", mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/",
                   env=env)
     try:
-        for script in ("ferretdb.sh", "kafka.sh"):
+        for script in ("ferretdb.sh", "kafka.sh") if kafka else ("ferretdb.sh",):
             result = subprocess.run(["bash", str(LOCAL / script), "start"], env=env, capture_output=True,
                                     text=True, timeout=600, check=False)
             if result.returncode != 0:
