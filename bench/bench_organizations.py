@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -22,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate  # noqa: E402
-from linli.organizations.domain.model import LocalizedText, Organization, OrganizationKind  # noqa: E402
-from linli.organizations.service_layer.directory import Directory  # noqa: E402
+from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate
+from linli.organizations.domain.model import LocalizedText, Organization, OrganizationKind
+from linli.organizations.service_layer.directory import Directory
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 KINDS = [OrganizationKind.DISTRICT, OrganizationKind.STREET_OFFICE, OrganizationKind.COMMUNITY_COMMITTEE,
