@@ -16,7 +16,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from linli.common.errors import FIELD_KEY
+from linli.common.errors import FIELD_KEY, DeadlineExceeded, InvalidArgument
+from linli.common.grpc_client import call, make_channel
+from linli.common.identity import Identity, current_identity
+from linli.common.logs import request_id_var
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 from tests.support.infra import free_port
@@ -128,3 +131,27 @@ def test_sigterm_drains_the_in_flight_call(tiny: Tiny) -> None:
         assert slow.result().nonce == "slow:1.5"  # the in-flight call completed
     assert tiny.process.wait(15) == 0
     assert '"msg": "service stopped"' in tiny.logs()
+
+
+def test_client_factory_propagates_identity_applies_deadlines_and_maps_errors(tiny: Tiny) -> None:
+    channel = make_channel(f"127.0.0.1:{tiny.grpc_port}", default_timeout=0.5)
+    stub = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel)
+    try:
+        token = current_identity.set(Identity.of("person-7", ["dispatcher@org-1"]))
+        request_token = request_id_var.set("req-propagated")
+        try:
+            assert call(stub.Ping, diagnostics_pb2.PingRequest(nonce="hi")).nonce == "hi"
+        finally:
+            current_identity.reset(token)
+            request_id_var.reset(request_token)
+        assert '"request_id": "req-propagated"' in tiny.logs()
+        assert '"caller": "person-7"' in tiny.logs()
+        with pytest.raises(InvalidArgument) as invalid:
+            call(stub.Ping, diagnostics_pb2.PingRequest(nonce="fail:invalid"), idempotent=True)
+        assert invalid.value.field == "nonce"
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):  # the default deadline applies to every call
+            call(stub.Ping, diagnostics_pb2.PingRequest(nonce="slow:3"))
+        assert time.monotonic() - started < 2.0
+    finally:
+        channel.close()

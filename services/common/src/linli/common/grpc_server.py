@@ -106,7 +106,7 @@ class _CallScope:
         GRPC_LATENCY.labels(self.method).observe(elapsed)
         GRPC_HANDLED.labels(self.method, self.code.name).inc()
         log.info("grpc call", extra={"method": self.method, "code": self.code.name,
-                                     "ms": round(elapsed * 1000, 2)})
+                                     "ms": round(elapsed * 1000, 2), "caller": current_identity.get().subject})
         request_id_var.reset(self._tokens[0])
         current_identity.reset(self._tokens[1])
 
