@@ -40,10 +40,10 @@ status: ## Show what is running
 	@bash deploy/local/platform.sh status
 
 proto: install ## Regenerate Python code from proto/linli/v1/*.proto
-	@PYTHON=$(CURDIR)/$(PY) proto/generate.sh
+	@set -o pipefail; PYTHON=$(CURDIR)/$(PY) proto/generate.sh 2>&1 | { grep -v '^Writing mypy' || true; }
 
 proto-check: install ## Fail when generated proto code is stale
-	@tmp=$$(mktemp -d); PYTHON=$(CURDIR)/$(PY) proto/generate.sh "$$tmp" >/dev/null; \
+	@tmp=$$(mktemp -d); out=$$(PYTHON=$(CURDIR)/$(PY) proto/generate.sh "$$tmp" 2>&1) || { echo "$$out"; exit 1; }; \
 	  stale=0; for f in $$tmp/linli/v1/*; do \
 	    cmp -s "$$f" "proto/linli/v1/$$(basename $$f)" || { echo "stale: proto/linli/v1/$$(basename $$f)"; stale=1; }; \
 	  done; \
