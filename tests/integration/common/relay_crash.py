@@ -8,6 +8,7 @@ import sys
 
 from linli.common import mongo
 from linli.common.kafka_io import make_producer
+from linli.common.mongo import AggregateStore
 from linli.common.outbox import OutboxRelay
 
 
@@ -15,7 +16,7 @@ def main() -> None:
     bootstrap, uri, name = sys.argv[1:4]
     database = mongo.connect(uri, name)
     producer = make_producer(bootstrap)
-    relay = OutboxRelay(producer, [database["aggregates"]], on_published=lambda *_: os._exit(17))
+    relay = OutboxRelay(producer, [AggregateStore(database["aggregates"])], on_published=lambda *_: os._exit(17))
     relay.drain_once()
     sys.exit(1)  # not reached when there was something to publish
 

@@ -64,14 +64,20 @@ def test_concurrent_increments_are_not_lost(database: Database[mongo.Document]) 
     assert Station.objects.get(id=station.id).capacity == 100
 
 
-def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Document]) -> None:
+def test_ferretdb_is_detected_so_version_checks_avoid_scans(database: Database[mongo.Document]) -> None:
+    assert mongo.is_ferretdb(database)
+    assert AggregateStore(database["x"]).atomic_filters is False
+
+
+@pytest.mark.parametrize("atomic_filters", [False, True], ids=["read-check-write", "filter-on-version"])
+def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Document], atomic_filters: bool) -> None:
     collection = database["requests"]
     collection.create_index("code", unique=True)
-    woken: list[int] = []
-    store = AggregateStore(collection, notify=lambda: woken.append(1), entity="request")
+    woken: list[str] = []
+    store = AggregateStore(collection, notify=woken.append, entity="request", atomic_filters=atomic_filters)
     event = new_event("requests", "org.linli.request.submitted.v1", "r1", {"id": "r1"})
     assert store.insert({"_id": "r1", "code": "A", "status": "submitted"}, [event]) == 1
-    assert woken == [1]
+    assert woken == ["r1"]
     with pytest.raises(AlreadyExists):
         store.insert({"_id": "r2", "code": "A"})
 

@@ -39,8 +39,8 @@ def read_all(infra: Infra, topic: str, expected: int, timeout: float = 20.0) -> 
 def test_events_are_published_once_with_cloudevents_headers(
         infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
     collection = database["aggregates"]
-    relay = OutboxRelay(producer, [collection], poll_seconds=0.1)
-    store = AggregateStore(collection, notify=relay.wake)
+    store = AggregateStore(collection)
+    relay = OutboxRelay(producer, [store], poll_seconds=0.1)
     ids = [f"agg-{i}" for i in range(5)]
     for aggregate_id in ids:
         store.insert({"_id": aggregate_id}, [new_event("tests", "org.linli.test.created.v1", aggregate_id,
@@ -49,7 +49,7 @@ def test_events_are_published_once_with_cloudevents_headers(
                                                            {"id": aggregate_id, "n": 1}, topic=topic)])
     relay.start()
     try:
-        assert wait_until_empty([collection])
+        assert wait_until_empty([store])
     finally:
         relay.stop()
     records = read_all(infra, topic, expected=10)
@@ -78,7 +78,7 @@ def test_events_added_while_publishing_are_kept(
     def write_during_publish(*_: object) -> None:
         store.update("a", 1, {"n": 2}, [late])
 
-    relay = OutboxRelay(producer, [collection], on_published=write_during_publish)
+    relay = OutboxRelay(producer, [store], on_published=write_during_publish)
     assert relay.drain_once() == 1
     left = collection.find_one({"_id": "a"})
     assert left is not None and [e["id"] for e in left["outbox"]] == [late.id] and left["outbox_pending"]
@@ -101,7 +101,7 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
     assert collection.count_documents({"outbox_pending": True}) == 3  # nothing was removed
     assert len(read_all(infra, topic, 1)) >= 1  # ...but something had been published
 
-    restarted = OutboxRelay(producer, [collection])
+    restarted = OutboxRelay(producer, [AggregateStore(collection)])
     while restarted.drain_once():
         pass
     assert collection.count_documents({"outbox_pending": True}) == 0

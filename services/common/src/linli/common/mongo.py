@@ -4,10 +4,17 @@ The local MongoDB-compatible server (FerretDB) has no multi-document transaction
 change and the events it produces are written in ONE document write: the aggregate document
 holds its unpublished events in `outbox` and sets `outbox_pending`; the relay (outbox.py)
 publishes and removes them. Every write checks and bumps `version` (optimistic concurrency).
+
+FerretDB v1 (SQLite) pushes down to storage only a filter that is exactly `{"_id": value}`;
+any other filter, even `{"_id": x, "version": 3}`, scans the whole collection. So on FerretDB
+the version check is done by reading the document by `_id` and writing it by `_id` under a
+per-aggregate lock held by this process (the one process that writes this database, see
+`connect`). On MongoDB the check is the write's own filter, atomic on the server.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -22,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 VERSION = "version"
 OUTBOX = "outbox"
 OUTBOX_PENDING = "outbox_pending"
+_LOCK_STRIPES = 64
 
 Document = dict[str, Any]
 
@@ -47,6 +55,11 @@ def disconnect(alias: str = "default") -> None:
     mongoengine.disconnect(alias=alias)
 
 
+def is_ferretdb(database: Database[Document]) -> bool:
+    """True when the server is FerretDB (its buildInfo says so)."""
+    return "ferretdbVersion" in database.client.admin.command("buildInfo")
+
+
 def ping(database: Database[Document]) -> bool:
     try:
         database.command("ping")
@@ -68,15 +81,27 @@ class AggregateDocument(mongoengine.Document):  # type: ignore[misc]
 class AggregateStore:
     """Atomic aggregate writes with their events, on one collection.
 
-    `notify` is called after a write that stored events, so an in-process relay publishes
-    them at once instead of at its next poll.
+    `notify(aggregate_id)` is called after a write that stored events, so an in-process relay
+    publishes them at once (by `_id`, the one lookup FerretDB does without a scan).
     """
 
-    def __init__(self, collection: Collection[Document], notify: Callable[[], None] | None = None,
-                 entity: str = "") -> None:
+    def __init__(self, collection: Collection[Document], notify: Callable[[Any], None] | None = None,
+                 entity: str = "", *, atomic_filters: bool | None = None) -> None:
         self.collection = collection
-        self.notify = notify or (lambda: None)
+        self.notify = notify or (lambda _id: None)
         self.entity = entity or collection.name
+        self._atomic_filters = atomic_filters
+        self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
+
+    @property
+    def atomic_filters(self) -> bool:
+        """Whether the server can check the version in the update's filter without a scan."""
+        if self._atomic_filters is None:
+            self._atomic_filters = not is_ferretdb(self.collection.database)
+        return self._atomic_filters
+
+    def lock_for(self, aggregate_id: Any) -> threading.Lock:
+        return self._locks[hash(aggregate_id) % _LOCK_STRIPES]
 
     def insert(self, document: Mapping[str, Any], events: Sequence[Envelope] = ()) -> int:
         """Stores a new aggregate at version 1; AlreadyExists when its id or a unique key is taken."""
@@ -88,7 +113,7 @@ class AggregateStore:
             raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
                                 field=_duplicate_key(exc)) from exc
         if events:
-            self.notify()
+            self.notify(stored["_id"])
         return 1
 
     def update(self, aggregate_id: Any, expected_version: int, changes: Mapping[str, Any],
@@ -110,21 +135,54 @@ class AggregateStore:
             update["$push"] = pushes
         if unset:
             update["$unset"] = dict.fromkeys(unset, "")
+        with self.lock_for(aggregate_id):
+            if self.atomic_filters:
+                matched = self._write({"_id": aggregate_id, VERSION: expected_version}, update)
+            else:
+                self._check_version(aggregate_id, expected_version)
+                matched = self._write({"_id": aggregate_id}, update)
+            if not matched:
+                self._check_version(aggregate_id, expected_version)
+                raise Conflict(f"{self.entity} {aggregate_id} changed while it was written", field="expected_version")
+        if events:
+            self.notify(aggregate_id)
+        return expected_version + 1
+
+    def _write(self, query: Mapping[str, Any], update: Mapping[str, Any]) -> int:
         try:
-            result = self.collection.update_one({"_id": aggregate_id, VERSION: expected_version}, update)
+            return self.collection.update_one(query, update).matched_count
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"{self.entity} conflicts on a unique key: {_duplicate_key(exc)}",
                                 field=_duplicate_key(exc)) from exc
-        if result.matched_count == 0:
-            current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
-            if current is None:
-                raise NotFound(f"{self.entity} {aggregate_id} not found", field="id")
+
+    def _check_version(self, aggregate_id: Any, expected_version: int) -> None:
+        current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
+        if current is None:
+            raise NotFound(f"{self.entity} {aggregate_id} not found", field="id")
+        if current[VERSION] != expected_version:
             raise Conflict(
                 f"{self.entity} {aggregate_id} is at version {current[VERSION]}, not {expected_version}: "
                 "reload it and try again", field="expected_version")
-        if events:
-            self.notify()
-        return expected_version + 1
+
+    def pending(self, aggregate_id: Any) -> Document | None:
+        """The aggregate's version and unpublished events, if it has any."""
+        found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 1, VERSION: 1, OUTBOX_PENDING: 1})
+        return found if found and found.get(OUTBOX_PENDING) else None
+
+    def all_pending(self, limit: int) -> list[Document]:
+        """Aggregates with unpublished events: a scan, for start-up and the periodic sweep."""
+        return list(self.collection.find({OUTBOX_PENDING: True}, {OUTBOX: 1, VERSION: 1}).limit(limit))
+
+    def clear_outbox(self, aggregate_id: Any, read_version: int, published: list[dict[str, Any]]) -> None:
+        """Removes exactly the `published` events (read at `read_version`) from the outbox."""
+        with self.lock_for(aggregate_id):
+            current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
+            if current is None:
+                return
+            if current[VERSION] == read_version:  # nothing was added since we read
+                self.collection.update_one({"_id": aggregate_id}, {"$set": {OUTBOX: [], OUTBOX_PENDING: False}})
+            elif published:
+                self.collection.update_one({"_id": aggregate_id}, {"$pullAll": {OUTBOX: published}})
 
     def get(self, aggregate_id: Any) -> Document:
         found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 0})

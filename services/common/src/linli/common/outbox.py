@@ -6,12 +6,15 @@ A crash between the send and the removal publishes them again on restart (at-lea
 consumers deduplicate on `ce_id`. Events of one aggregate are sent in the order stored, with
 the aggregate id as key, so they stay ordered on one partition.
 
-FerretDB's `$pull` only matches whole values, so removal is either a version-checked reset
-(nothing was added since we read) or `$pullAll` of exactly the documents we published.
+Finding work: every AggregateStore handed to the relay tells it the id of each aggregate it
+wrote events to, and the relay reads that aggregate by `_id` (FerretDB scans a collection for
+any other filter). A scan for `outbox_pending` runs at start (events left by a crash) and
+every `sweep_seconds` as a safety net for writes made by other processes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -22,31 +25,38 @@ from kafka import KafkaProducer
 from linli.common.cloudevents import Envelope, utc_now
 from linli.common.kafka_io import send_envelope
 from linli.common.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PUBLISH_FAILURES
-from linli.common.mongo import OUTBOX, OUTBOX_PENDING, VERSION, Document
-from pymongo.collection import Collection
+from linli.common.mongo import OUTBOX, VERSION, AggregateStore, Document
 
 log = logging.getLogger(__name__)
 
-PublishedHook = Callable[[Collection[Document], Any, list[Envelope]], None]
+PublishedHook = Callable[[AggregateStore, Any, list[Envelope]], None]
 
 
 class OutboxRelay:
-    def __init__(self, producer: KafkaProducer, collections: Sequence[Collection[Document]], *,
-                 poll_seconds: float = 0.5, batch_size: int = 200, send_timeout: float = 30.0,
+    def __init__(self, producer: KafkaProducer, stores: Sequence[AggregateStore], *, poll_seconds: float = 0.5,
+                 sweep_seconds: float = 60.0, batch_size: int = 500, send_timeout: float = 30.0,
                  on_published: PublishedHook | None = None) -> None:
         self.producer = producer
-        self.collections = list(collections)
+        self.stores = list(stores)
         self.poll_seconds = poll_seconds
+        self.sweep_seconds = sweep_seconds
         self.batch_size = batch_size
         self.send_timeout = send_timeout
         self.on_published = on_published
+        self._queue: dict[tuple[int, Any], AggregateStore] = {}
+        self._queue_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_sweep = 0.0
+        for store in self.stores:
+            store.notify = functools.partial(self.enqueue, store)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def wake(self) -> None:
-        """Asks the relay to look now (called after a local write stored events)."""
+    def enqueue(self, store: AggregateStore, aggregate_id: Any) -> None:
+        """Asks the relay to publish this aggregate's events now."""
+        with self._queue_lock:
+            self._queue[(id(store), aggregate_id)] = store
         self._wake.set()
 
     def start(self) -> None:
@@ -54,7 +64,7 @@ class OutboxRelay:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stops after publishing what is pending now, so a clean shutdown leaves nothing behind."""
+        """Stops after publishing what local writes queued, so a clean shutdown leaves nothing behind."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
@@ -64,8 +74,11 @@ class OutboxRelay:
         backoff = self.poll_seconds
         while True:
             stopping = self._stopping.is_set()
+            self._wake.clear()
             try:
-                published = self.drain_once()
+                published = self.publish_queued()
+                if time.monotonic() >= self._next_sweep and not stopping:
+                    published += self.sweep()
                 backoff = self.poll_seconds
             except Exception:
                 OUTBOX_PUBLISH_FAILURES.inc()
@@ -78,19 +91,38 @@ class OutboxRelay:
                 return
             if published == 0:
                 self._wake.wait(backoff)
-                self._wake.clear()
 
     # -- work --------------------------------------------------------------------------------
     def drain_once(self) -> int:
-        """Publishes one batch per collection; returns how many events were published."""
+        """Publishes everything queued and everything a sweep finds; returns the event count."""
+        return self.publish_queued() + self.sweep()
+
+    def publish_queued(self) -> int:
+        with self._queue_lock:
+            queued, self._queue = self._queue, {}
         total = 0
-        for collection in self.collections:
-            pending = collection.find({OUTBOX_PENDING: True}, {OUTBOX: 1, VERSION: 1}).limit(self.batch_size)
-            for document in pending:
-                total += self._publish_document(collection, document)
+        try:
+            while queued:
+                (key, store) = next(iter(queued.items()))
+                document = store.pending(key[1])
+                if document is not None:
+                    total += self._publish(store, document)
+                del queued[key]
+        finally:
+            if queued:  # failed half-way: keep the rest for the next round
+                with self._queue_lock:
+                    self._queue = {**queued, **self._queue}
         return total
 
-    def _publish_document(self, collection: Collection[Document], document: Document) -> int:
+    def sweep(self) -> int:
+        self._next_sweep = time.monotonic() + self.sweep_seconds
+        total = 0
+        for store in self.stores:
+            for document in store.all_pending(self.batch_size):
+                total += self._publish(store, document)
+        return total
+
+    def _publish(self, store: AggregateStore, document: Document) -> int:
         stored: list[dict[str, Any]] = document.get(OUTBOX) or []
         events = [Envelope.from_document(raw) for raw in stored]
         futures = [send_envelope(self.producer, event) for event in events]
@@ -103,24 +135,16 @@ class OutboxRelay:
                 EVENTS_PUBLISHED.labels(event.topic).inc()
                 OUTBOX_LAG.observe(max(0.0, (now - event.time).total_seconds()))
         if self.on_published is not None:
-            self.on_published(collection, document["_id"], events)
-        cleared = collection.update_one(
-            {"_id": document["_id"], VERSION: document.get(VERSION)},
-            {"$set": {OUTBOX: [], OUTBOX_PENDING: False}},
-        )
-        if cleared.matched_count == 0 and stored:
-            # The aggregate changed while we published: remove only what we sent.
-            collection.update_one({"_id": document["_id"]}, {"$pullAll": {OUTBOX: stored}})
-        if events:
-            log.debug("outbox published", extra={"aggregate": str(document["_id"]), "events": len(events)})
+            self.on_published(store, document["_id"], events)
+        store.clear_outbox(document["_id"], document[VERSION], stored)
         return len(events)
 
 
-def wait_until_empty(collections: Sequence[Collection[Document]], timeout: float = 10.0) -> bool:
+def wait_until_empty(stores: Sequence[AggregateStore], timeout: float = 10.0) -> bool:
     """True once no document has pending events (used by seeding and tests)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(c.count_documents({OUTBOX_PENDING: True}) == 0 for c in collections):
+        if all(store.collection.count_documents({"outbox_pending": True}) == 0 for store in stores):
             return True
         time.sleep(0.05)
     return False

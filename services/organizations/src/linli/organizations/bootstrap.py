@@ -21,11 +21,9 @@ def build(config: OrganizationsConfig) -> tuple[ServiceRuntime, OrganizationsSer
     database = mongo.connect(config.mongo_uri, config.database, max_pool_size=config.mongo_max_pool_size)
     producer = make_producer(config.kafka_bootstrap, client_id=config.service_name)
     runtime = ServiceRuntime(config)
-    relay_holder: list[OutboxRelay] = []
-    repository = Repository(notify=lambda: relay_holder[0].wake() if relay_holder else None)
+    repository = Repository()
     repository.ensure_indexes()
-    relay = OutboxRelay(producer, repository.collections(), poll_seconds=config.outbox_poll_seconds)
-    relay_holder.append(relay)
+    relay = OutboxRelay(producer, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
     service = OrganizationsService(repository, Directory(config.grid_cell_degrees))
     service.load()
     runtime.grpc.register(organizations_pb2_grpc.add_OrganizationServiceServicer_to_server,

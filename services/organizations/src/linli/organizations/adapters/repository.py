@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from linli.common.cloudevents import Envelope
@@ -24,7 +24,6 @@ from linli.organizations.adapters.documents import (
 )
 from linli.organizations.domain import events as ev
 from linli.organizations.domain.model import Grid, Organization, RoleAssignment, Station, StationEvent
-from pymongo.collection import Collection
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +44,11 @@ def envelope_of(event: ev.DomainEvent) -> Envelope:
 
 
 class Repository:
-    def __init__(self, notify: Callable[[], None] | None = None) -> None:
+    def __init__(self) -> None:
         self.stores: dict[type[Any], AggregateStore] = {
-            kind: AggregateStore(document._get_collection(), notify, entity=kind.__name__)
+            kind: AggregateStore(document._get_collection(), entity=kind.__name__)
             for kind, document in _DOCUMENT_OF.items()
         }
-
-    def collections(self) -> list[Collection[Document]]:
-        return [store.collection for store in self.stores.values()]
 
     @staticmethod
     def ensure_indexes() -> None:
