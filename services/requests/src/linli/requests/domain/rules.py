@@ -1,0 +1,223 @@
+"""Input limits and field validation.
+
+Each validator returns the normalised value (trimmed, NFC-normalised) or raises
+``InvalidArgument`` whose message and ``field`` name the offending request field (dotted
+path, e.g. ``attachments[3].url``), so the gateway can point at the form field. Validation
+runs before anything changes, so a rejected command leaves the aggregate untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from linli.common.errors import Conflict, InvalidArgument
+
+from .model import Address, Assignee, Attachment, Contact, GeoPoint, Requester
+
+TITLE_MAX_LENGTH = 120
+DESCRIPTION_MAX_LENGTH = 4000
+COMMENT_MAX_LENGTH = 1000
+REASON_MAX_LENGTH = 1000
+RESULT_MAX_LENGTH = 4000
+NOTES_MAX_LENGTH = 8000
+SHORT_TEXT_MAX_LENGTH = 200
+ID_MAX_LENGTH = 128
+URL_MAX_LENGTH = 2048
+MAX_ATTACHMENTS = 9
+MAX_RESULT_PHOTOS = 9
+MAX_PARTIES = 50
+MAX_ATTENDEES = 200
+MAX_CANDIDATES = 100
+MAX_SPLIT_PARTS = 20
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+#: Longest work a single resolution may log: a round-the-clock week.
+MAX_HOURS = 24.0 * 7
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_PATTERN = re.compile(r"^(https?://|s3://|linli://)\S+$")
+
+
+def _clean(value: str) -> str:
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def validate_text(value: str, field: str, *, max_length: int, required: bool = False) -> str:
+    """Free text: trimmed, at most ``max_length`` characters, no control characters other
+    than line breaks and tabs."""
+    text = _clean(value)
+    if required and not text:
+        raise InvalidArgument(f"{field}: must not be empty", field=field)
+    if len(text) > max_length:
+        raise InvalidArgument(f"{field}: must be at most {max_length} characters, got {len(text)}", field=field)
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+        raise InvalidArgument(f"{field}: must not contain control characters", field=field)
+    return text
+
+
+def validate_title(value: str, field: str = "title") -> str:
+    return validate_text(value, field, max_length=TITLE_MAX_LENGTH, required=True)
+
+
+def validate_description(value: str, field: str = "description") -> str:
+    return validate_text(value, field, max_length=DESCRIPTION_MAX_LENGTH)
+
+
+def validate_reason(value: str, field: str = "reason", *, required: bool = False) -> str:
+    return validate_text(value, field, max_length=REASON_MAX_LENGTH, required=required)
+
+
+def validate_id(value: str, field: str) -> str:
+    """An id (ours or another service's): non-empty, no spaces, at most 128 characters."""
+    text = value.strip()
+    if not text:
+        raise InvalidArgument(f"{field}: must not be empty", field=field)
+    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
+        raise InvalidArgument(f"{field}: {text[:40]!r} is not a valid id", field=field)
+    return text
+
+
+def validate_optional_id(value: str, field: str) -> str:
+    return validate_id(value, field) if value.strip() else ""
+
+
+def validate_id_list(values: Iterable[str], field: str, *, max_items: int) -> tuple[str, ...]:
+    """Ids, deduplicated in order."""
+    seen: dict[str, None] = {}
+    for i, value in enumerate(values):
+        seen.setdefault(validate_id(value, f"{field}[{i}]"), None)
+        if len(seen) > max_items:
+            raise InvalidArgument(f"{field}: at most {max_items} items allowed", field=field)
+    return tuple(seen)
+
+
+def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
+    key = value.strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidArgument(f"{field}: must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters", field=field)
+    return key
+
+
+def validate_point(point: GeoPoint, field: str) -> GeoPoint:
+    if not math.isfinite(point.lat) or not -90.0 <= point.lat <= 90.0:
+        raise InvalidArgument(
+            f"{field}.lat: latitude must be between -90 and 90, got {point.lat}", field=f"{field}.lat"
+        )
+    if not math.isfinite(point.lng) or not -180.0 <= point.lng <= 180.0:
+        raise InvalidArgument(
+            f"{field}.lng: longitude must be between -180 and 180, got {point.lng}", field=f"{field}.lng"
+        )
+    return point
+
+
+def validate_address(address: Address | None, field: str = "address") -> Address | None:
+    """An optional address; an address with nothing in it counts as none."""
+    if address is None:
+        return None
+    short = SHORT_TEXT_MAX_LENGTH
+    cleaned = Address(
+        text=validate_text(address.text, f"{field}.text", max_length=500),
+        province=validate_text(address.province, f"{field}.province", max_length=short),
+        city=validate_text(address.city, f"{field}.city", max_length=short),
+        district=validate_text(address.district, f"{field}.district", max_length=short),
+        street=validate_text(address.street, f"{field}.street", max_length=short),
+        detail=validate_text(address.detail, f"{field}.detail", max_length=500),
+        point=None if address.point is None else validate_point(address.point, f"{field}.point"),
+    )
+    return None if cleaned == Address() else cleaned
+
+
+def validate_location(address: Address | None, point: GeoPoint | None) -> tuple[Address | None, GeoPoint | None]:
+    """A request needs somewhere: an address, a point, or both."""
+    cleaned_address = validate_address(address)
+    cleaned_point = None if point is None else validate_point(point, "point")
+    if cleaned_address is None and cleaned_point is None:
+        raise InvalidArgument("location: give an address or a point", field="location")
+    return cleaned_address, cleaned_point
+
+
+def validate_contact(contact: Contact, field: str) -> Contact:
+    cleaned = Contact(
+        name=validate_text(contact.name, f"{field}.name", max_length=100),
+        phone=contact.phone.strip(),
+        email=contact.email.strip(),
+    )
+    if cleaned.phone and not PHONE_PATTERN.match(cleaned.phone):
+        raise InvalidArgument(f"{field}.phone: {cleaned.phone!r} is not a phone number", field=f"{field}.phone")
+    if cleaned.email and (len(cleaned.email) > 254 or not EMAIL_PATTERN.match(cleaned.email)):
+        raise InvalidArgument(f"{field}.email: {cleaned.email!r} is not an e-mail address", field=f"{field}.email")
+    return cleaned
+
+
+def validate_requester(requester: Requester, field: str = "requester") -> Requester:
+    """A person id, or an anonymous contact with a phone or an e-mail (to be called back)."""
+    person_id = validate_optional_id(requester.person_id, f"{field}.person_id")
+    contact = None if requester.contact is None else validate_contact(requester.contact, f"{field}.contact")
+    if contact == Contact():
+        contact = None
+    if not person_id and (contact is None or not (contact.phone or contact.email)):
+        raise InvalidArgument(
+            f"{field}: give a person id or an anonymous contact with a phone or an e-mail", field=field
+        )
+    return Requester(person_id=person_id, contact=contact)
+
+
+def validate_attachments(
+    attachments: Sequence[Attachment], field: str = "attachments", *, max_items: int = MAX_ATTACHMENTS
+) -> tuple[Attachment, ...]:
+    """At most ``max_items`` references, each with an id (unique) and, if given, a URL."""
+    if len(attachments) > max_items:
+        raise InvalidArgument(f"{field}: at most {max_items} attachments allowed, got {len(attachments)}", field=field)
+    seen: set[str] = set()
+    result: list[Attachment] = []
+    for i, attachment in enumerate(attachments):
+        at = f"{field}[{i}]"
+        attachment_id = validate_id(attachment.id, f"{at}.id")
+        if attachment_id in seen:
+            raise InvalidArgument(f"{at}.id: {attachment_id!r} is listed twice", field=f"{at}.id")
+        seen.add(attachment_id)
+        url = attachment.url.strip()
+        if url and (len(url) > URL_MAX_LENGTH or not URL_PATTERN.match(url)):
+            raise InvalidArgument(f"{at}.url: not an http(s), s3 or linli URL", field=f"{at}.url")
+        caption = validate_text(attachment.caption, f"{at}.caption", max_length=SHORT_TEXT_MAX_LENGTH)
+        result.append(Attachment(id=attachment_id, url=url, kind=attachment.kind, caption=caption))
+    return tuple(result)
+
+
+def validate_assignee(assignee: Assignee | None, field: str = "assignee") -> Assignee:
+    if assignee is None:
+        raise InvalidArgument(f"{field}: is required", field=field)
+    return Assignee(
+        kind=assignee.kind,
+        id=validate_id(assignee.id, f"{field}.id"),
+        name=validate_text(assignee.name, f"{field}.name", max_length=SHORT_TEXT_MAX_LENGTH),
+    )
+
+
+def validate_stars(stars: int, field: str = "stars") -> int:
+    if not 1 <= stars <= 5:
+        raise InvalidArgument(f"{field}: must be 1-5, got {stars}", field=field)
+    return stars
+
+
+def validate_hours(hours: float, field: str = "hours") -> float:
+    if not math.isfinite(hours) or not 0.0 <= hours <= MAX_HOURS:
+        raise InvalidArgument(f"{field}: must be between 0 and {MAX_HOURS:g}, got {hours}", field=field)
+    return hours
+
+
+def validate_positive(value: int, field: str, *, maximum: int) -> int:
+    if not 1 <= value <= maximum:
+        raise InvalidArgument(f"{field}: must be between 1 and {maximum}, got {value}", field=field)
+    return value
+
+
+def check_version(current: int, expected: int, what: str, field: str = "expected_version") -> None:
+    """Optimistic concurrency: ``expected`` 0 skips the check; otherwise it must equal the
+    aggregate's current version, so a stale client fails instead of overwriting."""
+    if expected and expected != current:
+        raise Conflict(f"{field}: {what} is at version {current}, not {expected}; reload and retry", field=field)
