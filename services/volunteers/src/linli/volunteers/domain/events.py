@@ -1,0 +1,104 @@
+"""Domain events: what changed, ready for the outbox.
+
+An aggregate appends its events to ``pending_events``; the repository stores them in the same
+document write as the state change (outbox in the aggregate) and the relay publishes them as
+CloudEvents on ``linli.volunteers.v1``. The payload is the event's protobuf message (in
+``linli/v1/volunteers.proto``) in protobuf's JSON mapping, so the adapter only parses it.
+
+Event ids are derived, not random: ``uuid5(type, subject, discriminator)`` where the
+discriminator is the aggregate version (or a ledger entry id). A relay that publishes twice
+sends the same ``ce_id``, which is what lets consumers deduplicate.
+
+Events carry no phone numbers and no home locations: the topic is read by other services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+JsonDict = dict[str, Any]
+
+#: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
+EVENT_ID_NAMESPACE = uuid.UUID("0b6a7c3e-52d4-5f1e-8c2a-4e9d7f1a3b60")
+
+#: CloudEvents ``source`` of everything this service publishes.
+SOURCE = "/linli/volunteers"
+#: Kafka topic of this service's events.
+TOPIC = "linli.volunteers.v1"
+
+VOLUNTEER_REGISTERED = "org.linli.volunteer.registered.v1"
+VOLUNTEER_UPDATED = "org.linli.volunteer.updated.v1"
+VOLUNTEER_SUSPENDED = "org.linli.volunteer.suspended.v1"
+VOLUNTEER_REACTIVATED = "org.linli.volunteer.reactivated.v1"
+TEAM_CREATED = "org.linli.team.created.v1"
+TEAM_MEMBER_JOINED = "org.linli.team.member_joined.v1"
+TEAM_MEMBER_LEFT = "org.linli.team.member_left.v1"
+POINTS_CREDITED = "org.linli.points.credited.v1"
+
+#: ce_type -> name of the protobuf message (package linli.v1) carried as the value.
+MESSAGE_OF_TYPE: dict[str, str] = {
+    VOLUNTEER_REGISTERED: "VolunteerRegistered",
+    VOLUNTEER_UPDATED: "VolunteerUpdated",
+    VOLUNTEER_SUSPENDED: "VolunteerSuspended",
+    VOLUNTEER_REACTIVATED: "VolunteerReactivated",
+    TEAM_CREATED: "TeamCreated",
+    TEAM_MEMBER_JOINED: "TeamMemberJoined",
+    TEAM_MEMBER_LEFT: "TeamMemberLeft",
+    POINTS_CREDITED: "PointsCredited",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """Who caused a change, copied into every event's header (EventHeader in events.proto)."""
+
+    actor_person_id: str = ""
+    actor_role: str = ""
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """One event waiting in an aggregate's outbox; ``subject`` is the aggregate id (Kafka key)."""
+
+    id: str
+    type: str
+    subject: str
+    time: datetime
+    payload: JsonDict = field(hash=False)
+
+    @property
+    def message_name(self) -> str:
+        """Name of the protobuf message the payload maps onto."""
+        return MESSAGE_OF_TYPE[self.type]
+
+
+def timestamp_json(moment: datetime) -> str:
+    """A Timestamp in protobuf's JSON mapping (RFC 3339, UTC, "Z")."""
+    text = moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return text.replace(".000000Z", "Z")
+
+
+def header(version: int, context: EventContext) -> JsonDict:
+    """The EventHeader of an event (JSON mapping: int64 as a string, empty strings left out)."""
+    out: JsonDict = {"aggregateVersion": str(version)}
+    if context.actor_person_id:
+        out["actorPersonId"] = context.actor_person_id
+    if context.actor_role:
+        out["actorRole"] = context.actor_role
+    if context.request_id:
+        out["requestId"] = context.request_id
+    return out
+
+
+def make_event(
+    event_type: str, subject: str, discriminator: str | int, time: datetime, payload: JsonDict
+) -> DomainEvent:
+    """Builds an event whose id is derived from (type, subject, discriminator)."""
+    if event_type not in MESSAGE_OF_TYPE:
+        raise ValueError(f"unknown event type {event_type!r}")
+    event_id = str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{event_type}|{subject}|{discriminator}"))
+    return DomainEvent(id=event_id, type=event_type, subject=subject, time=time, payload=payload)
