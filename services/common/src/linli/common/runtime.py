@@ -84,7 +84,9 @@ class ServiceRuntime:
         self._stop.set()
         log.info("draining", extra={"grace_seconds": self.config.drain_seconds})
         self.grpc.stop(self.config.drain_seconds)
-        for worker in self.workers:
+        # Last started, first stopped: timers and consumers (which write) before the relay
+        # (which publishes what they wrote).
+        for worker in reversed(self.workers):
             worker.stop()
         for closer in reversed(self.closers):
             try:
