@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 from kafka import KafkaProducer
-from linli.common import mongo
-from linli.common.kafka_io import ensure_topics, make_producer
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from linli.common import mongo
+from linli.common.kafka_io import ensure_topics, make_producer
 from tests.support.infra import Infra, start_infra
 
 

@@ -12,10 +12,10 @@ import uuid
 from pathlib import Path
 
 import grpc
+
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, organizations_pb2_grpc
 from linli.v1 import organizations_pb2 as pb
-
 from tests.support.infra import Infra, free_port
 
 

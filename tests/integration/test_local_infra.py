@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
-from linli.common.kafka_io import ensure_topics
 from pymongo import MongoClient
 
+from linli.common.kafka_io import ensure_topics
 from tests.support.infra import LOCAL, Infra, free_port
 
 

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Callable
 
 from kafka import KafkaConsumer, KafkaProducer
+from pymongo.database import Database
+
 from linli.common import mongo
 from linli.common.cloudevents import Envelope, dlq_topic, new_event
 from linli.common.consumer import EventConsumer, ProcessedEvents
 from linli.common.kafka_io import send_envelope
-from pymongo.database import Database
-
 from tests.support.infra import Infra
 
 

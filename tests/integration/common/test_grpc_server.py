@@ -16,12 +16,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
 from linli.common.errors import FIELD_KEY, DeadlineExceeded, InvalidArgument
 from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity, current_identity
 from linli.common.logs import request_id_var
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
-
 from tests.support.infra import free_port
 
 SCRIPT = Path(__file__).with_name("tiny_service.py")

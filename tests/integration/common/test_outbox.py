@@ -9,13 +9,13 @@ import uuid
 from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
+from pymongo.database import Database
+
 from linli.common import mongo
 from linli.common.cloudevents import Envelope, new_event
 from linli.common.consumer import EventConsumer, ProcessedEvents
-from linli.common.mongo import AggregateStore
+from linli.common.mongo import PENDING_QUERY, AggregateStore
 from linli.common.outbox import OutboxRelay, wait_until_empty
-from pymongo.database import Database
-
 from tests.support.infra import Infra
 
 HELPER = Path(__file__).with_name("relay_crash.py")
@@ -65,7 +65,7 @@ def test_events_are_published_once_with_cloudevents_headers(
         by_key.setdefault(record.key, []).append(headers["ce_type"].decode())  # type: ignore[attr-defined]
     # per aggregate: both events, in order (same key -> same partition)
     assert by_key == {i.encode(): ["org.linli.test.created.v1", "org.linli.test.changed.v1"] for i in ids}
-    assert all(doc["outbox"] == [] and not doc["outbox_pending"] for doc in collection.find())
+    assert all(doc["outbox"] == [] for doc in collection.find())
 
 
 def test_events_added_while_publishing_are_kept(
@@ -81,7 +81,7 @@ def test_events_added_while_publishing_are_kept(
     relay = OutboxRelay(producer, [store], on_published=write_during_publish)
     assert relay.drain_once() == 1
     left = collection.find_one({"_id": "a"})
-    assert left is not None and [e["id"] for e in left["outbox"]] == [late.id] and left["outbox_pending"]
+    assert left is not None and [e["id"] for e in left["outbox"]] == [late.id]
     relay.on_published = None
     assert relay.drain_once() == 1
     assert [dict(r.headers)["ce_type"] for r in read_all(infra, topic, 2)] == [b"t.first", b"t.second"]  # type: ignore[attr-defined]
@@ -98,13 +98,13 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
         [sys.executable, str(HELPER), infra.kafka_bootstrap, infra.mongo_uri, database.name],
         capture_output=True, text=True, timeout=120, check=False)
     assert crashed.returncode == 17, crashed.stderr  # died between the send and the removal
-    assert collection.count_documents({"outbox_pending": True}) == 3  # nothing was removed
+    assert collection.count_documents(PENDING_QUERY) == 3  # nothing was removed
     assert len(read_all(infra, topic, 1)) >= 1  # ...but something had been published
 
     restarted = OutboxRelay(producer, [AggregateStore(collection)])
     while restarted.drain_once():
         pass
-    assert collection.count_documents({"outbox_pending": True}) == 0
+    assert collection.count_documents(PENDING_QUERY) == 0
 
     # The consumer side: a ledger that must credit each event exactly once.
     ledger = database["ledger"]

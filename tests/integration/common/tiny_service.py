@@ -11,6 +11,7 @@ import os
 import time
 
 import grpc
+
 from linli.common.config import ServiceConfig
 from linli.common.errors import InvalidArgument
 from linli.common.grpc_server import DiagnosticsServicer

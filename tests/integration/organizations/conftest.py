@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.common.runtime import ServiceRuntime
 from linli.organizations.bootstrap import build
 from linli.organizations.config import OrganizationsConfig
 from linli.organizations.service_layer.service import OrganizationsService
 from linli.v1 import organizations_pb2_grpc
-
 from tests.support.infra import Infra
 
 OPERATOR = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))

@@ -11,10 +11,10 @@ import grpc
 import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
 from kafka import KafkaConsumer
+
 from linli.common.errors import FIELD_KEY
 from linli.v1 import common_pb2
 from linli.v1 import organizations_pb2 as pb
-
 from tests.integration.organizations.conftest import OPERATOR, RunningOrganizations, start_organizations
 from tests.support.infra import Infra
 

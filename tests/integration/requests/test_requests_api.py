@@ -13,10 +13,10 @@ import grpc
 import pytest
 from google.protobuf import timestamp_pb2
 from kafka import KafkaConsumer
+
 from linli.common.errors import FIELD_KEY
 from linli.v1 import common_pb2
 from linli.v1 import requests_pb2 as pb
-
 from tests.integration.requests.conftest import RunningRequests, start_requests
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess

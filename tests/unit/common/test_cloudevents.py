@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from linli.common.cloudevents import Envelope, event_type, from_kafka, new_event, to_kafka
 from linli.common.errors import InvalidArgument
 from linli.v1 import common_pb2

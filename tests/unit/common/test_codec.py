@@ -5,6 +5,7 @@ import enum
 from dataclasses import dataclass, field
 
 import pytest
+
 from linli.common.codec import from_document, to_document, utc_millis
 from linli.common.errors import InvalidArgument
 from linli.common.paging import paginate

@@ -4,6 +4,7 @@ import time
 
 import grpc
 import pytest
+
 from linli.common.config import ServiceConfig
 from linli.common.errors import ALL_ERRORS, Conflict, InvalidArgument, NotFound, error_for_status
 from linli.common.identity import Identity, RoleGrant

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from linli.organizations.domain.errors import ValidationError
 from linli.organizations.domain.geo import (
     BoundingBox,

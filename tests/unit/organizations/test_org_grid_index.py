@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+
 from linli.organizations.domain.errors import PreconditionError, ValidationError
 from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate, validate_polygon
 from linli.organizations.domain.grids import (

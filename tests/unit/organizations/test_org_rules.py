@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from linli.organizations.domain import rules
 from linli.organizations.domain.errors import ConflictError, NotFoundError, ValidationError
 from linli.organizations.domain.geo import GeoPoint

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from linli.organizations.domain import events as ev
 from linli.organizations.domain import stations as st
 from linli.organizations.domain.errors import ConflictError, PreconditionError, ValidationError

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from linli.organizations.domain import events as ev
 from linli.organizations.domain import stations as st
 from linli.organizations.domain import wire

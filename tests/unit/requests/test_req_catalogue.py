@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from linli.common.errors import InvalidArgument
 from linli.requests.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
 from linli.requests.domain.model import Urgency

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from linli.requests.domain import deadlines, lifecycle
 from linli.requests.domain import events as ev
 from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
 from linli.requests.domain.deadlines import LadderPolicy, compute_deadlines
 from linli.requests.domain.model import DeadlineKind, EscalationTrigger, Status, Urgency
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     GRID,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from linli.requests.domain import dispatch
 from linli.requests.domain import events as ev
 from linli.requests.domain.dispatch import OfferPolicy
 from linli.requests.domain.model import AssigneeKind, OfferStatus, Status
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     NOW,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from linli.requests.domain import duplicates, lifecycle
 from linli.requests.domain import events as ev
 from linli.requests.domain.duplicates import DuplicateProbe, distance_m, similarity, suggest_duplicates, tokens
 from linli.requests.domain.model import Address, GeoPoint, Requester, Status
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     NOW,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from linli.common.errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
 from linli.requests.domain import dispatch, lifecycle, moderation
 from linli.requests.domain import events as ev
@@ -20,7 +21,6 @@ from linli.requests.domain.model import (
     Status,
     Urgency,
 )
-
 from tests.unit.requests.req_support import (
     ANONYMOUS,
     DISPATCHER,

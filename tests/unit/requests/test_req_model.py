@@ -14,7 +14,6 @@ from linli.requests.domain.model import (
     TextRedaction,
     VisitPlan,
 )
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     GRID,

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+
 from linli.common.errors import InvalidArgument, PermissionDenied
 from linli.requests.domain import deadlines, dispatch, lifecycle, moderation, wire
 from linli.requests.domain import events as ev
@@ -21,7 +22,6 @@ from linli.requests.domain.model import (
     TextRedaction,
 )
 from linli.requests.domain.moderation import MASK, apply_redactions, public_view, scrub
-
 from tests.unit.requests.req_support import (
     ANONYMOUS,
     DISPATCHER,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from linli.common.errors import FailedPrecondition, PermissionDenied, Unauthenticated
 from linli.requests.domain import wire
 from linli.requests.domain.model import Request, Status
@@ -19,7 +20,6 @@ from linli.requests.domain.state_machine import (
     capacities,
     rule_for,
 )
-
 from tests.unit.requests.req_support import (
     BUILDERS,
     CALLER_FOR,

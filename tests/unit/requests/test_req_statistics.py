@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from linli.common.errors import InvalidArgument
 from linli.requests.domain import dispatch, lifecycle, moderation, wire
 from linli.requests.domain.model import Contact, Request, Requester, Status
@@ -23,7 +24,6 @@ from linli.requests.domain.statistics import (
     public_board,
     statistics,
 )
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     NOW,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
 from linli.requests.domain import events as ev
 from linli.requests.domain import visits
 from linli.requests.domain.model import Channel, ResidentGroup, Status, VisitCadence, VisitPlan
 from linli.requests.domain.visits import VisitPlanDraft, due_visits, slot_key, slots
-
 from tests.unit.requests.req_support import (
     ANONYMOUS,
     DISPATCHER,

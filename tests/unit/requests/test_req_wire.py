@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from linli.requests.domain import deadlines, dispatch, duplicates, lifecycle, moderation, roundtable, visits, wire
 from linli.requests.domain import events as ev
 from linli.requests.domain.duplicates import DuplicateProbe, suggest_duplicates
@@ -24,7 +25,6 @@ from linli.requests.domain.model import (
     Urgency,
 )
 from linli.requests.domain.statistics import Dimension, public_board, statistics
-
 from tests.unit.requests.req_support import (
     DISPATCHER,
     GRID,

@@ -38,6 +38,8 @@ class AggregateLike(Protocol):
 
 A = TypeVar("A")
 
+_STATE_ONLY = {OUTBOX: 0, OUTBOX_PENDING: 0}
+
 # Stored elsewhere: `_id` is the id, the store owns `version`, the outbox owns the events.
 _SKIP = frozenset({"version", "pending_events", "id"})
 
@@ -71,12 +73,12 @@ class AggregateRepository:
         aggregate.pending_events.clear()
 
     def get(self, kind: type[A], aggregate_id: str) -> A | None:
-        found = self.stores[kind].collection.find_one({"_id": aggregate_id}, {OUTBOX: 0, OUTBOX_PENDING: 0})
+        found = self.stores[kind].collection.find_one({"_id": aggregate_id}, _STATE_ONLY)
         return None if found is None else decode(kind, found)
 
     def load(self, kind: type[A]) -> Iterator[A]:
         """Every aggregate of `kind` (a scan: for start-up)."""
-        for found in self.stores[kind].collection.find({}, {OUTBOX: 0, OUTBOX_PENDING: 0}):
+        for found in self.stores[kind].collection.find({}, _STATE_ONLY):
             yield decode(kind, found)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
+
 from linli.common.errors import InvalidArgument
 
 SPEC_VERSION = "1.0"
@@ -67,9 +68,11 @@ class Envelope:
 
     # -- storage inside an aggregate document (the outbox) -------------------------------
     def to_document(self) -> dict[str, Any]:
+        # Milliseconds, as BSON stores them: the relay removes published events by equality.
+        time = self.time.replace(microsecond=self.time.microsecond // 1000 * 1000)
         return {
             "id": self.id, "source": self.source, "type": self.type, "subject": self.subject,
-            "time": self.time, "data": self.data.decode(), "topic": self.topic,
+            "time": time, "data": self.data.decode(), "topic": self.topic,
         }
 
     @classmethod

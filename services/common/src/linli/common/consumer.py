@@ -21,13 +21,14 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
 from linli.common.cloudevents import Envelope, dlq_topic, from_kafka, utc_now
 from linli.common.errors import InvalidArgument
 from linli.common.logs import bound, event_id_var
 from linli.common.metrics import CONSUMER_FAILURES, CONSUMER_HANDLE_SECONDS, EVENTS_CONSUMED
 from linli.common.mongo import Document
-from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
+
 from linli.common.errors import FIELD_KEY, LinliError, error_for_status
 from linli.common.identity import REQUEST_ID_KEY, current_identity
 from linli.common.logs import request_id_var

@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
 from linli.common.errors import FIELD_KEY, TYPE_KEY, LinliError
 from linli.common.identity import REQUEST_ID_KEY, Identity, current_identity
 from linli.common.logs import request_id_var

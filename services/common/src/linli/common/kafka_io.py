@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+
 from linli.common.cloudevents import Envelope, dlq_topic, to_kafka
 
 log = logging.getLogger(__name__)

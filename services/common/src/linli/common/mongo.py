@@ -2,8 +2,8 @@
 
 The local MongoDB-compatible server (FerretDB) has no multi-document transactions, so a state
 change and the events it produces are written in ONE document write: the aggregate document
-holds its unpublished events in `outbox` and sets `outbox_pending`; the relay (outbox.py)
-publishes and removes them. Every write checks and bumps `version` (optimistic concurrency).
+holds its unpublished events in `outbox`; the relay (outbox.py) publishes them and removes
+exactly those with `$pullAll`. Every write checks and bumps `version` (optimistic concurrency).
 
 FerretDB v1 (SQLite) pushes down to storage only a filter that is exactly `{"_id": value}`;
 any other filter, even `{"_id": x, "version": 3}`, scans the whole collection. So on FerretDB
@@ -19,16 +19,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import mongoengine
-from linli.common.cloudevents import Envelope
-from linli.common.errors import AlreadyExists, Conflict, NotFound
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from linli.common.cloudevents import Envelope
+from linli.common.errors import AlreadyExists, Conflict, NotFound
+
 VERSION = "version"
 OUTBOX = "outbox"
+# Older documents may carry this flag; readers exclude it. Pending work is `outbox.id` existing.
 OUTBOX_PENDING = "outbox_pending"
+PENDING_QUERY = {"outbox.id": {"$exists": True}}
 _LOCK_STRIPES = 64
 
 Document = dict[str, Any]
@@ -73,22 +76,22 @@ class AggregateDocument(mongoengine.Document):  # type: ignore[misc]
 
     version = mongoengine.IntField(default=0, min_value=0)
     outbox = mongoengine.ListField(mongoengine.DictField())
-    outbox_pending = mongoengine.BooleanField(default=False)
 
-    meta: ClassVar[dict[str, Any]] = {"abstract": True, "indexes": ["outbox_pending"]}
+    # Sparse: only aggregates with unpublished events are in it (MongoDB uses it for the sweep).
+    meta: ClassVar[dict[str, Any]] = {"abstract": True, "indexes": [{"fields": ["outbox.id"], "sparse": True}]}
 
 
 class AggregateStore:
     """Atomic aggregate writes with their events, on one collection.
 
-    `notify(aggregate_id)` is called after a write that stored events, so an in-process relay
-    publishes them at once (by `_id`, the one lookup FerretDB does without a scan).
+    `notify(aggregate_id, event_documents)` is called after a write that stored events, so an
+    in-process relay publishes them at once, without reading them back.
     """
 
-    def __init__(self, collection: Collection[Document], notify: Callable[[Any], None] | None = None,
+    def __init__(self, collection: Collection[Document], notify: Callable[[Any, list[Document]], None] | None = None,
                  entity: str = "", *, atomic_filters: bool | None = None) -> None:
         self.collection = collection
-        self.notify = notify or (lambda _id: None)
+        self.notify = notify or (lambda _id, _events: None)
         self.entity = entity or collection.name
         self._atomic_filters = atomic_filters
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
@@ -105,15 +108,15 @@ class AggregateStore:
 
     def insert(self, document: Mapping[str, Any], events: Sequence[Envelope] = ()) -> int:
         """Stores a new aggregate at version 1; AlreadyExists when its id or a unique key is taken."""
-        stored = {**document, VERSION: 1, OUTBOX: [e.to_document() for e in events],
-                  OUTBOX_PENDING: bool(events)}
+        outbox = [e.to_document() for e in events]
+        stored = {**document, VERSION: 1, OUTBOX: outbox}
         try:
             self.collection.insert_one(stored)
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
                                 field=_duplicate_key(exc)) from exc
-        if events:
-            self.notify(stored["_id"])
+        if outbox:
+            self.notify(stored["_id"], outbox)
         return 1
 
     def update(self, aggregate_id: Any, expected_version: int, changes: Mapping[str, Any],
@@ -126,9 +129,9 @@ class AggregateStore:
         update: dict[str, Any] = {"$inc": {VERSION: 1}}
         to_set = dict(changes)
         pushes = {field: {"$each": list(values)} for field, values in (push or {}).items()}
-        if events:
-            to_set[OUTBOX_PENDING] = True
-            pushes[OUTBOX] = {"$each": [e.to_document() for e in events]}
+        outbox = [e.to_document() for e in events]
+        if outbox:
+            pushes[OUTBOX] = {"$each": outbox}
         if to_set:
             update["$set"] = to_set
         if pushes:
@@ -144,8 +147,8 @@ class AggregateStore:
             if not matched:
                 self._check_version(aggregate_id, expected_version)
                 raise Conflict(f"{self.entity} {aggregate_id} changed while it was written", field="expected_version")
-        if events:
-            self.notify(aggregate_id)
+        if outbox:
+            self.notify(aggregate_id, outbox)
         return expected_version + 1
 
     def _write(self, query: Mapping[str, Any], update: Mapping[str, Any]) -> int:
@@ -164,25 +167,13 @@ class AggregateStore:
                 f"{self.entity} {aggregate_id} is at version {current[VERSION]}, not {expected_version}: "
                 "reload it and try again", field="expected_version")
 
-    def pending(self, aggregate_id: Any) -> Document | None:
-        """The aggregate's version and unpublished events, if it has any."""
-        found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 1, VERSION: 1, OUTBOX_PENDING: 1})
-        return found if found and found.get(OUTBOX_PENDING) else None
-
     def all_pending(self, limit: int) -> list[Document]:
         """Aggregates with unpublished events: a scan, for start-up and the periodic sweep."""
-        return list(self.collection.find({OUTBOX_PENDING: True}, {OUTBOX: 1, VERSION: 1}).limit(limit))
+        return list(self.collection.find(PENDING_QUERY, {OUTBOX: 1}).limit(limit))
 
-    def clear_outbox(self, aggregate_id: Any, read_version: int, published: list[dict[str, Any]]) -> None:
-        """Removes exactly the `published` events (read at `read_version`) from the outbox."""
-        with self.lock_for(aggregate_id):
-            current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
-            if current is None:
-                return
-            if current[VERSION] == read_version:  # nothing was added since we read
-                self.collection.update_one({"_id": aggregate_id}, {"$set": {OUTBOX: [], OUTBOX_PENDING: False}})
-            elif published:
-                self.collection.update_one({"_id": aggregate_id}, {"$pullAll": {OUTBOX: published}})
+    def remove_published(self, aggregate_id: Any, published: list[Document]) -> None:
+        """Removes exactly the `published` events; events added since stay. One write, no read."""
+        self.collection.update_one({"_id": aggregate_id}, {"$pullAll": {OUTBOX: published}})
 
     def get(self, aggregate_id: Any) -> Document:
         found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 0})

@@ -6,10 +6,10 @@ A crash between the send and the removal publishes them again on restart (at-lea
 consumers deduplicate on `ce_id`. Events of one aggregate are sent in the order stored, with
 the aggregate id as key, so they stay ordered on one partition.
 
-Finding work: every AggregateStore handed to the relay tells it the id of each aggregate it
-wrote events to, and the relay reads that aggregate by `_id` (FerretDB scans a collection for
-any other filter). A scan for `outbox_pending` runs at start (events left by a crash) and
-every `sweep_seconds` as a safety net for writes made by other processes.
+Finding work: every AggregateStore handed to the relay passes it the events of each write, so
+publishing costs no read, and removal is one `$pullAll` of exactly the published documents
+(events added meanwhile stay). A scan for aggregates with events runs at start (events left by
+a crash) and every `sweep_seconds` as a safety net for writes made by other processes.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaProducer
+
 from linli.common.cloudevents import Envelope, utc_now
 from linli.common.kafka_io import send_envelope
 from linli.common.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PUBLISH_FAILURES
-from linli.common.mongo import OUTBOX, VERSION, AggregateStore, Document
+from linli.common.mongo import OUTBOX, PENDING_QUERY, AggregateStore, Document
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.send_timeout = send_timeout
         self.on_published = on_published
-        self._queue: dict[tuple[int, Any], AggregateStore] = {}
+        self._queue: dict[tuple[int, Any], tuple[AggregateStore, list[Document]]] = {}
         self._queue_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -53,10 +54,12 @@ class OutboxRelay:
             store.notify = functools.partial(self.enqueue, store)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def enqueue(self, store: AggregateStore, aggregate_id: Any) -> None:
-        """Asks the relay to publish this aggregate's events now."""
+    def enqueue(self, store: AggregateStore, aggregate_id: Any, events: list[Document]) -> None:
+        """Asks the relay to publish these just-stored events of the aggregate now."""
         with self._queue_lock:
-            self._queue[(id(store), aggregate_id)] = store
+            key = (id(store), aggregate_id)
+            queued = self._queue.get(key)
+            self._queue[key] = (store, [*queued[1], *events] if queued else list(events))
         self._wake.set()
 
     def start(self) -> None:
@@ -103,15 +106,15 @@ class OutboxRelay:
         total = 0
         try:
             while queued:
-                (key, store) = next(iter(queued.items()))
-                document = store.pending(key[1])
-                if document is not None:
-                    total += self._publish(store, document)
+                key, (store, events) = next(iter(queued.items()))
+                total += self._publish(store, key[1], events)
                 del queued[key]
         finally:
-            if queued:  # failed half-way: keep the rest for the next round
+            if queued:  # failed half-way: keep the rest, in order, for the next round
                 with self._queue_lock:
-                    self._queue = {**queued, **self._queue}
+                    for key, (store, events) in self._queue.items():
+                        queued[key] = (store, [*queued[key][1], *events]) if key in queued else (store, events)
+                    self._queue = queued
         return total
 
     def sweep(self) -> int:
@@ -119,11 +122,10 @@ class OutboxRelay:
         total = 0
         for store in self.stores:
             for document in store.all_pending(self.batch_size):
-                total += self._publish(store, document)
+                total += self._publish(store, document["_id"], document.get(OUTBOX) or [])
         return total
 
-    def _publish(self, store: AggregateStore, document: Document) -> int:
-        stored: list[dict[str, Any]] = document.get(OUTBOX) or []
+    def _publish(self, store: AggregateStore, aggregate_id: Any, stored: list[Document]) -> int:
         events = [Envelope.from_document(raw) for raw in stored]
         futures = [send_envelope(self.producer, event) for event in events]
         if futures:
@@ -135,8 +137,9 @@ class OutboxRelay:
                 EVENTS_PUBLISHED.labels(event.topic).inc()
                 OUTBOX_LAG.observe(max(0.0, (now - event.time).total_seconds()))
         if self.on_published is not None:
-            self.on_published(store, document["_id"], events)
-        store.clear_outbox(document["_id"], document[VERSION], stored)
+            self.on_published(store, aggregate_id, events)
+        if stored:
+            store.remove_published(aggregate_id, stored)
         return len(events)
 
 
@@ -144,7 +147,7 @@ def wait_until_empty(stores: Sequence[AggregateStore], timeout: float = 10.0) ->
     """True once no document has pending events (used by seeding and tests)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(store.collection.count_documents({"outbox_pending": True}) == 0 for store in stores):
+        if all(store.collection.count_documents(PENDING_QUERY) == 0 for store in stores):
             return True
         time.sleep(0.05)
     return False

@@ -16,6 +16,7 @@ import sys
 
 import grpc
 from google.protobuf import timestamp_pb2
+
 from linli.common.logs import configure_logging
 from linli.v1 import common_pb2, organizations_pb2_grpc
 from linli.v1 import organizations_pb2 as pb

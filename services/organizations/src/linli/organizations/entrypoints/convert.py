@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from google.protobuf import json_format, timestamp_pb2
 from google.protobuf.message import Message
+
 from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import rules, wire
 from linli.organizations.domain.errors import ValidationError

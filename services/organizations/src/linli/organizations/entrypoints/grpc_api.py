@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 import grpc
+
 from linli.common.paging import paginate
 from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import roles as role_rules

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
+
 from linli.common.errors import LinliError, NotFound, Unavailable
 from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity

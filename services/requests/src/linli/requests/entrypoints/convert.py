@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
+
 from linli.common.errors import InvalidArgument
 from linli.requests.domain import wire
 from linli.requests.domain.model import (

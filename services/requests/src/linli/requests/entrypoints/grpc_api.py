@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 import grpc
+
 from linli.common.errors import InvalidArgument
 from linli.common.paging import paginate
 from linli.requests.domain import lifecycle, roundtable, statistics, visits, wire
