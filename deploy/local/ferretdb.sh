@@ -2,7 +2,9 @@
 # Local MongoDB-wire-compatible server: FerretDB v1 with its SQLite backend, built from Go
 # modules (deploy/local/ferretdb embeds FerretDB's public package; telemetry is locked off).
 #   ferretdb.sh fetch|start|stop|status
-# Environment (defaults): LINLI_MONGO_PORT (27017), LINLI_FERRETDB_DATA (LINLI_DATA_DIR/ferretdb).
+# Environment (defaults): LINLI_MONGO_PORT (27017), LINLI_FERRETDB_DATA (LINLI_DATA_DIR/ferretdb),
+# LINLI_FERRETDB_SYNCHRONOUS (NORMAL: with SQLite's write-ahead log a commit survives any
+# process crash; only a power cut can lose the last commits. FULL fsyncs every commit).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FERRETDB_VERSION=$(sed -n 's:^require github.com/FerretDB/FerretDB \(v[0-9.]*\)$:\1:p' "$LOCAL_DIR/ferretdb/go.mod")
@@ -27,7 +29,7 @@ start() {
   refuse_taken_port ferretdb "$PORT" "$PIDFILE" || return 0
   mkdir -p "$DATA" "$LINLI_RUN_DIR"
   log "starting FerretDB $FERRETDB_VERSION (SQLite in $DATA) on 127.0.0.1:$PORT (log: $LOGFILE)"
-  nohup "$BINARY" --listen-addr "127.0.0.1:$PORT" --sqlite-url "file:$DATA/" \
+  nohup "$BINARY" --listen-addr "127.0.0.1:$PORT" --sqlite-url "file:$DATA/?_pragma=synchronous(${LINLI_FERRETDB_SYNCHRONOUS:-NORMAL})" \
     --log-level "${LINLI_FERRETDB_LOG_LEVEL:-warn}" >>"$LOGFILE" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   wait_port "$PORT" 30 "$PIDFILE" "$LOGFILE"

@@ -34,7 +34,18 @@ class Infra:
                            capture_output=True, timeout=60)
 
 
-def start_infra(kafka: bool = True) -> Infra:
+def start_infra(kafka: bool = True, attempts: int = 2) -> Infra:
+    """Starts the servers; a second try on fresh ports covers a port taken between pick and bind."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_infra(kafka)
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_infra(kafka: bool) -> Infra:
     data = Path(tempfile.mkdtemp(prefix="linli-test-"))
     kafka_port, controller_port, mongo_port = free_port(), free_port(), free_port()
     env = {

@@ -57,10 +57,7 @@ class ServiceConfig:
     metrics_port: int = setting("LINLI_METRICS_PORT", 9100, "Prometheus /metrics port; 0 picks a free one.")
     mongo_uri: str = setting("LINLI_MONGO_URI", "mongodb://127.0.0.1:27017/", "MongoDB-compatible server URI.")
     mongo_db: str = setting("LINLI_MONGO_DB", "", "Database name; empty means linli_<service>.")
-    mongo_max_pool_size: int = setting(
-        "LINLI_MONGO_MAX_POOL_SIZE", 1,
-        "Connections per process. Keep 1 on FerretDB v1 (its updates are not isolated across "
-        "connections); 50+ on MongoDB.")
+    mongo_max_pool_size: int = setting("LINLI_MONGO_MAX_POOL_SIZE", 8, "MongoDB connections per process.")
     kafka_bootstrap: str = setting("LINLI_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers.")
     outbox_poll_seconds: float = setting("LINLI_OUTBOX_POLL_SECONDS", 0.5,
                                          "How often the outbox relay looks for events written elsewhere.")

@@ -7,9 +7,14 @@ exactly those with `$pullAll`. Every write checks and bumps `version` (optimisti
 
 FerretDB v1 (SQLite) pushes down to storage only a filter that is exactly `{"_id": value}`;
 any other filter, even `{"_id": x, "version": 3}`, scans the whole collection. So on FerretDB
-the version check is done by reading the document by `_id` and writing it by `_id` under a
-per-aggregate lock held by this process (the one process that writes this database, see
-`connect`). On MongoDB the check is the write's own filter, atomic on the server.
+the version check is done by reading the document by `_id` and writing it by `_id`.
+
+FerretDB v1 also runs every update as read, modify, replace without isolation: two updates of
+one document on two connections can lose one of them (even `$inc`). So every write an
+AggregateStore makes (insert, versioned update, outbox removal, derived-field update) holds a
+per-aggregate lock of this process, and only the owning service's process writes its
+database. Writes to different documents run in parallel on the connection pool. On MongoDB
+the version check is the update's own filter, atomic on the server.
 """
 
 from __future__ import annotations
@@ -37,14 +42,11 @@ _LOCK_STRIPES = 64
 Document = dict[str, Any]
 
 
-def connect(uri: str, database: str, alias: str = "default", max_pool_size: int = 1) -> Database[Document]:
+def connect(uri: str, database: str, alias: str = "default", max_pool_size: int = 8) -> Database[Document]:
     """Registers a mongoengine connection and returns its pymongo database.
 
-    `max_pool_size` defaults to 1 because FerretDB v1 applies every update as read, modify,
-    replace without isolation: two updates of one document on two connections can lose one
-    of them (even `$inc`). One connection per process makes FerretDB run this process's
-    operations one after another, which restores per-document atomicity for the service that
-    owns the database. Against real MongoDB (Kubernetes) raise it: LINLI_MONGO_MAX_POOL_SIZE.
+    Writes to one document must go through an AggregateStore (see the module docstring):
+    with more than one connection, FerretDB could otherwise lose concurrent updates.
     """
     mongoengine.disconnect(alias=alias)
     client: MongoClient[Document] = mongoengine.connect(
@@ -111,7 +113,8 @@ class AggregateStore:
         outbox = [e.to_document() for e in events]
         stored = {**document, VERSION: 1, OUTBOX: outbox}
         try:
-            self.collection.insert_one(stored)
+            with self.lock_for(stored["_id"]):
+                self.collection.insert_one(stored)
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
                                 field=_duplicate_key(exc)) from exc
@@ -173,7 +176,13 @@ class AggregateStore:
 
     def remove_published(self, aggregate_id: Any, published: list[Document]) -> None:
         """Removes exactly the `published` events; events added since stay. One write, no read."""
-        self.collection.update_one({"_id": aggregate_id}, {"$pullAll": {OUTBOX: published}})
+        with self.lock_for(aggregate_id):
+            self.collection.update_one({"_id": aggregate_id}, {"$pullAll": {OUTBOX: published}})
+
+    def set_derived(self, aggregate_id: Any, changes: Mapping[str, Any]) -> None:
+        """Updates fields derived from other aggregates (no version bump, no event)."""
+        with self.lock_for(aggregate_id):
+            self.collection.update_one({"_id": aggregate_id}, {"$set": dict(changes)})
 
     def get(self, aggregate_id: Any) -> Document:
         found = self.collection.find_one({"_id": aggregate_id}, {OUTBOX: 0})

@@ -103,44 +103,46 @@ class OutboxRelay:
     def publish_queued(self) -> int:
         with self._queue_lock:
             queued, self._queue = self._queue, {}
-        total = 0
+        batch = [(store, key[1], events) for key, (store, events) in queued.items()]
         try:
-            while queued:
-                key, (store, events) = next(iter(queued.items()))
-                total += self._publish(store, key[1], events)
-                del queued[key]
-        finally:
-            if queued:  # failed half-way: keep the rest, in order, for the next round
-                with self._queue_lock:
-                    for key, (store, events) in self._queue.items():
-                        queued[key] = (store, [*queued[key][1], *events]) if key in queued else (store, events)
-                    self._queue = queued
-        return total
+            return self._publish(batch)
+        except Exception:
+            with self._queue_lock:  # keep them, before anything queued meanwhile, for the next round
+                for key, (store, events) in self._queue.items():
+                    queued[key] = (store, [*queued[key][1], *events]) if key in queued else (store, events)
+                self._queue = queued
+            raise
 
     def sweep(self) -> int:
         self._next_sweep = time.monotonic() + self.sweep_seconds
-        total = 0
-        for store in self.stores:
-            for document in store.all_pending(self.batch_size):
-                total += self._publish(store, document["_id"], document.get(OUTBOX) or [])
-        return total
+        return sum(self._publish([(store, d["_id"], d.get(OUTBOX) or []) for d in store.all_pending(self.batch_size)])
+                   for store in self.stores)
 
-    def _publish(self, store: AggregateStore, aggregate_id: Any, stored: list[Document]) -> int:
-        events = [Envelope.from_document(raw) for raw in stored]
-        futures = [send_envelope(self.producer, event) for event in events]
-        if futures:
-            self.producer.flush(self.send_timeout)
-            for future in futures:
+    def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]]) -> int:
+        """Sends every event of the batch, waits for all acknowledgements (one flush), then
+        removes them. Per aggregate, events are sent in stored order on one partition, and the
+        idempotent producer keeps that order through retries."""
+        sent = []
+        for store, aggregate_id, stored in batch:
+            events = [Envelope.from_document(raw) for raw in stored]
+            sent.append((store, aggregate_id, stored, events, [send_envelope(self.producer, e) for e in events]))
+        if not sent:
+            return 0
+        self.producer.flush(self.send_timeout)
+        now = utc_now()
+        total = 0
+        for _, _, _, events, futures in sent:
+            for event, future in zip(events, futures, strict=True):
                 future.get(timeout=self.send_timeout)  # type: ignore[attr-defined]
-            now = utc_now()
-            for event in events:
                 EVENTS_PUBLISHED.labels(event.topic).inc()
                 OUTBOX_LAG.observe(max(0.0, (now - event.time).total_seconds()))
-        if self.on_published is not None:
-            self.on_published(store, aggregate_id, events)
-        if stored:
-            store.remove_published(aggregate_id, stored)
-        return len(events)
+            total += len(events)
+        for store, aggregate_id, stored, events, _ in sent:
+            if self.on_published is not None:
+                self.on_published(store, aggregate_id, events)
+            if stored:
+                store.remove_published(aggregate_id, stored)
+        return total
 
 
 def wait_until_empty(stores: Sequence[AggregateStore], timeout: float = 10.0) -> bool:

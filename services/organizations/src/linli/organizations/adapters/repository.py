@@ -41,7 +41,7 @@ class Repository(AggregateRepository):
     def set_path(self, org_id: str, path: tuple[str, ...]) -> None:
         """Rewrites a descendant's materialised path after a move. Derived data: no version
         bump and no event (the Moved event of the moved organisation carries the change)."""
-        self.stores[Organization].collection.update_one({"_id": org_id}, {"$set": {"path": list(path)}})
+        self.stores[Organization].set_derived(org_id, {"path": list(path)})
 
     def load_organizations(self) -> list[Organization]:
         """Every organisation, with paths repaired from the parent links.

@@ -10,22 +10,48 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from linli.requests.domain.model import Request, VisitPlan
+from linli.requests.domain.model import GeoPoint, Request, VisitPlan
+
+#: Cell edge of the duplicate-candidate index in degrees (~550 m): wider than the duplicate
+#: radius (300 m), so the 3 x 3 cells around a point hold every candidate.
+CELL_DEGREES = 0.005
+
+Cell = tuple[str, int, int]
+
+
+def _cell(category: str, point: GeoPoint) -> Cell:
+    return category, int(point.lat // CELL_DEGREES), int(point.lng // CELL_DEGREES)
 
 
 class Ledger:
     def __init__(self) -> None:
         self.requests: dict[str, Request] = {}
         self.plans: dict[str, VisitPlan] = {}
-        self.by_category: defaultdict[str, set[str]] = defaultdict(set)
         self.open_ids: set[str] = set()
+        # Duplicate candidates: by category and map cell, or by category and grid when a
+        # request has no coordinates.
+        self.by_cell: defaultdict[Cell, set[str]] = defaultdict(set)
+        self.by_grid: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def _keys(self, request: Request) -> tuple[Cell | None, tuple[str, str] | None]:
+        point = request.location
+        return (_cell(request.category, point) if point else None,
+                (request.category, request.place.grid_id) if request.place.grid_id else None)
 
     def put(self, request: Request) -> None:
         previous = self.requests.get(request.id)
-        if previous is not None and previous.category != request.category:
-            self.by_category[previous.category].discard(request.id)
+        if previous is not None:
+            cell, grid = self._keys(previous)
+            if cell:
+                self.by_cell[cell].discard(request.id)
+            if grid:
+                self.by_grid[grid].discard(request.id)
         self.requests[request.id] = request
-        self.by_category[request.category].add(request.id)
+        cell, grid = self._keys(request)
+        if cell:
+            self.by_cell[cell].add(request.id)
+        if grid:
+            self.by_grid[grid].add(request.id)
         if request.is_open:
             self.open_ids.add(request.id)
         else:
@@ -37,8 +63,17 @@ class Ledger:
     def open_requests(self) -> list[Request]:
         return [self.requests[i] for i in list(self.open_ids)]
 
-    def in_category(self, category: str) -> list[Request]:
-        return [self.requests[i] for i in list(self.by_category.get(category, ()))]
+    def near(self, category: str, point: GeoPoint | None, grid_id: str) -> list[Request]:
+        """Requests of `category` in the 3 x 3 cells around `point`, or in the same grid."""
+        ids: set[str] = set()
+        if point is not None:
+            _, row, column = _cell(category, point)
+            for d_row in (-1, 0, 1):
+                for d_column in (-1, 0, 1):
+                    ids |= self.by_cell.get((category, row + d_row, column + d_column), set())
+        if grid_id:
+            ids |= self.by_grid.get((category, grid_id), set())
+        return [self.requests[i] for i in ids]
 
     def load(self, requests: Iterable[Request], plans: Iterable[VisitPlan]) -> None:
         for request in requests:

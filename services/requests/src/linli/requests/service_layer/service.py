@@ -148,7 +148,9 @@ class RequestsService:
 
     def suggest(self, probe: duplicates.DuplicateProbe, limit: int = 0) -> list[duplicates.DuplicateSuggestion]:
         policy = duplicates.DuplicatePolicy(limit=limit) if limit else duplicates.DuplicatePolicy()
-        candidates = [r for r in self.ledger.in_category(probe.category) if r.id != probe.id]
+        oldest = probe.at - policy.window
+        candidates = [r for r in self.ledger.near(probe.category, probe.point, probe.grid_id)
+                      if r.id != probe.id and r.submitted_at >= oldest]
         return duplicates.suggest_duplicates(probe, candidates, policy)
 
     # -- lifecycle ------------------------------------------------------------------------------
