@@ -152,7 +152,7 @@ def main() -> None:
     services = []
     try:
         ensure_topics(infra.kafka_bootstrap, [*platform_topics(), "linli.bench.raw.v1"])
-        organizations = start_service("organizations", infra)
+        organizations = start_service("organizations", infra, LINLI_LOG_LEVEL="WARNING")
         services.append(organizations)
         assert organizations.run_module("linli.organizations.seed").returncode == 0
         requests_service = start_service("requests", infra, LINLI_ORGANIZATIONS_ADDR=organizations.address,
