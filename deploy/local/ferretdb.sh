@@ -8,7 +8,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FERRETDB_VERSION=$(sed -n 's:^require github.com/FerretDB/FerretDB \(v[0-9.]*\)$:\1:p' "$LOCAL_DIR/ferretdb/go.mod")
-BINARY="$LINLI_CACHE_DIR/bin/linli-ferretdb-$FERRETDB_VERSION"
+# The launcher's own code is part of the name, so a change to it is rebuilt.
+LAUNCHER_HASH=$(cat "$LOCAL_DIR"/ferretdb/*.go "$LOCAL_DIR/ferretdb/go.sum" | sha256sum | cut -c1-12)
+BINARY="$LINLI_CACHE_DIR/bin/linli-ferretdb-$FERRETDB_VERSION-$LAUNCHER_HASH"
 PORT="${LINLI_MONGO_PORT:-27017}"
 DATA="${LINLI_FERRETDB_DATA:-$LINLI_DATA_DIR/ferretdb}"
 PIDFILE="$LINLI_RUN_DIR/ferretdb-$PORT.pid"

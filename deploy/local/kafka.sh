@@ -70,7 +70,12 @@ start() {
   write_config
   if [[ ! -f "$DATA/log/meta.properties" ]]; then
     local cluster_id
-    cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    # A cluster id is a base64 UUID; one starting with "-" would read as an option.
+    cluster_id=$(python3 -c '
+import base64, uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+    pass
+print(cid)')
     log "formatting Kafka storage in $DATA/log (cluster $cluster_id)"
     "${JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA/server.properties" >>"$LOGFILE" 2>&1 \
       || { tail -n 20 "$LOGFILE" >&2; die "formatting Kafka storage failed"; }

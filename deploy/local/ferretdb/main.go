@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -42,6 +43,13 @@ func main() {
 		logger.Error("cannot start FerretDB", "error", err)
 		os.Exit(1)
 	}
+	indexer, err := newIDIndexer(*sqliteURL, logger)
+	if err != nil {
+		logger.Error("invalid --sqlite-url", "error", err)
+		os.Exit(2)
+	}
+	go indexer.run(ctx, 2*time.Second)
+
 	logger.Info("listening", "addr", *listen, "uri", server.MongoDBURI())
 	if err := server.Run(ctx); err != nil {
 		logger.Error("FerretDB stopped with an error", "error", err)

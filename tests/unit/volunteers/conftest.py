@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+
 from linli.volunteers.domain.model import GeoPoint, TimeWindow, Volunteer
 
 #: Monday 3 March 2025, 10:00 in the city (02:00 UTC).

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from linli.common.errors import InvalidArgument
+from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
 from linli.volunteers.domain import catalogue
 
 
@@ -61,3 +63,14 @@ def test_category_map_falls_back_to_prefix() -> None:
     assert catalogue.skills_for_category("Repairs.Electrical.Socket") == ("electrical_repair",)
     assert "plumbing" in catalogue.skills_for_category("repairs.roof")
     assert catalogue.skills_for_category("parking") == ()
+
+
+def test_category_map_speaks_the_requests_catalogue() -> None:
+    """Every key is a request category code (or a dotted refinement of one), so a request's
+    category always finds its skills; categories no volunteer skill answers are left out."""
+    request_codes = set(DEFAULT_CATALOGUE.categories)
+    assert {key.partition(".")[0] for key in catalogue.CATEGORY_SKILLS_DATA} <= request_codes
+    for code in ("water_supply", "medical", "neighbour_dispute", "poor_signal", "care_visit", "environment"):
+        assert catalogue.skills_for_category(code), code
+    for code in ("parking", "food_safety", "pricing", "suggestion", "other"):
+        assert catalogue.skills_for_category(code) == (), code

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from linli.common.errors import Conflict, InvalidArgument
 from linli.volunteers.domain import ledger
 from linli.volunteers.domain.ledger import LeaderboardPeriod, Ledger, TaskCredit

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from linli.common.errors import InvalidArgument, NotFound
 from linli.volunteers.domain import catalogue, matching
 from linli.volunteers.domain.match_index import MatchIndex, RadiusClass, linear_scan_match

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from linli.common.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument
 from linli.volunteers.domain import events as ev
 from linli.volunteers.domain import teams, volunteers

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 import pytest
+
 from linli.common.errors import Conflict, InvalidArgument
 from linli.volunteers.domain import rules
 from linli.volunteers.domain.model import GeoPoint, TimeWindow

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from linli.common.errors import InvalidArgument
 from linli.volunteers.domain import matching, scoring
 from linli.volunteers.domain.model import FAIRNESS_HALF_LIFE_SECONDS, RecentAssignments, TimeWindow, Volunteer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Iterable
 
@@ -27,6 +28,22 @@ def platform_topics() -> list[str]:
     """Every topic the platform owns, with its dead-letter twin."""
     topics = [f"linli.{service}.v1" for service in SERVICES] + list(PUBLIC_TOPICS)
     return topics + [dlq_topic(t) for t in topics]
+
+
+def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
+    """True when a bootstrap broker accepts a TCP connection (the health check).
+
+    kafka-python's `bootstrap_connected()` is only true while its first connection is being
+    made, so it cannot tell a live broker from a dead one later on.
+    """
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def make_producer(bootstrap: str, client_id: str = "linli") -> KafkaProducer:

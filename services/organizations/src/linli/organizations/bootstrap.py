@@ -4,7 +4,7 @@ at import time; `build()` does, and returns a runtime ready to start."""
 from __future__ import annotations
 
 from linli.common import mongo
-from linli.common.kafka_io import make_producer
+from linli.common.kafka_io import broker_reachable, make_producer
 from linli.common.outbox import OutboxRelay
 from linli.common.runtime import ServiceRuntime
 from linli.organizations.adapters.repository import Repository
@@ -30,7 +30,7 @@ def build(config: OrganizationsConfig) -> tuple[ServiceRuntime, OrganizationsSer
                           OrganizationServicer(service), SERVICE_NAME)
     runtime.add_worker(relay)
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))
-    runtime.add_health_check("kafka", producer.bootstrap_connected)
+    runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))
     runtime.on_close(mongo.disconnect)
     runtime.on_close(lambda: producer.close(timeout=10))
     return runtime, service

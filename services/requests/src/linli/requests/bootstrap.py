@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from linli.common import mongo
-from linli.common.kafka_io import make_producer
+from linli.common.kafka_io import broker_reachable, make_producer
 from linli.common.outbox import OutboxRelay
 from linli.common.runtime import ServiceRuntime
 from linli.common.timers import PeriodicWorker
@@ -52,7 +52,7 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsService]:
     runtime.add_worker(PeriodicWorker("offers", config.offer_scan_seconds, service.expire_offers))
     runtime.add_worker(PeriodicWorker("visits", config.visit_scan_seconds, service.generate_visits))
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))
-    runtime.add_health_check("kafka", producer.bootstrap_connected)
+    runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))
     runtime.on_close(mongo.disconnect)
     runtime.on_close(lambda: producer.close(timeout=10))
     runtime.on_close(organizations.close)

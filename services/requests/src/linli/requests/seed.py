@@ -9,6 +9,7 @@ existing request and the seed leaves it as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import random
@@ -69,6 +70,7 @@ class Seeder:
         self.volunteers = volunteers
         self.random = random.Random(20261123)
         self.created = 0
+        self.started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
 
     def run(self, count: int) -> None:
         for n in range(count):
@@ -92,8 +94,10 @@ class Seeder:
                 address=common_pb2.Address(text=f"浙江省台州市椒江区{street}{c}社区{b}小区{n % 20 + 1}幢")),
                 metadata=submitter, timeout=10)
             request = response.request
+            if request.submitted_at.ToDatetime(tzinfo=dt.UTC) < self.started:
+                continue  # seeded by an earlier run
             if request.status != pb.REQUEST_STATUS_SUBMITTED or len(request.history) > 1:
-                continue  # seeded before
+                continue
             self.created += 1
             self.advance(n, request, resident)
 
@@ -187,7 +191,7 @@ def main() -> int:
         seeder = Seeder(requests_pb2_grpc.RequestServiceStub(channel), org_ids, volunteers)
         seeder.run(count)
     volunteer_channel.close()
-    log.info("demo requests seeded", extra={"created": seeder.created, "asked": count})
+    log.info("demo requests seeded", extra={"new_requests": seeder.created, "asked": count})
     return 0
 
 

@@ -10,6 +10,9 @@ Modules:
 - ``scoring``: the ranking rules and weight table of matching.
 - ``match_index``: ``MatchIndex``, the in-memory spatial index, and its linear-scan baseline.
 - ``matching``: the public face of the two above plus ``rank_volunteers`` over domain objects.
+- ``tasks``: who holds which request (derived from the requests service's snapshots) and
+  resolutions waiting for their rating.
+- ``wire``: aggregates and query results in protobuf's JSON mapping (responses and events).
 
 Nothing here reads a clock, generates ids or touches I/O: callers pass ``now`` and ids in.
 """

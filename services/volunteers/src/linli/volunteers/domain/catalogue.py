@@ -64,30 +64,29 @@ SKILLS_DATA: Final[tuple[dict[str, str], ...]] = (
     {"code": "cleaning", "zh": "清洁保洁", "en": "Cleaning", "group": "daily_life"},
 )
 
-#: Request categories (as the requests service names them) -> the skills that fit. A category
-#: "a.b" not listed falls back to "a"; an unknown category asks for no particular skill.
+#: Request categories -> the skills that fit. Keys are the requests service's category codes
+#: (``linli.requests.domain.catalogue.DEFAULT_CATALOGUE``) plus dotted refinements such as
+#: "repairs.electrical"; a category "a.b" not listed falls back to "a". Categories no
+#: volunteer skill answers (parking, illegal construction, elevators, food safety, pricing,
+#: suggestions, "other") are left out on purpose: they ask for no particular skill, so
+#: matching ranks every nearby volunteer by distance, availability, load and fairness.
 CATEGORY_SKILLS_DATA: Final[dict[str, tuple[str, ...]]] = {
     "repairs": ("electrical_repair", "plumbing", "appliance_repair", "carpentry"),
     "repairs.electrical": ("electrical_repair",),
     "repairs.plumbing": ("plumbing",),
     "repairs.appliance": ("appliance_repair",),
+    "elderly_care": ("elderly_care", "meal_delivery", "medical_care"),
+    "flying_wire_charging": ("electrical_repair", "fire_safety"),
+    "throwing_objects": ("safety_patrol",),
     "water_supply": ("plumbing",),
     "heating": ("plumbing",),
-    "flying_wire_charging": ("electrical_repair", "fire_safety"),
+    "road_flooding": ("safety_patrol", "driving"),
     "poor_signal": ("it_help",),
-    "elderly_care": ("elderly_care", "meal_delivery", "medical_care"),
-    "disability_support": ("disability_support",),
-    "medical": ("first_aid", "medical_care"),
-    "health": ("health_clinic", "medical_care"),
-    "legal": ("legal_advice",),
     "neighbour_dispute": ("dispute_mediation", "legal_advice"),
-    "psychological": ("psychological_counselling",),
-    "childcare": ("childcare",),
+    "medical": ("first_aid", "medical_care"),
     "tutoring": ("tutoring",),
-    "translation": ("translation", "sign_language"),
-    "transport": ("driving",),
-    "safety": ("safety_patrol", "fire_safety"),
-    "cleaning": ("cleaning",),
+    "environment": ("cleaning",),
+    "care_visit": ("elderly_care", "disability_support", "psychological_counselling"),
 }
 
 MAX_SKILLS: Final = 64
@@ -156,7 +155,8 @@ def _validate_codes(
         code = raw.strip().lower()
         if code not in known:
             raise InvalidArgument(
-                f"unknown {what} {raw!r}; see the catalogue for valid codes", field=f"{field}[{position}]"
+                f"{field}[{position}]: unknown {what} {raw!r}; see the catalogue for valid codes",
+                field=f"{field}[{position}]",
             )
         seen.setdefault(code, None)
     return tuple(seen)

@@ -139,7 +139,9 @@ class Volunteer:
 
     ``phone`` and ``home`` are personal data: they never appear on the identity card or in
     events. ``open_tasks`` follows the requests service's claim/release events;
-    ``recent_assignments`` feeds the fairness rule of matching.
+    ``open_request_ids`` names those tasks (``tasks.hold_task`` keeps the two in step), so
+    applying one event twice cannot count a task twice; ``recent_assignments`` feeds the
+    fairness rule of matching.
     """
 
     id: str
@@ -156,6 +158,7 @@ class Volunteer:
     availability: tuple[TimeWindow, ...] = ()
     max_concurrent_tasks: int = DEFAULT_MAX_CONCURRENT_TASKS
     open_tasks: int = 0
+    open_request_ids: tuple[str, ...] = ()
     status: VolunteerStatus = VolunteerStatus.ACTIVE
     team_ids: tuple[str, ...] = ()
     recent_assignments: RecentAssignments = field(default_factory=RecentAssignments)

@@ -1,0 +1,99 @@
+"""Kafka consumer of the requests service's events (``linli.requests.v1``).
+
+Every request event carries the RequestSnapshot after the change as its field ``request``
+(requests.proto), so every one of them updates who holds the request (``TaskService.track``:
+claims and dispatches to a volunteer open a task, resolution, cancellation, closing,
+rejection or a transfer away release it). Two types carry more: ``resolved`` (the hours in
+its Resolution, kept until the rating) and ``rated`` (the stars: hours and points are
+credited). Events without a snapshot (visit plans) are ignored.
+
+Payloads are read through the requests service's protobuf messages, the published contract,
+not its Python code. A payload that does not parse is InvalidArgument, which the kit's
+consumer sends straight to the dead-letter topic. Effects run as the ``system`` identity, so
+the PointsCredited events they cause name it as the actor.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from typing import Any, TypeVar
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from kafka import KafkaProducer
+
+from linli.common.cloudevents import Envelope
+from linli.common.consumer import EventConsumer, ProcessedEvents
+from linli.common.errors import InvalidArgument
+from linli.common.identity import SYSTEM, current_identity
+from linli.v1 import requests_pb2
+from linli.volunteers.domain.tasks import RequestFacts
+from linli.volunteers.service_layer.tasks import TaskService
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Message)
+
+REQUEST_RESOLVED = "org.linli.request.resolved.v1"
+REQUEST_RATED = "org.linli.request.rated.v1"
+
+
+class RequestsEventHandler:
+    """``linli.common.consumer.Handler`` for the requests topic."""
+
+    def __init__(self, tasks: TaskService) -> None:
+        self.tasks = tasks
+
+    def __call__(self, envelope: Envelope) -> None:
+        token = current_identity.set(SYSTEM)
+        try:
+            self._handle(envelope)
+        finally:
+            current_identity.reset(token)
+
+    def _handle(self, envelope: Envelope) -> None:
+        data = envelope.json()
+        raw_snapshot = data.get("request") if isinstance(data, dict) else None
+        if not isinstance(raw_snapshot, dict):
+            return  # not about one request (e.g. a visit plan)
+        snapshot = _parse(raw_snapshot, requests_pb2.RequestSnapshot(), "request")
+        facts = RequestFacts(
+            request_id=snapshot.id or envelope.subject,
+            status=_name(requests_pb2.RequestStatus, snapshot.status),
+            assignee_kind=_name(requests_pb2.AssigneeKind, snapshot.assignee.kind),
+            assignee_id=snapshot.assignee.id,
+        )
+        self.tasks.track(facts)
+        if envelope.type == REQUEST_RESOLVED:
+            resolved = _parse(data, requests_pb2.RequestResolved(), "resolution")
+            resolution = resolved.resolution
+            at = resolution.resolved_at.ToDatetime(tzinfo=UTC) if resolution.HasField("resolved_at") else envelope.time
+            self.tasks.resolved(facts, envelope.id, resolution.hours, at)
+        elif envelope.type == REQUEST_RATED:
+            rated = _parse(data, requests_pb2.RequestRated(), "stars")
+            self.tasks.rated(facts, envelope.id, rated.stars, envelope.time)
+
+
+def _name(enum: Any, number: int) -> str:
+    """The enum value's name; "" for a number newer than this service's generated code (a
+    status added later is then "not holding", the safe reading for load)."""
+    try:
+        return str(enum.Name(number))
+    except ValueError:
+        return ""
+
+
+def _parse(raw: dict[str, Any], message: M, field: str) -> M:
+    try:
+        return json_format.ParseDict(raw, message, ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise InvalidArgument(f"not a {type(message).__name__} payload: {exc}", field=field) from exc
+
+
+def make_consumer(*, bootstrap: str, group_id: str, topic: str, tasks: TaskService, processed: ProcessedEvents,
+                  dlq_producer: KafkaProducer, max_attempts: int, client_id: str) -> EventConsumer:
+    """The consumer loop (commit after effect, dedupe by ce_id, DLQ) around the handler."""
+    return EventConsumer(bootstrap=bootstrap, group_id=group_id, topics=[topic], handler=RequestsEventHandler(tasks),
+                         processed=processed, dlq_producer=dlq_producer, max_attempts=max_attempts,
+                         client_id=client_id)
