@@ -23,7 +23,7 @@ from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volu
 from linli.v1 import volunteers_pb2 as pb
 from tests.support.infra import Infra, free_port
 
-SEEDED_VOLUNTEERS = 300  # the demo seeds 1,500; fewer keep this test short
+SEEDED_VOLUNTEERS = 300  # the demo seeds 3,000; fewer keep this test short
 
 
 @contextmanager

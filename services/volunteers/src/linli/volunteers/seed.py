@@ -13,14 +13,8 @@ team) led by one of its volunteers, and about a third of its volunteers join one
 
 Everything is derived from the volunteer's number, and every create carries an idempotency
 key, so running the seed again changes nothing (a second run takes about 2 s). Settings:
-`LINLI_VOLUNTEERS_ADDR` (default 127.0.0.1:50052), `LINLI_SEED_VOLUNTEERS` (default 1500),
+`LINLI_VOLUNTEERS_ADDR` (default 127.0.0.1:50052), `LINLI_SEED_VOLUNTEERS` (default 3000),
 `LINLI_SEED_WORKERS` (parallel calls, default 8).
-
-Why 1,500 and not more: on the local FerretDB every write by `_id` scans the collection in
-SQLite (its `_id` index is declared on another expression than the one its queries use), so
-each registration's outbox clean-up costs time proportional to the volunteers already stored
-and seeding is quadratic. Measured on the development machine: 1,500 volunteers in 34 s,
-2,000 in 62 s, 3,000 in 105 s. On MongoDB the same calls cost the same whatever the size.
 """
 
 from __future__ import annotations
@@ -216,7 +210,7 @@ def main() -> int:
     configure_logging("volunteers-seed", os.environ.get("LINLI_LOG_LEVEL", "INFO"))
     organizations = os.environ.get("LINLI_ORGANIZATIONS_ADDR", "127.0.0.1:50051")
     target = os.environ.get("LINLI_VOLUNTEERS_ADDR", "127.0.0.1:50052")
-    count = int(os.environ.get("LINLI_SEED_VOLUNTEERS", "1500"))
+    count = int(os.environ.get("LINLI_SEED_VOLUNTEERS", "3000"))
     workers = int(os.environ.get("LINLI_SEED_WORKERS", "8"))
     started = time.monotonic()
     with grpc.insecure_channel(organizations) as channel:
