@@ -12,7 +12,6 @@ import pytest
 
 from linli.organizations.domain import events as ev
 from linli.organizations.domain import stations as st
-from linli.organizations.domain import wire
 from linli.organizations.domain.events import DomainEvent, EventContext
 from linli.organizations.domain.geo import GeoPoint
 from linli.organizations.domain.grids import (
@@ -173,16 +172,6 @@ def test_header_carries_version_and_actor() -> None:
         "requestId": "req-1",
     }
     assert moved.message_name == "OrganizationMoved"
-
-
-def test_timestamps_are_utc_rfc3339() -> None:
-    assert (
-        wire.timestamp(datetime(2025, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8))))
-        == "2025-03-02T01:00:00Z"
-    )
-    assert wire.timestamp(datetime(2025, 3, 2, 9, 0)) == "2025-03-02T09:00:00Z"
-    assert wire.timestamp(datetime(2025, 3, 2, 9, 0, 1, 250000, tzinfo=UTC)) == "2025-03-02T09:00:01.250Z"
-    assert wire.timestamp(datetime(2025, 3, 2, 9, 0, 1, 5, tzinfo=UTC)) == "2025-03-02T09:00:01.000005Z"
 
 
 def test_unknown_event_type_is_refused() -> None:

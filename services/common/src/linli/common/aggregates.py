@@ -8,32 +8,19 @@ aggregate type, and how a domain event becomes a CloudEvent (its `source` and to
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
 from linli.common.cloudevents import Envelope
 from linli.common.codec import from_document, to_document
+from linli.common.domain_events import DomainEvent
 from linli.common.mongo import OUTBOX, OUTBOX_PENDING, VERSION, AggregateStore, Document
-
-
-class DomainEventLike(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def time(self) -> datetime: ...
-    @property
-    def payload(self) -> Mapping[str, Any]: ...
 
 
 class AggregateLike(Protocol):
     id: str
     version: int
-    pending_events: Any  # list of the service's domain events
+    pending_events: list[DomainEvent]
 
 
 A = TypeVar("A")
@@ -44,20 +31,19 @@ _STATE_ONLY = {OUTBOX: 0, OUTBOX_PENDING: 0}
 _SKIP = frozenset({"version", "pending_events", "id"})
 
 
-def envelope_of(event: DomainEventLike, source: str, topic: str) -> Envelope:
+def envelope_of(event: DomainEvent, source: str) -> Envelope:
     return Envelope(id=event.id, source=source, type=event.type, subject=event.subject, time=event.time,
-                    data=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(), topic=topic)
+                    data=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                    topic=event.topic)
 
 
 class AggregateRepository:
-    def __init__(self, stores: Mapping[type[Any], AggregateStore], source: str,
-                 topic_of: Callable[[Any], str]) -> None:
+    def __init__(self, stores: Mapping[type[Any], AggregateStore], source: str) -> None:
         self.stores = dict(stores)
         self.source = source
-        self.topic_of = topic_of
 
     def _envelopes(self, aggregate: AggregateLike) -> list[Envelope]:
-        return [envelope_of(e, self.source, self.topic_of(e)) for e in aggregate.pending_events]
+        return [envelope_of(e, self.source) for e in aggregate.pending_events]
 
     def add(self, aggregate: AggregateLike) -> None:
         """Stores a new aggregate with its pending events in one write."""

@@ -31,7 +31,7 @@ class Repository(AggregateRepository):
         super().__init__(
             {kind: AggregateStore(document._get_collection(), entity=kind.__name__)
              for kind, document in _DOCUMENT_OF.items()},
-            source=ev.SOURCE, topic_of=lambda _event: ev.TOPIC)
+            source=ev.SOURCE)
 
     @staticmethod
     def ensure_indexes() -> None:

@@ -13,11 +13,11 @@ consumers deduplicate; and the domain needs no id generator.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-JsonDict = dict[str, Any]
+from linli.common.domain_events import DomainEvent, EventContext, JsonDict, derived_event_id
+
+__all__ = ["DomainEvent", "EventContext", "JsonDict", "event_id", "make_event"]
 
 #: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
 EVENT_ID_NAMESPACE = uuid.UUID("6f0f3c8e-3b1c-5d0a-9a4f-0c7e2b1d9e55")
@@ -53,39 +53,9 @@ MESSAGE_OF_TYPE: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class EventContext:
-    """Who caused a change, copied into every event's header (EventHeader in events.proto).
-    Carried by commands so the domain never reads request metadata itself."""
-
-    actor_person_id: str = ""
-    actor_role: str = ""
-    request_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """One event waiting in an aggregate's outbox.
-
-    ``subject`` is the aggregate id (Kafka key and ``ce_subject``); ``payload`` is the
-    protobuf JSON mapping of ``MESSAGE_OF_TYPE[type]``.
-    """
-
-    id: str
-    type: str
-    subject: str
-    time: datetime
-    payload: JsonDict = field(hash=False)
-
-    @property
-    def message_name(self) -> str:
-        """Name of the protobuf message the payload maps onto."""
-        return MESSAGE_OF_TYPE[self.type]
-
-
 def event_id(event_type: str, subject: str, aggregate_version: int) -> str:
     """Deterministic event id: the same change always gets the same ``ce_id``."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{event_type}|{subject}|{aggregate_version}"))
+    return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version)
 
 
 def make_event(
@@ -94,10 +64,5 @@ def make_event(
     """Builds an event with its derived id; ``event_type`` must be one of the constants."""
     if event_type not in MESSAGE_OF_TYPE:
         raise ValueError(f"unknown event type {event_type!r}")
-    return DomainEvent(
-        id=event_id(event_type, subject, aggregate_version),
-        type=event_type,
-        subject=subject,
-        time=time,
-        payload=payload,
-    )
+    return DomainEvent(id=event_id(event_type, subject, aggregate_version), type=event_type, subject=subject,
+                       time=time, payload=payload, topic=TOPIC, message_name=MESSAGE_OF_TYPE[event_type])

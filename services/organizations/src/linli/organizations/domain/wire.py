@@ -11,8 +11,11 @@ Fields left at their default are omitted, as the canonical mapping does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+
+from linli.common.domain_events import compact as _compact
+from linli.common.domain_events import event_header as header
+from linli.common.domain_events import timestamp_json as timestamp
 
 from . import events as ev
 from .events import DomainEvent, EventContext, JsonDict
@@ -30,26 +33,6 @@ from .model import (
     StationEvent,
     TimeWindow,
 )
-
-
-def timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z`` and 0, 3 or 6 fractional digits, exactly as protobuf's
-    JSON printer writes a Timestamp; naive datetimes are taken to be UTC."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    utc = aware.astimezone(UTC)
-    micros = utc.microsecond
-    if micros == 0:
-        spec = "seconds"
-    elif micros % 1000 == 0:
-        spec = "milliseconds"
-    else:
-        spec = "microseconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def _compact(values: dict[str, Any]) -> JsonDict:
-    """Drops defaults (None, "", 0, False, empty lists/dicts) like the canonical mapping."""
-    return {k: v for k, v in values.items() if v not in (None, "", 0, False, [], {})}
 
 
 def localized(text: LocalizedText) -> JsonDict:
@@ -214,18 +197,6 @@ def role_assignment(value: RoleAssignment) -> JsonDict:
             "revokedBy": value.revoked_by,
             "revokedAt": timestamp(value.revoked_at) if value.revoked_at else None,
             "version": str(value.version),
-        }
-    )
-
-
-def header(aggregate_version: int, ctx: EventContext) -> JsonDict:
-    """``linli.v1.EventHeader``."""
-    return _compact(
-        {
-            "aggregateVersion": str(aggregate_version),
-            "actorPersonId": ctx.actor_person_id,
-            "actorRole": ctx.actor_role,
-            "requestId": ctx.request_id,
         }
     )
 

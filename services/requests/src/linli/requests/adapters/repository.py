@@ -18,7 +18,7 @@ class Repository(AggregateRepository):
         super().__init__(
             {Request: AggregateStore(RequestDocument._get_collection(), entity="request"),
              VisitPlan: AggregateStore(VisitPlanDocument._get_collection(), entity="visit plan")},
-            source=ev.SOURCE, topic_of=lambda event: event.topic)
+            source=ev.SOURCE)
 
     @staticmethod
     def ensure_indexes() -> None:

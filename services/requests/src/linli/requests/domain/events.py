@@ -21,11 +21,11 @@ there for a future change that emits two events of one type in one step.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-JsonDict = dict[str, Any]
+from linli.common.domain_events import DomainEvent, EventContext, JsonDict, derived_event_id
+
+__all__ = ["DomainEvent", "EventContext", "JsonDict", "event_id", "make_event"]
 
 #: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
 EVENT_ID_NAMESPACE = uuid.UUID("3c1d7a52-9e4b-5f60-8a21-6b7c0d2e4f13")
@@ -106,48 +106,9 @@ MESSAGE_OF_TYPE: dict[str, str] = {
 PUBLIC_TYPES = frozenset({PUBLIC_REQUEST_CHANGED})
 
 
-@dataclass(frozen=True, slots=True)
-class EventContext:
-    """Who caused a change, copied into every internal event's header (EventHeader in
-    events.proto). Carried by commands so the domain never reads request metadata itself.
-    Public events carry only the role, never the person."""
-
-    actor_person_id: str = ""
-    actor_role: str = ""
-    request_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """One event waiting in an aggregate's outbox.
-
-    ``subject`` is the aggregate id (Kafka key and ``ce_subject``); ``payload`` is the
-    protobuf JSON mapping of ``MESSAGE_OF_TYPE[type]``.
-    """
-
-    id: str
-    type: str
-    subject: str
-    time: datetime
-    payload: JsonDict = field(hash=False)
-
-    @property
-    def message_name(self) -> str:
-        """Name of the protobuf message the payload maps onto."""
-        return MESSAGE_OF_TYPE[self.type]
-
-    @property
-    def topic(self) -> str:
-        """The Kafka topic this event is published on."""
-        return PUBLIC_TOPIC if self.type in PUBLIC_TYPES else TOPIC
-
-
 def event_id(event_type: str, subject: str, aggregate_version: int, discriminator: str = "") -> str:
     """Deterministic event id: the same change always gets the same ``ce_id``."""
-    name = f"{event_type}|{subject}|{aggregate_version}"
-    if discriminator:
-        name += f"|{discriminator}"
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, name))
+    return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version, discriminator)
 
 
 def make_event(
@@ -167,4 +128,6 @@ def make_event(
         subject=subject,
         time=time,
         payload=payload,
+        topic=PUBLIC_TOPIC if event_type in PUBLIC_TYPES else TOPIC,
+        message_name=MESSAGE_OF_TYPE[event_type],
     )

@@ -14,8 +14,12 @@ contact details or history. The public event carries only ``PublicRequest``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from linli.common.domain_events import compact as _compact
+from linli.common.domain_events import event_header as header
+from linli.common.domain_events import timestamp_json
 
 from . import events as ev
 from .events import DomainEvent, EventContext, JsonDict
@@ -50,25 +54,8 @@ if TYPE_CHECKING:  # statistics and duplicates import this module; annotations o
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with a ``Z`` and 0, 3 or 6 fractional digits, exactly as protobuf's
-    JSON printer writes a Timestamp; naive datetimes are taken to be UTC."""
-    if value is None:
-        return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    utc = aware.astimezone(UTC)
-    micros = utc.microsecond
-    if micros == 0:
-        spec = "seconds"
-    elif micros % 1000 == 0:
-        spec = "milliseconds"
-    else:
-        spec = "microseconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def _compact(values: dict[str, Any]) -> JsonDict:
-    """Drops defaults (None, "", 0, False, empty lists/dicts) like the canonical mapping."""
-    return {k: v for k, v in values.items() if v not in (None, "", 0, False, [], {})}
+    """A Timestamp in the JSON mapping, or None (left out) when there is no time."""
+    return None if value is None else timestamp_json(value)
 
 
 def actor(person_id: str, role: str) -> JsonDict:
@@ -414,18 +401,6 @@ def visit_plan(value: VisitPlan) -> JsonDict:
             "version": str(value.version),
             "createdAt": timestamp(value.created_at),
             "updatedAt": timestamp(value.updated_at),
-        }
-    )
-
-
-def header(aggregate_version: int, ctx: EventContext) -> JsonDict:
-    """``linli.v1.EventHeader``."""
-    return _compact(
-        {
-            "aggregateVersion": str(aggregate_version),
-            "actorPersonId": ctx.actor_person_id,
-            "actorRole": ctx.actor_role,
-            "requestId": ctx.request_id,
         }
     )
 

@@ -45,7 +45,7 @@ class Repository(AggregateRepository):
             {Volunteer: AggregateStore(VolunteerDocument._get_collection(), entity="volunteer"),
              Team: AggregateStore(TeamDocument._get_collection(), entity="team"),
              LedgerEntry: AggregateStore(LedgerEntryDocument._get_collection(), entity="ledger entry")},
-            source=ev.SOURCE, topic_of=lambda _event: ev.TOPIC)
+            source=ev.SOURCE)
         self.resolutions: Collection[Document] = TaskResolutionDocument._get_collection()
         self.processed: Collection[Document] = ProcessedEventDocument._get_collection()
 
@@ -64,7 +64,7 @@ class Repository(AggregateRepository):
         """
         document = {"_id": entry.id, **to_document(entry, skip={"id"})}
         try:
-            self.stores[LedgerEntry].insert(document, [envelope_of(event, self.source, ev.TOPIC)])
+            self.stores[LedgerEntry].insert(document, [envelope_of(event, self.source)])
         except AlreadyExists:
             existing = self.get_entry(entry.id)
             if existing is None:  # the unique key hit was not the id: nothing else is unique here

@@ -15,11 +15,12 @@ Events carry no phone numbers and no home locations: the topic is read by other 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-JsonDict = dict[str, Any]
+from linli.common.domain_events import DomainEvent, EventContext, JsonDict, derived_event_id, timestamp_json
+from linli.common.domain_events import event_header as header
+
+__all__ = ["DomainEvent", "EventContext", "JsonDict", "header", "make_event", "timestamp_json"]
 
 #: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
 EVENT_ID_NAMESPACE = uuid.UUID("0b6a7c3e-52d4-5f1e-8c2a-4e9d7f1a3b60")
@@ -51,54 +52,12 @@ MESSAGE_OF_TYPE: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class EventContext:
-    """Who caused a change, copied into every event's header (EventHeader in events.proto)."""
-
-    actor_person_id: str = ""
-    actor_role: str = ""
-    request_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """One event waiting in an aggregate's outbox; ``subject`` is the aggregate id (Kafka key)."""
-
-    id: str
-    type: str
-    subject: str
-    time: datetime
-    payload: JsonDict = field(hash=False)
-
-    @property
-    def message_name(self) -> str:
-        """Name of the protobuf message the payload maps onto."""
-        return MESSAGE_OF_TYPE[self.type]
-
-
-def timestamp_json(moment: datetime) -> str:
-    """A Timestamp in protobuf's JSON mapping (RFC 3339, UTC, "Z")."""
-    text = moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    return text.replace(".000000Z", "Z")
-
-
-def header(version: int, context: EventContext) -> JsonDict:
-    """The EventHeader of an event (JSON mapping: int64 as a string, empty strings left out)."""
-    out: JsonDict = {"aggregateVersion": str(version)}
-    if context.actor_person_id:
-        out["actorPersonId"] = context.actor_person_id
-    if context.actor_role:
-        out["actorRole"] = context.actor_role
-    if context.request_id:
-        out["requestId"] = context.request_id
-    return out
-
-
 def make_event(
     event_type: str, subject: str, discriminator: str | int, time: datetime, payload: JsonDict
 ) -> DomainEvent:
     """Builds an event whose id is derived from (type, subject, discriminator)."""
     if event_type not in MESSAGE_OF_TYPE:
         raise ValueError(f"unknown event type {event_type!r}")
-    event_id = str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{event_type}|{subject}|{discriminator}"))
-    return DomainEvent(id=event_id, type=event_type, subject=subject, time=time, payload=payload)
+    return DomainEvent(id=derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, discriminator), type=event_type,
+                       subject=subject, time=time, payload=payload, topic=TOPIC,
+                       message_name=MESSAGE_OF_TYPE[event_type])
