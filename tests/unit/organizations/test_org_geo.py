@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from linli.organizations.domain.errors import ValidationError
+from linli.common.errors import InvalidArgument
 from linli.organizations.domain.geo import (
     BoundingBox,
     GeoPoint,
@@ -56,14 +56,14 @@ def test_consecutive_duplicates_are_dropped() -> None:
     ],
 )
 def test_fewer_than_three_distinct_vertices(vertices: list[GeoPoint]) -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon(vertices)
     assert err.value.field == "shape.polygon.vertices"
     assert "3 distinct" in err.value.message
 
 
 def test_collinear_vertices_have_no_area() -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon(pts((0, 0), (1, 1), (2, 2)))
     assert "no area" in err.value.message
 
@@ -77,26 +77,26 @@ def test_collinear_vertices_have_no_area() -> None:
     ],
 )
 def test_out_of_range_vertices_name_the_vertex(vertex: GeoPoint, field: str) -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon([SQUARE[0], vertex, SQUARE[2]])
     assert err.value.field == field
 
 
 def test_bow_tie_self_intersects() -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon(pts((0, 0), (10, 10), (10, 0), (0, 10)))
     assert "intersects itself" in err.value.message
 
 
 def test_figure_eight_touching_at_a_vertex_self_intersects() -> None:
     pinched = pts((0, 0), (5, 5), (10, 0), (10, 10), (5, 5), (0, 10))
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidArgument):
         validate_polygon(pinched)
 
 
 def test_spike_folding_back_on_itself_self_intersects() -> None:
     # (10,5) -> (15,5) -> (12,5): the ring doubles back along one line
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidArgument):
         validate_polygon(pts((0, 0), (10, 0), (10, 5), (15, 5), (12, 5), (10, 10), (0, 10)))
 
 
@@ -110,15 +110,15 @@ def test_concave_polygon_is_valid() -> None:
 
 
 def test_vertex_limit_and_antimeridian() -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon(SQUARE, max_vertices=3)
     assert "at most 3" in err.value.message
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidArgument):
         validate_polygon(pts((-179, 0), (179, 0), (179, 1)))
 
 
 def test_custom_field_name() -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         validate_polygon([], field="shape.polygon")
     assert err.value.field == "shape.polygon"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linli.organizations.domain.errors import PreconditionError, ValidationError
+from linli.organizations.domain.errors import InvalidArgument, PreconditionError
 from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate, validate_polygon
 from linli.organizations.domain.grids import (
     GridUpdate,
@@ -174,10 +174,10 @@ def test_cell_shape_becomes_a_rectangle() -> None:
     assert len(shape.polygon.vertices) == 4
     assert shape.polygon.contains(GeoPoint(28.605, 121.405))
     assert shape.polygon.contains(GeoPoint(28.61, 121.41))
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         shape_from_cell(GeoPoint(28.61, 121.40), GeoPoint(28.60, 121.41))
     assert err.value.field == "shape.cell.north_east"
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         shape_from_cell(GeoPoint(28.0, 121.0), GeoPoint(29.0, 122.0))
     assert err.value.field == "shape.cell"
 
@@ -205,7 +205,7 @@ def test_new_grid_derives_community_and_street(tree: list[Organization]) -> None
 def test_grid_owner_rules(tree: list[Organization]) -> None:
     household_parent = org("g", OrganizationKind.BUILDING_GROUP, tree[2])
     shape = shape_from_polygon([GeoPoint(0, 0), GeoPoint(0, 1), GeoPoint(1, 1)])
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         new_grid(
             grid_id="x",
             owner=household_parent,
@@ -231,7 +231,7 @@ def test_grid_owner_rules(tree: list[Organization]) -> None:
 
 def test_bad_grid_fields_name_the_field(tree: list[Organization]) -> None:
     shape = shape_from_polygon([GeoPoint(0, 0), GeoPoint(0, 1), GeoPoint(1, 1)])
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         new_grid(
             grid_id="x",
             owner=tree[1],
@@ -264,7 +264,7 @@ def test_update_grid_and_refresh_context(tree: list[Organization]) -> None:
     assert changed == ("households_count", "shape")
     assert grid.version == 2
     assert update_grid(grid, ["shape"], GridUpdate(shape=new_shape), now=NOW) == ()
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidArgument) as err:
         update_grid(grid, ["shape"], GridUpdate(), now=NOW)
     assert err.value.field == "shape"
     # the compound moved directly under the street: no community any more
