@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linli.organizations.domain.errors import InvalidArgument, PreconditionError
+from linli.common.errors import InvalidArgument
+from linli.organizations.domain.errors import PreconditionError
 from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate, validate_polygon
 from linli.organizations.domain.grids import (
     GridUpdate,
