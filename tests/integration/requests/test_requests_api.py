@@ -15,7 +15,8 @@ from google.protobuf import timestamp_pb2
 from kafka import KafkaConsumer
 
 from linli.common.errors import FIELD_KEY
-from linli.v1 import common_pb2
+from linli.requests.domain.model import GeoPoint
+from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 from linli.v1 import requests_pb2 as pb
 from tests.integration.requests.conftest import RunningRequests, start_requests
 from tests.support.infra import Infra
@@ -25,6 +26,10 @@ Metadata = tuple[tuple[str, str], ...]
 RESIDENT: Metadata = (("x-linli-subject", "resident-1"), ("x-linli-roles", "resident"))
 OPERATOR: Metadata = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
 DONGSHAN = common_pb2.GeoPoint(lat=28.660, lng=121.420)  # inside the seeded grid JJ-BY-C1-G1
+
+
+def convert_point(point: common_pb2.GeoPoint) -> GeoPoint:
+    return GeoPoint(lat=point.lat, lng=point.lng)
 
 
 def who(subject: str, *roles: str) -> Metadata:
@@ -305,10 +310,38 @@ def test_scheduled_visits_generate_requests(requests_service: RunningRequests, c
 def test_a_restarted_service_reloads_the_ledger(infra: Infra, requests_service: RunningRequests,
                                                 organizations: ServiceProcess) -> None:
     request = submit(requests_service).request
+    before = requests_service.stub.GetRequest(pb.GetRequestRequest(request_id=request.id), metadata=OPERATOR,
+                                              timeout=5)
+    requests_service.stop()
     restarted = start_requests(infra, organizations, requests_service.config.mongo_db)
-    try:
-        again = restarted.stub.GetRequest(pb.GetRequestRequest(request_id=request.id), metadata=OPERATOR, timeout=5)
-        assert again == requests_service.stub.GetRequest(pb.GetRequestRequest(request_id=request.id),
-                                                         metadata=OPERATOR, timeout=5)
-    finally:
-        restarted.stop()
+    # the rest of the package goes on with the restarted service
+    requests_service.runtime, requests_service.service = restarted.runtime, restarted.service
+    requests_service.channel, requests_service.stub = restarted.channel, restarted.stub
+    again = restarted.stub.GetRequest(pb.GetRequestRequest(request_id=request.id), metadata=OPERATOR, timeout=5)
+    assert again == before
+
+
+def test_routing_uses_a_copy_of_the_grids_kept_from_organization_events(
+        requests_service: RunningRequests, organizations: ServiceProcess, city: dict[str, str]) -> None:
+    places = requests_service.service.organizations.places
+    assert places is not None
+    wait_for(places.ready.is_set)
+    with grpc.insecure_channel(organizations.address) as channel:
+        stub = organizations_pb2_grpc.OrganizationServiceStub(channel)
+        operator = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+        compound = stub.CreateOrganization(organizations_pb2.CreateOrganizationRequest(
+            kind=organizations_pb2.ORGANIZATION_KIND_COMPOUND_BRANCH, code=f"NEW-{uuid.uuid4().hex[:6]}",
+            parent_id=city["JJ-HM-C1"], name=common_pb2.LocalizedText(zh="新建小区")), metadata=operator, timeout=5)
+        stub.CreateGrid(organizations_pb2.CreateGridRequest(
+            organization_id=compound.id, code=f"G-{uuid.uuid4().hex[:6]}", name=common_pb2.LocalizedText(zh="新网格"),
+            shape=organizations_pb2.GridShape(cell=organizations_pb2.GridCell(
+                south_west=common_pb2.GeoPoint(lat=29.500, lng=122.000),
+                north_east=common_pb2.GeoPoint(lat=29.510, lng=122.010)))), metadata=operator, timeout=5)
+    inside = common_pb2.GeoPoint(lat=29.505, lng=122.005)
+
+    def routed() -> bool:
+        return bool(requests_service.service.organizations.place_of(convert_point(inside)).grid_id)
+
+    wait_for(routed)  # no restart: the grid arrived as an event
+    created = submit(requests_service, point=inside).request
+    assert created.community_id == city["JJ-HM-C1"] and compound.id in created.org_path

@@ -13,6 +13,7 @@ from linli.common.outbox import OutboxRelay
 from linli.common.runtime import ServiceRuntime
 from linli.common.timers import PeriodicWorker
 from linli.requests.adapters.clients import OrganizationsClient, VolunteersClient
+from linli.requests.adapters.places import OrganizationsFeed, PlaceIndex
 from linli.requests.adapters.repository import Repository
 from linli.requests.config import RequestsConfig
 from linli.requests.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
@@ -39,7 +40,8 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsService]:
     repository = Repository()
     repository.ensure_indexes()
     relay = OutboxRelay(producer, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
-    organizations = OrganizationsClient(config.organizations_addr)
+    places = PlaceIndex()
+    organizations = OrganizationsClient(config.organizations_addr, places=places)
     volunteers = VolunteersClient(config.volunteers_addr)
     service = RequestsService(
         repository, Ledger(), organizations, volunteers, catalogue=load_catalogue(config.catalogue_file),
@@ -48,6 +50,8 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsService]:
     runtime.grpc.register(requests_pb2_grpc.add_RequestServiceServicer_to_server, RequestServicer(service),
                           SERVICE_NAME)
     runtime.add_worker(relay)
+    runtime.add_worker(OrganizationsFeed(places, organizations.stub, config.kafka_bootstrap,
+                                         config.organizations_topic))
     runtime.add_worker(PeriodicWorker("deadlines", config.deadline_scan_seconds, service.sweep_deadlines))
     runtime.add_worker(PeriodicWorker("offers", config.offer_scan_seconds, service.expire_offers))
     runtime.add_worker(PeriodicWorker("visits", config.visit_scan_seconds, service.generate_visits))

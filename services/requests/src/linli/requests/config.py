@@ -14,6 +14,8 @@ class RequestsConfig(ServiceConfig):
     metrics_port: int = setting("LINLI_METRICS_PORT", 9103, "Prometheus /metrics port; 0 picks a free one.")
     organizations_addr: str = setting("LINLI_ORGANIZATIONS_ADDR", "127.0.0.1:50051",
                                       "Organizations service: grid lookup on submit, department ids.")
+    organizations_topic: str = setting("LINLI_ORGANIZATIONS_TOPIC", "linli.organizations.v1",
+                                       "Events the copy of the grids used for routing follows.")
     volunteers_addr: str = setting("LINLI_VOLUNTEERS_ADDR", "127.0.0.1:50052",
                                    "Volunteers service: matching for assisted dispatch, who a volunteer is.")
     deadline_scan_seconds: float = setting("LINLI_DEADLINE_SCAN_SECONDS", 30.0,

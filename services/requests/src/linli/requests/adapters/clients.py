@@ -18,6 +18,7 @@ from google.protobuf import timestamp_pb2
 from linli.common.errors import LinliError, NotFound, Unavailable
 from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity
+from linli.requests.adapters.places import PlaceIndex
 from linli.requests.domain.model import GeoPoint, Place
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
 
@@ -27,16 +28,21 @@ _CACHE_SECONDS = 300.0
 
 
 class OrganizationsClient:
-    def __init__(self, target: str, timeout: float = 2.0) -> None:
+    def __init__(self, target: str, timeout: float = 2.0, places: PlaceIndex | None = None) -> None:
         self.channel = make_channel(target, default_timeout=timeout)
         self.stub = organizations_pb2_grpc.OrganizationServiceStub(self.channel)
+        self.places = places
         self._departments: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def place_of(self, point: GeoPoint | None) -> Place:
-        """Grid, community, street and organisation path of a point; empty when unknown."""
+        """Grid, community, street and organisation path of a point; empty when unknown.
+
+        From the local copy of the grids once it is loaded; until then by asking."""
         if point is None:
             return Place()
+        if self.places is not None and self.places.ready.is_set():
+            return self.places.place_of(point)
         try:
             found = call(self.stub.LocateGrid, organizations_pb2.LocateGridRequest(
                 point=common_pb2.GeoPoint(lat=point.lat, lng=point.lng)), idempotent=True)
