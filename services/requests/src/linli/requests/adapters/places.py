@@ -114,6 +114,8 @@ class OrganizationsFeed:
                                  client_id="requests-places")
         try:
             partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()]
+            if not partitions:
+                raise RuntimeError(f"topic {self.topic} does not exist yet")
             consumer.assign(partitions)
             start = consumer.end_offsets(partitions)  # before the snapshot: nothing falls in between
             self.snapshot()
