@@ -345,3 +345,80 @@ def test_routing_uses_a_copy_of_the_grids_kept_from_organization_events(
     wait_for(routed)  # no restart: the grid arrived as an event
     created = submit(requests_service, point=inside).request
     assert created.community_id == city["JJ-HM-C1"] and compound.id in created.org_path
+
+
+def test_transfer_needs_the_receivers_answer(requests_service: RunningRequests, city: dict[str, str]) -> None:
+    stub = requests_service.stub
+    request = submit(requests_service, category="parking", title="占用消防通道").request
+    request = stub.AcceptRequest(pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher(city), timeout=5)
+    police, urban = city["JJ-POLICE"], city["JJ-URBAN"]
+    request = stub.DispatchRequest(pb.DispatchRequestRequest(
+        request_id=request.id, assignee=pb.Assignee(kind=pb.ASSIGNEE_KIND_DEPARTMENT, id=police)),
+        metadata=dispatcher(city), timeout=5)
+    police_liaison, urban_liaison = who("pl", f"liaison@{police}"), who("ul", f"liaison@{urban}")
+    request = stub.ClaimRequest(pb.ClaimRequestRequest(request_id=request.id), metadata=police_liaison, timeout=5)
+    assert request.first_responder.id == police  # first responder: owns it until an accepted transfer
+    request = stub.TransferRequest(pb.TransferRequestRequest(
+        request_id=request.id, to=pb.Assignee(kind=pb.ASSIGNEE_KIND_DEPARTMENT, id=urban), reason="属城管职责"),
+        metadata=police_liaison, timeout=5)
+    blocked = rpc_error(lambda: stub.StartWork(pb.StartWorkRequest(request_id=request.id), metadata=police_liaison))
+    assert blocked.code() == grpc.StatusCode.FAILED_PRECONDITION  # while the transfer waits for an answer
+    not_receiver = rpc_error(lambda: stub.RespondToTransfer(pb.RespondToTransferRequest(
+        request_id=request.id, accept=True), metadata=police_liaison))
+    assert not_receiver.code() == grpc.StatusCode.PERMISSION_DENIED
+    refused = stub.RespondToTransfer(pb.RespondToTransferRequest(request_id=request.id, accept=False,
+                                                                 reason="不属本局"), metadata=urban_liaison, timeout=5)
+    assert refused.assignee.id == police and not refused.HasField("pending_transfer")
+    stub.TransferRequest(pb.TransferRequestRequest(
+        request_id=request.id, to=pb.Assignee(kind=pb.ASSIGNEE_KIND_DEPARTMENT, id=urban), reason="经协调"),
+        metadata=police_liaison, timeout=5)
+    accepted = stub.RespondToTransfer(pb.RespondToTransferRequest(request_id=request.id, accept=True),
+                                      metadata=urban_liaison, timeout=5)
+    assert accepted.assignee.id == urban and accepted.first_responder.id == police
+    assert accepted.status == pb.REQUEST_STATUS_CLAIMED
+
+
+def test_a_round_table_splits_a_hard_case(requests_service: RunningRequests, city: dict[str, str]) -> None:
+    stub = requests_service.stub
+    request = submit(requests_service, category="parking", title="小区停车位不足，需增设车位").request
+    request = stub.AcceptRequest(pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher(city), timeout=5)
+    request = stub.StartRoundTable(pb.StartRoundTableRequest(
+        request_id=request.id, topic="增设车位议事会", parties=[
+            pb.RoundTableParty(kind=pb.PARTY_KIND_RESIDENT, id="resident-1", name="居民代表"),
+            pb.RoundTableParty(kind=pb.PARTY_KIND_DEPARTMENT, id=city["JJ-URBAN"], name="综合执法局")]),
+        metadata=dispatcher(city), timeout=5)
+    assert request.status == pb.REQUEST_STATUS_DELIBERATING
+    held = timestamp_pb2.Timestamp()
+    held.GetCurrentTime()
+    request = stub.RecordMeeting(pb.RecordMeetingRequest(request_id=request.id, held_at=held,
+                                                         notes="同意划出8个车位", attendees=["resident-1"]),
+                                 metadata=dispatcher(city), timeout=5)
+    concluded = stub.ConcludeRoundTable(pb.ConcludeRoundTableRequest(
+        request_id=request.id, outcome=pb.ROUND_TABLE_OUTCOME_SPLIT, summary="分两项落实", parts=[
+            pb.SplitPart(category="parking", title="划线增设8个车位"),
+            pb.SplitPart(category="environment", title="清理占道杂物")]), metadata=dispatcher(city), timeout=5)
+    assert concluded.request.status == pb.REQUEST_STATUS_CLOSED
+    assert [c.category for c in concluded.created] == ["parking", "environment"]
+    assert all(c.split_from_id == request.id and c.status == pb.REQUEST_STATUS_ACCEPTED for c in concluded.created)
+    assert len(concluded.request.round_table.meetings) == 1
+
+
+def test_moderation_hides_a_request_from_the_public_board(requests_service: RunningRequests,
+                                                          city: dict[str, str]) -> None:
+    request = submit(requests_service, title="邻居家门口有可疑人员", description="电话13800138000").request
+    start = timestamp_pb2.Timestamp(seconds=int(time.time()) - 3600)
+    end = timestamp_pb2.Timestamp(seconds=int(time.time()) + 3600)
+
+    def on_board() -> set[str]:
+        board = requests_service.stub.GetPublicBoard(pb.GetPublicBoardRequest(
+            period_start=start, period_end=end, recent_limit=500), timeout=5)
+        return {r.id for r in board.recent_results}
+
+    hidden = requests_service.stub.ModerateRequest(pb.ModerateRequestRequest(
+        request_id=request.id, visibility=pb.MODERATION_VISIBILITY_HIDE, reason="涉及个人隐私"),
+        metadata=dispatcher(city), timeout=5)
+    assert hidden.moderation.hidden and hidden.moderation.records[0].reason == "涉及个人隐私"
+    assert request.id not in on_board()
+    no_reason = rpc_error(lambda: requests_service.stub.ModerateRequest(pb.ModerateRequestRequest(
+        request_id=request.id, visibility=pb.MODERATION_VISIBILITY_SHOW), metadata=dispatcher(city)))
+    assert no_reason.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(no_reason) == "reason"
