@@ -41,6 +41,7 @@ status: ## Show what is running
 
 proto: install ## Regenerate Python code from proto/linli/v1/*.proto
 	@set -o pipefail; PYTHON=$(CURDIR)/$(PY) proto/generate.sh 2>&1 | { grep -v '^Writing mypy' || true; }
+	@$(PY) proto/asyncapi.py
 
 proto-check: install ## Fail when generated proto code is stale
 	@tmp=$$(mktemp -d); out=$$(PYTHON=$(CURDIR)/$(PY) proto/generate.sh "$$tmp" 2>&1) || { echo "$$out"; exit 1; }; \
@@ -48,13 +49,14 @@ proto-check: install ## Fail when generated proto code is stale
 	    cmp -s "$$f" "proto/linli/v1/$$(basename $$f)" || { echo "stale: proto/linli/v1/$$(basename $$f)"; stale=1; }; \
 	  done; \
 	  for f in proto/linli/v1/*_pb2*.py*; do [ -f "$$tmp/linli/v1/$$(basename $$f)" ] || { echo "orphan: $$f"; stale=1; }; done; \
+	  $(PY) proto/asyncapi.py "$$tmp/asyncapi.json" && { cmp -s "$$tmp/asyncapi.json" proto/linli/v1/asyncapi.json || { echo "stale: proto/linli/v1/asyncapi.json"; stale=1; }; }; \
 	  rm -rf "$$tmp"; \
 	  if [ $$stale = 1 ]; then echo "generated code is stale: run 'make proto'"; exit 1; fi; \
 	  echo "proto-check: generated code is up to date"
 
 lint: install ## ruff and mypy (strict)
-	$(VENV)/bin/ruff check services tests bench
-	$(VENV)/bin/mypy services/*/src tests bench
+	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py
+	$(VENV)/bin/mypy services/*/src tests bench proto/asyncapi.py
 
 test-unit: install ## Unit tests only (no brokers)
 	$(PY) -m pytest tests/unit -q
