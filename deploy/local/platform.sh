@@ -8,14 +8,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 
-# name grpc_port metrics_port (ARCHITECTURE.md defaults)
+# name grpc_port metrics_port (ARCHITECTURE.md defaults). LINLI_PORT_OFFSET moves them all,
+# so a second platform (a test's) can run beside a developer's.
+OFFSET="${LINLI_PORT_OFFSET:-0}"
 SERVICES=(
-  "organizations 50051 9101"
-  "volunteers 50052 9102"
-  "requests 50053 9103"
-  "notifications 50054 9104"
+  "organizations $((50051 + OFFSET)) $((9101 + OFFSET))"
+  "volunteers $((50052 + OFFSET)) $((9102 + OFFSET))"
+  "requests $((50053 + OFFSET)) $((9103 + OFFSET))"
+  "notifications $((50054 + OFFSET)) $((9104 + OFFSET))"
 )
-GATEWAY_PORT="${LINLI_GATEWAY_PORT:-8080}"
+GATEWAY_PORT="${LINLI_GATEWAY_PORT:-$((8080 + OFFSET))}"
+for entry in "${SERVICES[@]}"; do
+  read -r name grpc _ <<<"$entry"
+  export "LINLI_${name^^}_ADDR=127.0.0.1:$grpc"
+done
 
 export LINLI_MONGO_URI="mongodb://127.0.0.1:${LINLI_MONGO_PORT:-27017}/"
 export LINLI_KAFKA_BOOTSTRAP="127.0.0.1:${LINLI_KAFKA_PORT:-9092}"
@@ -54,7 +60,7 @@ start() {
   if [[ -f "$ROOT/services/gateway/src/linli/gateway/__main__.py" ]]; then
     local pidfile="$LINLI_RUN_DIR/gateway.pid"
     if refuse_taken_port gateway "$GATEWAY_PORT" "$pidfile"; then
-      LINLI_SERVICE_NAME=gateway LINLI_HTTP_PORT="$GATEWAY_PORT" LINLI_METRICS_PORT=9105 \
+      LINLI_SERVICE_NAME=gateway LINLI_HTTP_PORT="$GATEWAY_PORT" LINLI_METRICS_PORT=$((9105 + OFFSET)) \
         nohup "$PY" -m linli.gateway >>"$LINLI_RUN_DIR/gateway.log" 2>&1 </dev/null &
       echo $! >"$pidfile"
       wait_port "$GATEWAY_PORT" 60 "$pidfile" "$LINLI_RUN_DIR/gateway.log"
