@@ -114,9 +114,15 @@ class OutboxRelay:
             raise
 
     def sweep(self) -> int:
+        """Publishes events no local write queued: left by a crash, or written by another process."""
         self._next_sweep = time.monotonic() + self.sweep_seconds
-        return sum(self._publish([(store, d["_id"], d.get(OUTBOX) or []) for d in store.all_pending(self.batch_size)])
-                   for store in self.stores)
+        total = 0
+        for store in self.stores:
+            found = store.all_pending(self.batch_size)
+            with self._queue_lock:  # those queued now are published by the next round anyway
+                found = [d for d in found if (id(store), d["_id"]) not in self._queue]
+            total += self._publish([(store, d["_id"], d.get(OUTBOX) or []) for d in found])
+        return total
 
     def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]]) -> int:
         """Sends every event of the batch, waits for all acknowledgements (one flush), then
