@@ -7,7 +7,8 @@
 # process crash; only a power cut can lose the last commits. FULL fsyncs every commit).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-FERRETDB_VERSION=$(sed -n 's:^require github.com/FerretDB/FerretDB \(v[0-9.]*\)$:\1:p' "$LOCAL_DIR/ferretdb/go.mod")
+FERRETDB_VERSION=$(sed -n 's:^[[:space:]]*\(require[[:space:]]\+\)\{0,1\}github.com/FerretDB/FerretDB \(v[0-9.]*\).*:\2:p' "$LOCAL_DIR/ferretdb/go.mod" | head -n1)
+[[ -n "$FERRETDB_VERSION" ]] || die "cannot read the FerretDB version from deploy/local/ferretdb/go.mod"
 # The launcher's own code is part of the name, so a change to it is rebuilt.
 LAUNCHER_HASH=$(cat "$LOCAL_DIR"/ferretdb/*.go "$LOCAL_DIR/ferretdb/go.sum" | sha256sum | cut -c1-12)
 BINARY="$LINLI_CACHE_DIR/bin/linli-ferretdb-$FERRETDB_VERSION-$LAUNCHER_HASH"
