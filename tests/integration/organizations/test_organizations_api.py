@@ -10,13 +10,13 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
-from kafka import KafkaConsumer
 
 from linli.common.errors import FIELD_KEY
 from linli.v1 import common_pb2
 from linli.v1 import organizations_pb2 as pb
 from tests.integration.organizations.conftest import OPERATOR, RunningOrganizations, start_organizations
 from tests.support.infra import Infra
+from tests.support.topics import ce_type, read_topic
 
 K = pb.OrganizationKind
 
@@ -45,16 +45,8 @@ def field_of(error: grpc.RpcError) -> str:
 
 def events_for(infra: Infra, keys: set[str], expected: int, timeout: float = 20.0) -> list[tuple[str, str]]:
     """(ce_type, key) of the organizations topic's records for `keys`, in log order per key."""
-    found: list[tuple[str, str]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(found) < expected:
-        consumer = KafkaConsumer("linli.organizations.v1", bootstrap_servers=infra.kafka_bootstrap, group_id=None,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=1500)
-        try:
-            found = [(dict(r.headers)["ce_type"].decode(), r.key.decode()) for r in consumer if r.key.decode() in keys]
-        finally:
-            consumer.close()
-    return found
+    return [(ce_type(r), r.key.decode())
+            for r in read_topic(infra.kafka_bootstrap, "linli.organizations.v1", keys, expected, timeout)]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import timestamp_pb2
-from kafka import KafkaConsumer
 
 from linli.common.errors import FIELD_KEY
 from linli.requests.domain.model import GeoPoint
@@ -21,6 +20,7 @@ from linli.v1 import requests_pb2 as pb
 from tests.integration.requests.conftest import RunningRequests, start_requests
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess
+from tests.support.topics import ce_type, read_topic
 
 Metadata = tuple[tuple[str, str], ...]
 RESIDENT: Metadata = (("x-linli-subject", "resident-1"), ("x-linli-roles", "resident"))
@@ -60,16 +60,7 @@ def field_of(error: grpc.RpcError) -> str:
 
 def records(infra: Infra, topic: str, key: str, expected: int, timeout: float = 20.0) -> list[tuple[str, bytes]]:
     """(ce_type, value) of `topic`'s records with `key`, in order."""
-    found: list[tuple[str, bytes]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(found) < expected:
-        consumer = KafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, group_id=None,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=1500)
-        try:
-            found = [(dict(r.headers)["ce_type"].decode(), r.value) for r in consumer if r.key == key.encode()]
-        finally:
-            consumer.close()
-    return found
+    return [(ce_type(r), r.value) for r in read_topic(infra.kafka_bootstrap, topic, {key}, expected, timeout)]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -11,13 +11,13 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import timestamp_pb2
-from kafka import KafkaConsumer
 
 from linli.common.errors import FIELD_KEY
 from linli.v1 import common_pb2
 from linli.v1 import volunteers_pb2 as pb
 from tests.integration.volunteers.conftest import COMMUNITY, OPERATOR, RunningVolunteers
 from tests.support.infra import Infra
+from tests.support.topics import ce_type, read_topic
 
 #: Monday 3 March 2025, 10:00 in the city (02:00 UTC).
 MONDAY_10 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
@@ -75,13 +75,5 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "
 
 def events_for(infra: Infra, keys: set[str], expected: int, timeout: float = 20.0) -> list[tuple[str, str]]:
     """(ce_type, key) of the volunteers topic's records for `keys`, in log order per key."""
-    found: list[tuple[str, str]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(found) < expected:
-        consumer = KafkaConsumer("linli.volunteers.v1", bootstrap_servers=infra.kafka_bootstrap, group_id=None,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=1500)
-        try:
-            found = [(dict(r.headers)["ce_type"].decode(), r.key.decode()) for r in consumer if r.key.decode() in keys]
-        finally:
-            consumer.close()
-    return found
+    return [(ce_type(r), r.key.decode())
+            for r in read_topic(infra.kafka_bootstrap, "linli.volunteers.v1", keys, expected, timeout)]
