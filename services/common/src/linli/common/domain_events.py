@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 JsonDict = dict[str, Any]
 
@@ -57,6 +57,50 @@ def timestamp_json(value: datetime) -> str:
     micros = utc.microsecond
     spec = "seconds" if micros == 0 else "milliseconds" if micros % 1000 == 0 else "microseconds"
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def optional_timestamp_json(value: datetime | None) -> str | None:
+    """A Timestamp in the JSON mapping, or None (left out) when there is no time."""
+    return None if value is None else timestamp_json(value)
+
+
+class PointLike(Protocol):
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lng(self) -> float: ...
+
+
+class AddressLike(Protocol):
+    """The fields of `linli.v1.Address`; every service's domain has its own Address."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def province(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def street(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def point(self) -> PointLike | None: ...
+
+
+def point_json(value: PointLike | None) -> JsonDict | None:
+    """`linli.v1.GeoPoint`."""
+    return None if value is None else {"lat": value.lat, "lng": value.lng}
+
+
+def address_json(value: AddressLike | None) -> JsonDict | None:
+    """`linli.v1.Address`."""
+    if value is None:
+        return None
+    return compact({"text": value.text, "province": value.province, "city": value.city, "district": value.district,
+                    "street": value.street, "detail": value.detail, "point": point_json(value.point)})
 
 
 def compact(values: dict[str, Any]) -> JsonDict:

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from linli.common.domain_events import address_json as address
 from linli.common.domain_events import compact as _compact
 from linli.common.domain_events import event_header as header
+from linli.common.domain_events import point_json as point
 from linli.common.domain_events import timestamp_json as timestamp
 
 from . import events as ev
 from .events import DomainEvent, EventContext, JsonDict
-from .geo import GeoPoint
 from .model import (
-    Address,
     Contact,
     DutyRosterEntry,
     Grid,
@@ -37,26 +37,6 @@ from .model import (
 
 def localized(text: LocalizedText) -> JsonDict:
     return _compact({"zh": text.zh, "en": text.en})
-
-
-def point(value: GeoPoint | None) -> JsonDict | None:
-    return None if value is None else {"lat": value.lat, "lng": value.lng}
-
-
-def address(value: Address | None) -> JsonDict | None:
-    if value is None:
-        return None
-    return _compact(
-        {
-            "text": value.text,
-            "province": value.province,
-            "city": value.city,
-            "district": value.district,
-            "street": value.street,
-            "detail": value.detail,
-            "point": point(value.point),
-        }
-    )
 
 
 def contact(value: Contact) -> JsonDict:

@@ -14,23 +14,22 @@ contact details or history. The public event carries only ``PublicRequest``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from linli.common.domain_events import address_json as address
 from linli.common.domain_events import compact as _compact
 from linli.common.domain_events import event_header as header
-from linli.common.domain_events import timestamp_json
+from linli.common.domain_events import optional_timestamp_json
+from linli.common.domain_events import point_json as point
 
 from . import events as ev
 from .events import DomainEvent, EventContext, JsonDict
 from .model import (
-    Address,
     Assignee,
     Attachment,
     Breach,
     Contact,
     Escalation,
-    GeoPoint,
     HistoryEntry,
     Meeting,
     Moderation,
@@ -48,39 +47,17 @@ from .model import (
 )
 from .publication import PublicRequest, personal_strings, scrub
 
+#: Timestamps in the JSON mapping, None (left out) when absent; used across the domain.
+timestamp = optional_timestamp_json
+
 if TYPE_CHECKING:  # statistics and duplicates import this module; annotations only
     from .duplicates import DuplicateSuggestion
     from .statistics import Bucket, Metrics, PublicBoard, Statistics
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """A Timestamp in the JSON mapping, or None (left out) when there is no time."""
-    return None if value is None else timestamp_json(value)
-
-
 def actor(person_id: str, role: str) -> JsonDict:
     """``linli.v1.Actor``."""
     return _compact({"personId": person_id, "role": role})
-
-
-def point(value: GeoPoint | None) -> JsonDict | None:
-    return None if value is None else {"lat": value.lat, "lng": value.lng}
-
-
-def address(value: Address | None) -> JsonDict | None:
-    if value is None:
-        return None
-    return _compact(
-        {
-            "text": value.text,
-            "province": value.province,
-            "city": value.city,
-            "district": value.district,
-            "street": value.street,
-            "detail": value.detail,
-            "point": point(value.point),
-        }
-    )
 
 
 def contact(value: Contact | None) -> JsonDict | None:

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from linli.common.domain_events import optional_timestamp_json as timestamp
+
 from .catalogue import CatalogueEntry
-from .events import JsonDict, timestamp_json
+from .events import JsonDict
 from .ledger import LeaderboardPeriod, LeaderboardRow, PointsBalance
 from .model import LedgerEntry, Team, TimeWindow, Volunteer
 from .volunteers import IdentityCard
@@ -26,10 +28,6 @@ from .volunteers import IdentityCard
 def _compact(values: dict[str, Any]) -> JsonDict:
     """Drops defaults (None, "", 0, False, empty lists) like the canonical mapping."""
     return {k: v for k, v in values.items() if v not in (None, "", 0, 0.0, "0", False, [], {})}
-
-
-def timestamp(value: datetime | None) -> str | None:
-    return None if value is None else timestamp_json(value)
 
 
 def time_window(value: TimeWindow) -> JsonDict:
