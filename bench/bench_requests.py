@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -53,6 +54,28 @@ def submit_request(n: int) -> pb.SubmitRequestRequest:
         category=CATEGORIES[(n // len(CENTRES)) % len(CATEGORIES)], title=f"楼道灯坏了 {n}",
         description="12幢3单元楼道灯不亮，晚上出入不便，请尽快维修。",
         point=common_pb2.GeoPoint(lat=lat + jitter, lng=lng - jitter), idempotency_key=f"bench-{n}")
+
+
+class CpuMeter:
+    """CPU seconds used by each process of the run (utime + stime from /proc), to show where a
+    phase spends the machine's two cores."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.started = self.read()
+
+    def read(self) -> dict[str, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        used: dict[str, float] = {}
+        for name, pid in self.pids.items():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / ticks
+        return used
+
+    def report(self, operations: int) -> str:
+        now = self.read()
+        return ", ".join(f"{name} {(now[name] - self.started[name]) * 1000 / max(operations, 1):.2f}"
+                         for name in self.pids)
 
 
 def topic_end_offsets(bootstrap: str, topic: str) -> int:
@@ -166,8 +189,14 @@ def main() -> None:
         assert stored is not None
         payload = json.dumps({"request": str(sample)}, ensure_ascii=False).encode()
 
+        pids = {**infra.pids(), "requests": requests_service.process.pid, "organizations":
+                organizations.process.pid, "bench": os.getpid()}
+        meter = CpuMeter(pids)
         raw = raw_ceiling(infra.mongo_uri, infra.kafka_bootstrap, stored, payload, args.threads, args.seconds)
+        raw_cpu = meter.report(int(raw * args.seconds))
+        meter = CpuMeter(pids)
         linli, submitted = linli_sustained(stub, infra.kafka_bootstrap, args.threads, args.seconds, first=0)
+        linli_cpu = meter.report(submitted)
         half = linli / 2
         samples = latency_at(stub, half, min(args.seconds, 10.0), first=10_000_000)
         samples.sort()
@@ -177,6 +206,8 @@ def main() -> None:
               "processes on it)")
         print(f"  raw ceiling (pymongo insert + kafka-python send, acks=all)   {raw:8.0f} /s")
         print(f"  Linli SubmitRequest, persisted and published to Kafka        {linli:8.0f} /s ({submitted} requests)")
+        print(f"  CPU ms per operation by process: raw: {raw_cpu}")
+        print(f"                                  Linli: {linli_cpu}")
         print(f"  ratio                                                         {linli / raw:8.2f}  (target >= 0.5)")
         print(f"  latency at half that rate ({half:.0f}/s, {len(samples)} calls): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
               f", mean {statistics.fmean(samples) * 1000:.1f} ms")

@@ -28,6 +28,11 @@ class Infra:
     mongo_uri: str
     env: dict[str, str]
 
+    def pids(self) -> dict[str, int]:
+        """The broker processes' ids, from the pid files the deploy/local scripts write."""
+        run = Path(self.env["LINLI_DATA_DIR"]) / "run"
+        return {path.name.split("-")[0]: int(path.read_text()) for path in sorted(run.glob("*.pid"))}
+
     def stop(self) -> None:
         for script in ("kafka.sh", "ferretdb.sh"):
             subprocess.run(["bash", str(LOCAL / script), "stop"], env=self.env, check=False,

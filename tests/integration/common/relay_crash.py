@@ -1,5 +1,5 @@
 """Runs one outbox relay round and dies (exit 17) right after Kafka acknowledged the events,
-before they are removed from the aggregate: the crash the outbox design must survive."""
+before the watermark records them as published: the crash the outbox design must survive."""
 
 from __future__ import annotations
 

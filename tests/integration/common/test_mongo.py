@@ -31,7 +31,7 @@ def test_create_query_and_unique_index(database: Database[mongo.Document]) -> No
     with pytest.raises(mongoengine.NotUniqueError):
         Station(code="JJ-001", name="duplicate").save()
     assert Station.objects.count() == 2
-    assert "outbox.id_1" in database["stations"].index_information()
+    assert "outbox.seq_1" in database["stations"].index_information()
 
 
 def test_atomic_push_pull_inc_and_find_and_modify(database: Database[mongo.Document]) -> None:
@@ -83,7 +83,7 @@ def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Documen
     collection = database["requests"]
     collection.create_index("code", unique=True)
     woken: list[str] = []
-    store = AggregateStore(collection, notify=lambda aggregate_id, _events: woken.append(aggregate_id),
+    store = AggregateStore(collection, notify=lambda aggregate_id, _events, _replaced: woken.append(aggregate_id),
                            entity="request", atomic_filters=atomic_filters)
     event = new_event("requests", "org.linli.request.submitted.v1", "r1", {"id": "r1"})
     assert store.insert({"_id": "r1", "code": "A", "status": "submitted"}, [event]) == 1
@@ -102,8 +102,31 @@ def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Documen
     stored = collection.find_one({"_id": "r1"})
     assert stored is not None
     assert stored["status"] == "accepted" and stored["version"] == 2  # the stale write changed nothing
-    assert [e["id"] for e in stored["outbox"]] == [event.id, accepted.id]
+    assert [e["id"] for e in stored["outbox"]] == [event.id, accepted.id]  # the first was still pending
+    assert stored["outbox"][0]["seq"] < stored["outbox"][1]["seq"]
     assert "outbox" not in store.get("r1")
+    # the failed writes (duplicate key, stale version, missing) left no number pending
+    assert store.watermark.pending_count() == 2
+
+
+def test_a_write_drops_the_published_events_and_keeps_pending_ones(database: Database[mongo.Document]) -> None:
+    collection = database["requests"]
+    store = AggregateStore(collection, entity="request")
+    first = new_event("requests", "t.submitted", "r1", {})
+    store.insert({"_id": "r1", "status": "submitted"}, [first])
+    stored = collection.find_one({"_id": "r1"})
+    assert stored is not None
+    store.watermark.settle([stored["outbox"][0]["seq"]])  # what the relay does once Kafka acknowledged it
+
+    second = new_event("requests", "t.accepted", "r1", {})
+    store.update("r1", 1, {"status": "accepted"}, [second])
+    assert [e["id"] for e in store.collection.find_one({"_id": "r1"})["outbox"]] == [second.id]  # type: ignore[index]
+    third = new_event("requests", "t.resolved", "r1", {})
+    store.update("r1", 2, {"status": "resolved"}, [third])  # the second is pending: appended behind it
+    assert [e["id"] for e in store.collection.find_one({"_id": "r1"})["outbox"]] == [  # type: ignore[index]
+        second.id, third.id]
+    assert store.watermark.published_through() < min(
+        e["seq"] for e in store.collection.find_one({"_id": "r1"})["outbox"])  # type: ignore[index]
 
 
 def test_concurrent_writers_of_one_version_have_exactly_one_winner(database: Database[mongo.Document]) -> None:

@@ -1,4 +1,5 @@
-"""The outbox relay against real Kafka and FerretDB, including a crash between publish and removal."""
+"""The outbox relay against real Kafka and FerretDB: the watermark, trimming, a crash between the
+publish and the checkpoint, and events stored before numbering."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pymongo.database import Database
 from linli.common import mongo
 from linli.common.cloudevents import Envelope, new_event
 from linli.common.consumer import EventConsumer, ProcessedEvents
-from linli.common.mongo import PENDING_QUERY, AggregateStore
-from linli.common.outbox import OutboxRelay, wait_until_empty
+from linli.common.mongo import CHECKPOINTS, AggregateStore
+from linli.common.outbox import OutboxRelay
 from tests.support.infra import Infra
 
 HELPER = Path(__file__).with_name("relay_crash.py")
@@ -47,9 +48,9 @@ def test_events_are_published_once_with_cloudevents_headers(
                                                        {"id": aggregate_id}, topic=topic)])
         store.update(aggregate_id, 1, {"n": 1}, [new_event("tests", "org.linli.test.changed.v1", aggregate_id,
                                                            {"id": aggregate_id, "n": 1}, topic=topic)])
-    relay.start()
+    relay.start()  # the events were written before it existed: its recovery finds them
     try:
-        assert wait_until_empty([store])
+        assert relay.wait_until_published()
     finally:
         relay.stop()
     records = read_all(infra, topic, expected=10)
@@ -65,6 +66,11 @@ def test_events_are_published_once_with_cloudevents_headers(
         by_key.setdefault(record.key, []).append(headers["ce_type"].decode())  # type: ignore[attr-defined]
     # per aggregate: both events, in order (same key -> same partition)
     assert by_key == {i.encode(): ["org.linli.test.created.v1", "org.linli.test.changed.v1"] for i in ids}
+    # published, not yet trimmed: the stop persisted the watermark above every stored event
+    checkpoint = database[CHECKPOINTS].find_one({"_id": "aggregates"})
+    assert checkpoint is not None
+    assert all(e["seq"] <= checkpoint["published_through"] for doc in collection.find() for e in doc["outbox"])
+    assert relay.trim() == 5
     assert all(doc["outbox"] == [] for doc in collection.find())
 
 
@@ -81,10 +87,19 @@ def test_events_added_while_publishing_are_kept(
     relay = OutboxRelay(producer, [store], on_published=write_during_publish)
     assert relay.drain_once() == 1
     left = collection.find_one({"_id": "a"})
-    assert left is not None and [e["id"] for e in left["outbox"]] == [late.id]
+    # the first was not settled when the second was written, so the second went in behind it
+    assert left is not None and [e["id"] for e in left["outbox"]] == [e.id for e in (first_event(left), late)]
+    assert relay.pending() == 1
     relay.on_published = None
     assert relay.drain_once() == 1
+    assert relay.pending() == 0
+    assert relay.trim() == 1
+    assert collection.find_one({"_id": "a"})["outbox"] == []  # type: ignore[index]
     assert [dict(r.headers)["ce_type"] for r in read_all(infra, topic, 2)] == [b"t.first", b"t.second"]  # type: ignore[attr-defined]
+
+
+def first_event(document: mongo.Document) -> Envelope:
+    return Envelope.from_document(document["outbox"][0])
 
 
 def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
@@ -97,14 +112,13 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
     crashed = subprocess.run(
         [sys.executable, str(HELPER), infra.kafka_bootstrap, infra.mongo_uri, database.name],
         capture_output=True, text=True, timeout=120, check=False)
-    assert crashed.returncode == 17, crashed.stderr  # died between the send and the removal
-    assert collection.count_documents(PENDING_QUERY) == 3  # nothing was removed
+    assert crashed.returncode == 17, crashed.stderr  # died between the send and the checkpoint
+    assert database[CHECKPOINTS].count_documents({}) == 0  # nothing was recorded as published
     assert len(read_all(infra, topic, 1)) >= 1  # ...but something had been published
 
     restarted = OutboxRelay(producer, [AggregateStore(collection)])
-    while restarted.drain_once():
-        pass
-    assert collection.count_documents(PENDING_QUERY) == 0
+    assert restarted.drain_once() == 3
+    assert OutboxRelay(producer, [AggregateStore(collection)]).drain_once() == 0  # the watermark covers them now
 
     # The consumer side: a ledger that must credit each event exactly once.
     ledger = database["ledger"]
@@ -126,3 +140,57 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
     published = read_all(infra, topic, 4)
     assert len(published) > 3  # duplicates really were on the topic
     assert {d["_id"]: d["points"] for d in ledger.find()} == {"k0": 10, "k1": 10, "k2": 10}
+
+
+def test_a_restart_publishes_only_what_the_watermark_does_not_cover(
+        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    collection = database["aggregates"]
+    store = AggregateStore(collection)
+    relay = OutboxRelay(producer, [store])
+    relay.recover()
+    for n in range(3):
+        store.insert({"_id": f"p{n}"}, [new_event("tests", "t.before", f"p{n}", {}, topic=topic)])
+    assert relay.drain_once() == 3
+    # a process that stores two more events and dies before its relay publishes them
+    crashed = AggregateStore(collection)
+    crashed.update("p0", 1, {"n": 1}, [new_event("tests", "t.after", "p0", {}, topic=topic)])
+    crashed.insert({"_id": "p3"}, [new_event("tests", "t.after", "p3", {}, topic=topic)])
+
+    restarted_store = AggregateStore(collection)
+    restarted = OutboxRelay(producer, [restarted_store])
+    restarted.start()
+    try:
+        assert restarted.wait_until_published()
+    finally:
+        restarted.stop()
+    types = sorted(dict(r.headers)["ce_type"] for r in read_all(infra, topic, 5))  # type: ignore[attr-defined]
+    assert types == [b"t.after"] * 2 + [b"t.before"] * 3  # nothing published twice, nothing lost
+    # a write after the restart replaces the published events of p0 with its own
+    restarted_store.update("p0", 2, {"n": 2}, [new_event("tests", "t.again", "p0", {}, topic=topic)])
+    assert [e["type"] for e in collection.find_one({"_id": "p0"})["outbox"]] == ["t.again"]  # type: ignore[index]
+
+
+def test_events_stored_before_numbering_are_published_and_removed_at_start(
+        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    collection = database["aggregates"]
+    legacy = new_event("tests", "t.legacy", "old", {}, topic=topic)
+    collection.insert_one({"_id": "old", "version": 1, "outbox": [legacy.to_document()]})  # no `seq`
+    relay = OutboxRelay(producer, [AggregateStore(collection)])
+    assert relay.drain_once() == 1
+    assert collection.find_one({"_id": "old"})["outbox"] == []  # type: ignore[index]
+    assert OutboxRelay(producer, [AggregateStore(collection)]).drain_once() == 0
+    assert [dict(r.headers)["ce_id"] for r in read_all(infra, topic, 1)] == [legacy.id.encode()]  # type: ignore[attr-defined]
+
+
+def test_trimming_waits_for_a_pause_in_writes(
+        database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    collection = database["aggregates"]
+    store = AggregateStore(collection)
+    relay = OutboxRelay(producer, [store], trim_idle_seconds=0.5)
+    relay.recover()
+    store.insert({"_id": "t1"}, [new_event("tests", "t.one", "t1", {}, topic=topic)])
+    assert relay.drain_once() == 1
+    assert relay.trim(idle_only=True) == 0  # a write came less than 0.5 s ago
+    time.sleep(0.6)
+    assert relay.trim(idle_only=True) == 1
+    assert collection.find_one({"_id": "t1"})["outbox"] == []  # type: ignore[index]

@@ -1,15 +1,23 @@
-"""The outbox relay: publishes the events stored inside aggregate documents, then removes them.
+"""The outbox relay: publishes the events stored inside aggregate documents.
 
-Order of work for one aggregate: read its pending events, send them all to Kafka and wait
-for every acknowledgement (acks=all, idempotent producer), then remove exactly those events.
-A crash between the send and the removal publishes them again on restart (at-least-once);
-consumers deduplicate on `ce_id`. Events of one aggregate are sent in the order stored, with
-the aggregate id as key, so they stay ordered on one partition.
+Order of work: every AggregateStore handed to the relay passes it the events of each write
+(numbered by the store's OutboxWatermark), so publishing costs no read. A round sends what
+was queued, waits for every acknowledgement (acks=all, idempotent producer), then settles
+those numbers. Events of one aggregate are queued under its write lock, sent in stored order
+with the aggregate id as key, so they stay ordered on one partition.
 
-Finding work: every AggregateStore handed to the relay passes it the events of each write, so
-publishing costs no read, and removal is one `$pullAll` of exactly the published documents
-(events added meanwhile stay). A scan for aggregates with events runs at start (events left by
-a crash) and every `sweep_seconds` as a safety net for writes made by other processes.
+What is published is recorded as one number, not by writing each document again: the
+watermark (everything numbered at or below it is published) is persisted in
+`outbox_checkpoints` at most every `checkpoint_seconds` and whenever the relay goes idle.
+On start, `recover()` queues the events stored above it (left by a crash) before the service
+takes writes; they are published again, at-least-once, and consumers deduplicate on `ce_id`.
+Events stored before numbering existed are published and removed right away.
+
+Published events leave their document with the aggregate's next write. Documents not written
+again are trimmed (`$pullAll` of exactly those events) once no write has come for
+`trim_idle_seconds`, so the trimming never competes with a burst of work; the backlog of
+documents to trim is bounded, and a document dropped from it keeps its published events
+until its next write (they are above no watermark, so nothing is republished).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import functools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,48 +35,62 @@ from kafka import KafkaProducer
 from linli.common.cloudevents import Envelope, utc_now
 from linli.common.kafka_io import send_envelope
 from linli.common.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PUBLISH_FAILURES
-from linli.common.mongo import OUTBOX, PENDING_QUERY, AggregateStore, Document
+from linli.common.mongo import SEQ, AggregateStore, Document
 
 log = logging.getLogger(__name__)
 
 PublishedHook = Callable[[AggregateStore, Any, list[Envelope]], None]
+Key = tuple[int, Any]
 
 
 class OutboxRelay:
     def __init__(self, producer: KafkaProducer, stores: Sequence[AggregateStore], *, poll_seconds: float = 0.5,
-                 sweep_seconds: float = 60.0, batch_size: int = 500, send_timeout: float = 30.0,
-                 on_published: PublishedHook | None = None) -> None:
+                 checkpoint_seconds: float = 1.0, trim_idle_seconds: float = 2.0, trim_backlog: int = 100_000,
+                 send_timeout: float = 30.0, on_published: PublishedHook | None = None) -> None:
         self.producer = producer
         self.stores = list(stores)
         self.poll_seconds = poll_seconds
-        self.sweep_seconds = sweep_seconds
-        self.batch_size = batch_size
+        self.checkpoint_seconds = checkpoint_seconds
+        self.trim_idle_seconds = trim_idle_seconds
+        self.trim_backlog = trim_backlog
         self.send_timeout = send_timeout
         self.on_published = on_published
-        self._queue: dict[tuple[int, Any], tuple[AggregateStore, list[Document]]] = {}
+        self._queue: dict[Key, tuple[AggregateStore, list[Document]]] = {}
+        self._trim: OrderedDict[Key, tuple[AggregateStore, list[Document]]] = OrderedDict()
         self._queue_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._next_sweep = 0.0
+        self._recovered = False
+        self._saved: dict[int, int] = {}
+        self._next_checkpoint = 0.0
+        self._last_write = time.monotonic()
         for store in self.stores:
             store.notify = functools.partial(self.enqueue, store)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def enqueue(self, store: AggregateStore, aggregate_id: Any, events: list[Document]) -> None:
+    def enqueue(self, store: AggregateStore, aggregate_id: Any, events: list[Document], replaced: bool) -> None:
         """Asks the relay to publish these just-stored events of the aggregate now."""
+        key = (id(store), aggregate_id)
         with self._queue_lock:
-            key = (id(store), aggregate_id)
-            queued = self._queue.get(key)
-            self._queue[key] = (store, [*queued[1], *events] if queued else list(events))
-        self._wake.set()
+            self._last_write = time.monotonic()
+            if replaced:
+                self._trim.pop(key, None)  # that write dropped the published events already
+            if events:
+                queued = self._queue.get(key)
+                self._queue[key] = (store, [*queued[1], *events] if queued else list(events))
+        if events:
+            self._wake.set()
 
     def start(self) -> None:
+        """Recovers what a crash left unpublished (before the service takes writes), then runs."""
+        self.recover()
         self._thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stops after publishing what local writes queued, so a clean shutdown leaves nothing behind."""
+        """Stops after publishing what local writes queued and persisting the watermark, so a
+        clean shutdown leaves nothing to republish."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
@@ -78,27 +101,61 @@ class OutboxRelay:
         while True:
             stopping = self._stopping.is_set()
             self._wake.clear()
+            done = 0
             try:
                 published = self.publish_queued()
-                if time.monotonic() >= self._next_sweep and not stopping:
-                    published += self.sweep()
+                self.save_checkpoints(force=stopping or published == 0)
+                done = published or (0 if stopping else self.trim(idle_only=True))
                 backoff = self.poll_seconds
             except Exception:
                 OUTBOX_PUBLISH_FAILURES.inc()
                 log.exception("outbox relay round failed; retrying")
-                published = 0
                 backoff = min(backoff * 2, 10.0)
                 if stopping:
                     return
             if stopping:
                 return
-            if published == 0:
+            if done == 0:
                 self._wake.wait(backoff)
 
     # -- work --------------------------------------------------------------------------------
     def drain_once(self) -> int:
-        """Publishes everything queued and everything a sweep finds; returns the event count."""
-        return self.publish_queued() + self.sweep()
+        """Recovers (once), publishes everything queued and persists the watermark; returns
+        the number of events published."""
+        published = self.recover() + self.publish_queued()
+        self.save_checkpoints(force=True)
+        return published
+
+    def recover(self) -> int:
+        """Queues the events stored above each store's persisted watermark. Events stored
+        before numbering existed are published and removed here and now; returns their count."""
+        if self._recovered:
+            return 0
+        published = 0
+        for store in self.stores:
+            through = store.load_checkpoint()
+            store.watermark.restart_after(through)
+            self._saved[id(store)] = through
+            found = store.unpublished(through)
+            numbered = sorted((e[SEQ], aggregate_id) for aggregate_id, events in found
+                              for e in events if e.get(SEQ) is not None)
+            for number, aggregate_id in numbered:
+                store.watermark.adopt(aggregate_id, [number])
+            with self._queue_lock:  # written by this process before the relay started: queued already
+                queued = {e["id"] for _, events in self._queue.values() for e in events}
+            unnumbered = []
+            for aggregate_id, events in found:
+                if any(e.get(SEQ) is None for e in events):
+                    unnumbered.append((store, aggregate_id, events))
+                elif fresh := [e for e in events if e["id"] not in queued]:
+                    self.enqueue(store, aggregate_id, fresh, False)
+            if numbered:
+                log.info("outbox recovery", extra={"collection": store.collection.name, "events": len(numbered)})
+            published += self._publish(unnumbered, trim_later=False)
+            for _, aggregate_id, events in unnumbered:
+                store.trim_published(aggregate_id, events)
+        self._recovered = True
+        return published
 
     def publish_queued(self) -> int:
         with self._queue_lock:
@@ -113,20 +170,9 @@ class OutboxRelay:
                 self._queue = queued
             raise
 
-    def sweep(self) -> int:
-        """Publishes events no local write queued: left by a crash, or written by another process."""
-        self._next_sweep = time.monotonic() + self.sweep_seconds
-        total = 0
-        for store in self.stores:
-            found = store.all_pending(self.batch_size)
-            with self._queue_lock:  # those queued now are published by the next round anyway
-                found = [d for d in found if (id(store), d["_id"]) not in self._queue]
-            total += self._publish([(store, d["_id"], d.get(OUTBOX) or []) for d in found])
-        return total
-
-    def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]]) -> int:
+    def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]], trim_later: bool = True) -> int:
         """Sends every event of the batch, waits for all acknowledgements (one flush), then
-        removes them. Per aggregate, events are sent in stored order on one partition, and the
+        settles them. Per aggregate, events are sent in stored order on one partition, and the
         idempotent producer keeps that order through retries."""
         sent = []
         for store, aggregate_id, stored in batch:
@@ -146,16 +192,55 @@ class OutboxRelay:
         for store, aggregate_id, stored, events, _ in sent:
             if self.on_published is not None:
                 self.on_published(store, aggregate_id, events)
-            if stored:
-                store.remove_published(aggregate_id, stored)
+            store.watermark.settle(e[SEQ] for e in stored if e.get(SEQ) is not None)
+            if trim_later:
+                self._remember_for_trim(store, aggregate_id, stored)
         return total
 
+    def _remember_for_trim(self, store: AggregateStore, aggregate_id: Any, stored: list[Document]) -> None:
+        key = (id(store), aggregate_id)
+        with self._queue_lock:
+            earlier = self._trim.pop(key, None)
+            self._trim[key] = (store, [*earlier[1], *stored] if earlier else stored)
+            while len(self._trim) > self.trim_backlog:
+                self._trim.popitem(last=False)
 
-def wait_until_empty(stores: Sequence[AggregateStore], timeout: float = 10.0) -> bool:
-    """True once no document has pending events (used by seeding and tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(store.collection.count_documents(PENDING_QUERY) == 0 for store in stores):
-            return True
-        time.sleep(0.05)
-    return False
+    def save_checkpoints(self, force: bool = False) -> None:
+        """Persists each store's watermark when it moved: every `checkpoint_seconds`, or now."""
+        now = time.monotonic()
+        if not force and now < self._next_checkpoint:
+            return
+        self._next_checkpoint = now + self.checkpoint_seconds
+        for store in self.stores:
+            through = store.watermark.published_through()
+            if through > self._saved.get(id(store), 0):
+                store.save_checkpoint(through)
+                self._saved[id(store)] = through
+
+    def trim(self, limit: int = 100, *, idle_only: bool = False) -> int:
+        """Removes published events from up to `limit` documents not written since; with
+        `idle_only`, only once no write has come for `trim_idle_seconds`, and it stops as soon
+        as new events are queued."""
+        trimmed = 0
+        while trimmed < limit:
+            with self._queue_lock:
+                if not self._trim or (idle_only and (
+                        self._queue or time.monotonic() - self._last_write < self.trim_idle_seconds)):
+                    break
+                (_, aggregate_id), (store, stored) = self._trim.popitem(last=False)
+            store.trim_published(aggregate_id, stored)
+            trimmed += 1
+        return trimmed
+
+    def pending(self) -> int:
+        """Events stored and not yet known to be published (across the stores)."""
+        return sum(store.watermark.pending_count() for store in self.stores)
+
+    def wait_until_published(self, timeout: float = 10.0) -> bool:
+        """True once every event stored so far is published (used by seeding and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pending() == 0:
+                return True
+            time.sleep(0.02)
+        return False
