@@ -60,7 +60,7 @@ class ServiceConfig:
     mongo_max_pool_size: int = setting("LINLI_MONGO_MAX_POOL_SIZE", 8, "MongoDB connections per process.")
     kafka_bootstrap: str = setting("LINLI_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers.")
     outbox_poll_seconds: float = setting("LINLI_OUTBOX_POLL_SECONDS", 0.5,
-                                         "How long the outbox relay sleeps when idle, and its first back-off after a failed round.")
+                                         "Outbox relay's sleep when idle, and first back-off after a failure.")
     consumer_max_attempts: int = setting("LINLI_CONSUMER_MAX_ATTEMPTS", 5,
                                          "Tries before a failing event goes to the dead-letter topic.")
     health_interval_seconds: float = setting("LINLI_HEALTH_INTERVAL_SECONDS", 5.0,
