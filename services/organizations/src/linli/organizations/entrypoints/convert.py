@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
+from linli.common.protojson import parse_dict
 from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import rules, wire
 from linli.organizations.domain.errors import ValidationError
@@ -42,7 +43,7 @@ M = TypeVar("M", bound=Message)
 
 # -- out -------------------------------------------------------------------------------------
 def _parse(json_dict: dict[str, Any], message: M) -> M:
-    return json_format.ParseDict(json_dict, message)
+    return parse_dict(json_dict, message)
 
 
 def organization(org: Organization) -> pb.Organization:

@@ -19,6 +19,7 @@ event; both are checked before either changes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -105,6 +106,7 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+@functools.lru_cache(maxsize=4096)  # each submit compares with the same recent nearby requests
 def tokens(text: str) -> frozenset[str]:
     """Latin/digit words (no stopwords) and Chinese character bigrams (a lone character
     stands for itself)."""

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from linli.common.errors import InvalidArgument
+from linli.common.protojson import parse_dict
 from linli.requests.domain import wire
 from linli.requests.domain.model import (
     Address,
@@ -40,7 +40,7 @@ E = TypeVar("E", bound=enum.Enum)
 
 
 def parse(json_dict: dict[str, Any], message: M) -> M:
-    return json_format.ParseDict(json_dict, message, ignore_unknown_fields=True)
+    return parse_dict(json_dict, message, ignore_unknown_fields=True)
 
 
 def request_out(value: Request) -> pb.Request:

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from linli.common.errors import InvalidArgument
+from linli.common.protojson import parse_dict
 from linli.v1 import common_pb2
 from linli.v1 import volunteers_pb2 as pb
 from linli.volunteers.domain import catalogue, wire
@@ -30,7 +31,7 @@ M = TypeVar("M", bound=Message)
 
 # -- out -------------------------------------------------------------------------------------
 def _parse(json_dict: dict[str, Any], message: M) -> M:
-    return json_format.ParseDict(json_dict, message)
+    return parse_dict(json_dict, message)
 
 
 def volunteer(value: Volunteer, *, personal: bool) -> pb.Volunteer:
