@@ -24,7 +24,6 @@ from kafka.structs import OffsetAndMetadata
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from linli.common import crc32c
 from linli.common.cloudevents import Envelope, dlq_topic, from_kafka, utc_now
 from linli.common.errors import InvalidArgument
 from linli.common.logs import bound, event_id_var
@@ -83,7 +82,6 @@ class EventConsumer:
             self._thread.join(timeout)
 
     def _new_consumer(self) -> KafkaConsumer:
-        crc32c.install()  # fetched batches are checksummed too
         return KafkaConsumer(
             *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id, client_id=self.client_id,
             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.max_poll_records,

@@ -16,7 +16,6 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from linli.common import crc32c
 from linli.common.cloudevents import Envelope, dlq_topic, to_kafka
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
 
 def make_producer(bootstrap: str, client_id: str = "linli") -> KafkaProducer:
     """An idempotent producer waiting for all in-sync replicas: a send that succeeds is durable."""
-    crc32c.install()
     return KafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
