@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from linli.requests.domain.model import GeoPoint, Request, VisitPlan
 
@@ -16,11 +17,18 @@ from linli.requests.domain.model import GeoPoint, Request, VisitPlan
 #: radius (300 m), so the 3 x 3 cells around a point hold every candidate.
 CELL_DEGREES = 0.005
 
-Cell = tuple[str, int, int]
+# Candidates are bucketed by submission day too, so a submit looks at the days of the
+# duplicate window only, not at every request the area ever had.
+Cell = tuple[str, int, int, int]
+GridDay = tuple[str, str, int]
 
 
-def _cell(category: str, point: GeoPoint) -> Cell:
-    return category, int(point.lat // CELL_DEGREES), int(point.lng // CELL_DEGREES)
+def _cell(category: str, point: GeoPoint, day: int) -> Cell:
+    return category, int(point.lat // CELL_DEGREES), int(point.lng // CELL_DEGREES), day
+
+
+def _day(moment: datetime) -> int:
+    return moment.toordinal()
 
 
 class Ledger:
@@ -31,12 +39,12 @@ class Ledger:
         # Duplicate candidates: by category and map cell, or by category and grid when a
         # request has no coordinates.
         self.by_cell: defaultdict[Cell, set[str]] = defaultdict(set)
-        self.by_grid: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+        self.by_grid: defaultdict[GridDay, set[str]] = defaultdict(set)
 
-    def _keys(self, request: Request) -> tuple[Cell | None, tuple[str, str] | None]:
-        point = request.location
-        return (_cell(request.category, point) if point else None,
-                (request.category, request.place.grid_id) if request.place.grid_id else None)
+    def _keys(self, request: Request) -> tuple[Cell | None, GridDay | None]:
+        point, day = request.location, _day(request.submitted_at)
+        return (_cell(request.category, point, day) if point else None,
+                (request.category, request.place.grid_id, day) if request.place.grid_id else None)
 
     def put(self, request: Request) -> None:
         previous = self.requests.get(request.id)
@@ -63,16 +71,19 @@ class Ledger:
     def open_requests(self) -> list[Request]:
         return [self.requests[i] for i in list(self.open_ids)]
 
-    def near(self, category: str, point: GeoPoint | None, grid_id: str) -> list[Request]:
-        """Requests of `category` in the 3 x 3 cells around `point`, or in the same grid."""
+    def near(self, category: str, point: GeoPoint | None, grid_id: str, since: datetime,
+             until: datetime) -> list[Request]:
+        """Requests of `category` submitted between `since` and `until` (by day) in the 3 x 3
+        cells around `point`, or in the same grid."""
         ids: set[str] = set()
-        if point is not None:
-            _, row, column = _cell(category, point)
-            for d_row in (-1, 0, 1):
-                for d_column in (-1, 0, 1):
-                    ids |= self.by_cell.get((category, row + d_row, column + d_column), set())
-        if grid_id:
-            ids |= self.by_grid.get((category, grid_id), set())
+        for day in range(_day(since), _day(until) + 1):
+            if point is not None:
+                _, row, column, _ = _cell(category, point, day)
+                for d_row in (-1, 0, 1):
+                    for d_column in (-1, 0, 1):
+                        ids |= self.by_cell.get((category, row + d_row, column + d_column, day), set())
+            if grid_id:
+                ids |= self.by_grid.get((category, grid_id, day), set())
         return [self.requests[i] for i in ids]
 
     def load(self, requests: Iterable[Request], plans: Iterable[VisitPlan]) -> None:

@@ -148,9 +148,9 @@ class RequestsService:
 
     def suggest(self, probe: duplicates.DuplicateProbe, limit: int = 0) -> list[duplicates.DuplicateSuggestion]:
         policy = duplicates.DuplicatePolicy(limit=limit) if limit else duplicates.DuplicatePolicy()
-        oldest = probe.at - policy.window
-        candidates = [r for r in self.ledger.near(probe.category, probe.point, probe.grid_id)
-                      if r.id != probe.id and r.submitted_at >= oldest]
+        oldest, newest = probe.at - policy.window, probe.at + policy.window
+        candidates = [r for r in self.ledger.near(probe.category, probe.point, probe.grid_id, oldest, newest)
+                      if r.id != probe.id and oldest <= r.submitted_at <= newest]
         return duplicates.suggest_duplicates(probe, candidates, policy)
 
     # -- lifecycle ------------------------------------------------------------------------------
