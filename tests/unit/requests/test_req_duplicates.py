@@ -151,3 +151,14 @@ def test_merge_refusals_change_nothing() -> None:
         duplicates.merge(duplicate, cancelled(), DISPATCHER, reason="", now=NOW)
     assert duplicate.status is Status.SUBMITTED and duplicate.version == 1
     assert original.duplicate_ids == ()
+
+
+def test_a_flood_is_compared_with_the_closest_in_time_only() -> None:
+    probe_request = submitted(NOW)
+    flood = [submitted(NOW - timedelta(minutes=m)) for m in range(1, 61)]
+    far_candidate = submitted(NOW - timedelta(minutes=5), point=FAR, address=None)  # not nearby: never counted
+    policy = duplicates.DuplicatePolicy(max_candidates=10, limit=100)
+    found = suggest_duplicates(DuplicateProbe.of(probe_request), [*reversed(flood), far_candidate], policy)
+    assert {s.request_id for s in found} == {r.id for r in flood[:10]}
+    assert len(suggest_duplicates(DuplicateProbe.of(probe_request), flood,
+                                  duplicates.DuplicatePolicy(limit=100))) == 50  # the default bound

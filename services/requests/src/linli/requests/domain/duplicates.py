@@ -20,6 +20,7 @@ event; both are checked before either changes.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 import unicodedata
@@ -59,6 +60,9 @@ class DuplicatePolicy:
     text_weight: float = 0.6
     proximity_weight: float = 0.25
     recency_weight: float = 0.15
+    #: A flood of reports from one spot (a burst pipe) is compared with the closest in time
+    #: only, so a submit's cost stays bounded.
+    max_candidates: int = 50
 
 
 DEFAULT_DUPLICATE_POLICY: Final = DuplicatePolicy()
@@ -138,18 +142,22 @@ def _proximity(probe: DuplicateProbe, other: Request, radius: float) -> tuple[fl
     return None
 
 
-def score(
-    probe: DuplicateProbe, other: Request, policy: DuplicatePolicy = DEFAULT_DUPLICATE_POLICY
-) -> DuplicateSuggestion | None:
-    """The suggestion for one candidate, or None when it is not a likely duplicate."""
+def _nearby(
+    probe: DuplicateProbe, other: Request, policy: DuplicatePolicy
+) -> tuple[timedelta, tuple[float, float | None]] | None:
+    """(age difference, proximity) when `other` could be a duplicate before reading its text."""
     if other.id == probe.id or other.category != probe.category or other.status in _GONE:
         return None
     age = abs(probe.at - other.submitted_at)
     if age > policy.window:
         return None
     near = _proximity(probe, other, policy.radius_m)
-    if near is None:
-        return None
+    return None if near is None else (age, near)
+
+
+def _scored(
+    probe: DuplicateProbe, other: Request, age: timedelta, near: tuple[float, float | None], policy: DuplicatePolicy
+) -> DuplicateSuggestion | None:
     text = similarity(probe.text, f"{other.title} {other.description}")
     if text < policy.min_text_similarity:
         return None
@@ -167,13 +175,26 @@ def score(
     )
 
 
+def score(
+    probe: DuplicateProbe, other: Request, policy: DuplicatePolicy = DEFAULT_DUPLICATE_POLICY
+) -> DuplicateSuggestion | None:
+    """The suggestion for one candidate, or None when it is not a likely duplicate."""
+    found = _nearby(probe, other, policy)
+    return None if found is None else _scored(probe, other, *found, policy)
+
+
 def suggest_duplicates(
     probe: DuplicateProbe, candidates: Iterable[Request], policy: DuplicatePolicy = DEFAULT_DUPLICATE_POLICY
 ) -> list[DuplicateSuggestion]:
-    """Likely duplicates, best first (ties: older first, the likelier original)."""
-    found = [s for s in (score(probe, c, policy) for c in candidates) if s is not None]
-    found.sort(key=lambda s: (-s.score, s.submitted_at, s.request_id))
-    return found[: policy.limit]
+    """Likely duplicates, best first (ties: older first, the likelier original). Of the
+    candidates that are near enough in place and time, only the `max_candidates` closest in
+    time have their text compared."""
+    pool = [(c, found) for c in candidates if (found := _nearby(probe, c, policy)) is not None]
+    if len(pool) > policy.max_candidates:
+        pool = heapq.nsmallest(policy.max_candidates, pool, key=lambda item: item[1][0])
+    suggestions = [s for c, (age, near) in pool if (s := _scored(probe, c, age, near, policy)) is not None]
+    suggestions.sort(key=lambda s: (-s.score, s.submitted_at, s.request_id))
+    return suggestions[: policy.limit]
 
 
 def merge(
