@@ -62,7 +62,7 @@ class DuplicatePolicy:
     recency_weight: float = 0.15
     #: A flood of reports from one spot (a burst pipe) is compared with the closest in time
     #: only, so a submit's cost stays bounded.
-    max_candidates: int = 50
+    max_candidates: int = 20
 
 
 DEFAULT_DUPLICATE_POLICY: Final = DuplicatePolicy()
@@ -110,7 +110,7 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-@functools.lru_cache(maxsize=4096)  # each submit compares with the same recent nearby requests
+@functools.lru_cache(maxsize=8192)  # each submit compares with the same recent nearby requests
 def tokens(text: str) -> frozenset[str]:
     """Latin/digit words (no stopwords) and Chinese character bigrams (a lone character
     stands for itself)."""
