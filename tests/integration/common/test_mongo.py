@@ -112,6 +112,7 @@ def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Documen
 def test_a_write_drops_the_published_events_and_keeps_pending_ones(database: Database[mongo.Document]) -> None:
     collection = database["requests"]
     store = AggregateStore(collection, entity="request")
+    store.watermark.mark_recovered()  # as the relay does at start
     first = new_event("requests", "t.submitted", "r1", {})
     store.insert({"_id": "r1", "status": "submitted"}, [first])
     stored = collection.find_one({"_id": "r1"})
@@ -127,6 +128,16 @@ def test_a_write_drops_the_published_events_and_keeps_pending_ones(database: Dat
         second.id, third.id]
     assert store.watermark.published_through() < min(
         e["seq"] for e in store.collection.find_one({"_id": "r1"})["outbox"])  # type: ignore[index]
+
+
+def test_before_recovery_a_write_never_drops_stored_events(database: Database[mongo.Document]) -> None:
+    collection = database["requests"]
+    left = new_event("requests", "t.left-by-a-crash", "r1", {})
+    AggregateStore(collection).insert({"_id": "r1"}, [left])
+    restarted = AggregateStore(collection)  # a new process: nothing of r1 is pending in its memory
+    restarted.update("r1", 1, {"n": 1}, [new_event("requests", "t.next", "r1", {})])
+    assert [e["type"] for e in collection.find_one({"_id": "r1"})["outbox"]] == [  # type: ignore[index]
+        "t.left-by-a-crash", "t.next"]
 
 
 def test_concurrent_writers_of_one_version_have_exactly_one_winner(database: Database[mongo.Document]) -> None:

@@ -103,3 +103,10 @@ def test_concurrent_reservations_are_unique(threads: int) -> None:
     assert len(set(every)) == len(every) == threads * 1000
     watermark.settle(every)
     assert watermark.published_through() == max(every)
+
+
+def test_writes_may_replace_events_only_after_recovery() -> None:
+    watermark = OutboxWatermark()
+    assert not watermark.recovered
+    watermark.mark_recovered()
+    assert watermark.recovered

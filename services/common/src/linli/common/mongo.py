@@ -154,8 +154,9 @@ class AggregateStore:
         pushes = {field: {"$each": list(values)} for field, values in (push or {}).items()}
         with self.lock_for(aggregate_id):
             # Nothing of this aggregate pending: its stored events are all published, and this
-            # write drops them (no separate removal write). Otherwise append behind them.
-            replace = not self.watermark.has_pending(aggregate_id)
+            # write drops them (no separate removal write). Otherwise, or before the relay has
+            # recovered what an earlier process left, append behind them.
+            replace = self.watermark.recovered and not self.watermark.has_pending(aggregate_id)
             outbox = self._numbered(aggregate_id, events)
             if replace:
                 to_set[OUTBOX] = outbox

@@ -154,6 +154,7 @@ class OutboxRelay:
             published += self._publish(unnumbered, trim_later=False)
             for _, aggregate_id, events in unnumbered:
                 store.trim_published(aggregate_id, events)
+            store.watermark.mark_recovered()
         self._recovered = True
         return published
 

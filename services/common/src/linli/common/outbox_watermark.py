@@ -31,6 +31,17 @@ class OutboxWatermark:
         # Insertion order is issue order (ascending), so the first key is the lowest pending.
         self._pending: dict[int, Hashable] = {}
         self._per_aggregate: Counter[Hashable] = Counter()
+        self._recovered = False
+
+    @property
+    def recovered(self) -> bool:
+        """Whether every event stored before this process started is accounted for (the
+        relay's recovery ran): only then may a write drop the events of an aggregate with
+        nothing pending."""
+        return self._recovered
+
+    def mark_recovered(self) -> None:
+        self._recovered = True
 
     def restart_after(self, published_through: int) -> None:
         """Continues above a persisted watermark (at start): new numbers are never covered by it."""
