@@ -34,7 +34,13 @@ from kafka import KafkaProducer
 
 from linli.common.cloudevents import Envelope, utc_now
 from linli.common.kafka_io import send_envelope
-from linli.common.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PUBLISH_FAILURES
+from linli.common.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_LAG,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_TRIMMED,
+)
 from linli.common.mongo import SEQ, AggregateStore, Document
 
 log = logging.getLogger(__name__)
@@ -104,6 +110,7 @@ class OutboxRelay:
             done = 0
             try:
                 published = self.publish_queued()
+                OUTBOX_PENDING.set(self.pending())
                 self.save_checkpoints(force=stopping or published == 0)
                 done = published or (0 if stopping else self.trim(idle_only=True))
                 backoff = self.poll_seconds
@@ -230,6 +237,7 @@ class OutboxRelay:
                     break
                 (_, aggregate_id), (store, stored) = self._trim.popitem(last=False)
             store.trim_published(aggregate_id, stored)
+            OUTBOX_TRIMMED.inc()
             trimmed += 1
         return trimmed
 
