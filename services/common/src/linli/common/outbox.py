@@ -17,7 +17,7 @@ Published events leave their document with the aggregate's next write. Documents
 again are trimmed (`$pullAll` of exactly those events) once no write has come for
 `trim_idle_seconds`, so the trimming never competes with a burst of work; the backlog of
 documents to trim is bounded, and a document dropped from it keeps its published events
-until its next write (they are above no watermark, so nothing is republished).
+until its next write (their numbers are under the watermark, so they are not republished).
 """
 
 from __future__ import annotations
