@@ -22,6 +22,7 @@ import statistics
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -82,6 +83,28 @@ class CpuMeter:
 
 def cpu_line(used: dict[str, float]) -> str:
     return ", ".join(f"{name} {ms:.2f}" for name, ms in used.items()) + f" = {sum(used.values()):.2f} ms"
+
+
+def documents_trimmed(metrics_port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("linli_outbox_trimmed_total "):
+                return float(line.split()[1])
+    return 0.0
+
+
+def wait_for_trimming(metrics_port: int) -> tuple[float, float]:
+    """Waits until the relay has trimmed what the last Linli phase left (it starts once writes
+    pause for 2 s), so that deferred work does not compete with the next raw phase; returns
+    (documents trimmed, seconds waited)."""
+    started, before = time.monotonic(), documents_trimmed(metrics_port)
+    last = before
+    while True:
+        time.sleep(2.5)
+        now = documents_trimmed(metrics_port)
+        if now == last:
+            return now - before, time.monotonic() - started
+        last = now
 
 
 def topic_end_offsets(bootstrap: str, topic: str) -> int:
@@ -209,6 +232,7 @@ def main() -> None:
             linli, submitted = linli_sustained(stub, infra.kafka_bootstrap, args.threads, args.seconds,
                                                first=round_number * 100_000_000)
             linli_cpu = meter.per_operation(submitted)
+            trimmed, trim_seconds = wait_for_trimming(requests_service.metrics_port)
             ratios.append(linli / raw)
             rates.append(linli)
             print(f"  round {round_number + 1}: raw ceiling (pymongo insert + kafka-python send, acks=all) "
@@ -216,6 +240,8 @@ def main() -> None:
                   f"({submitted} requests); ratio {linli / raw:.2f}")
             print(f"           CPU raw:   {cpu_line(raw_cpu)}")
             print(f"           CPU Linli: {cpu_line(linli_cpu)}")
+            print(f"           then, idle: the relay trimmed {trimmed:.0f} documents' published events "
+                  f"({trim_seconds:.0f} s, not counted)")
         half = statistics.median(rates) / 2
         samples = latency_at(stub, half, min(args.seconds, 10.0), first=900_000_000)
         samples.sort()
