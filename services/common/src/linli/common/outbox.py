@@ -8,7 +8,8 @@ with the aggregate id as key, so they stay ordered on one partition.
 
 What is published is recorded as one number, not by writing each document again: the
 watermark (everything numbered at or below it is published) is persisted in
-`outbox_checkpoints` at most every `checkpoint_seconds` and whenever the relay goes idle.
+`outbox_checkpoints` at most every `checkpoint_seconds` (an idle relay still wakes every
+`poll_seconds` to do so) and when it stops.
 On start, `recover()` queues the events stored above it (left by a crash) before the service
 takes writes; they are published again, at-least-once, and consumers deduplicate on `ce_id`.
 Events stored before numbering existed are published and removed right away.
@@ -111,7 +112,7 @@ class OutboxRelay:
             try:
                 published = self.publish_queued()
                 OUTBOX_PENDING.set(self.pending())
-                self.save_checkpoints(force=stopping or published == 0)
+                self.save_checkpoints(force=stopping)
                 done = published or (0 if stopping else self.trim(idle_only=True))
                 backoff = self.poll_seconds
             except Exception:
