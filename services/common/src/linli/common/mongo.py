@@ -127,12 +127,11 @@ class AggregateStore:
             outbox = self._numbered(aggregate_id, events)
             try:
                 self.collection.insert_one({**document, VERSION: 1, OUTBOX: outbox})
-            except DuplicateKeyError as exc:
-                self.watermark.settle(e[SEQ] for e in outbox)
-                raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
-                                    field=_duplicate_key(exc)) from exc
-            except BaseException:
-                self.watermark.settle(e[SEQ] for e in outbox)
+            except BaseException as exc:
+                self.watermark.settle(e[SEQ] for e in outbox)  # never stored
+                if isinstance(exc, DuplicateKeyError):
+                    raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
+                                        field=_duplicate_key(exc)) from exc
                 raise
             if outbox:  # under the lock: one aggregate's events reach the relay in stored order
                 self.notify(aggregate_id, outbox, True)
