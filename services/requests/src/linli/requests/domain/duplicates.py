@@ -175,14 +175,6 @@ def _scored(
     )
 
 
-def score(
-    probe: DuplicateProbe, other: Request, policy: DuplicatePolicy = DEFAULT_DUPLICATE_POLICY
-) -> DuplicateSuggestion | None:
-    """The suggestion for one candidate, or None when it is not a likely duplicate."""
-    found = _nearby(probe, other, policy)
-    return None if found is None else _scored(probe, other, *found, policy)
-
-
 def suggest_duplicates(
     probe: DuplicateProbe, candidates: Iterable[Request], policy: DuplicatePolicy = DEFAULT_DUPLICATE_POLICY
 ) -> list[DuplicateSuggestion]:
