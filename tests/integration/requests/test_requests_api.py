@@ -14,6 +14,7 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from linli.common.errors import FIELD_KEY
+from linli.common.identity import Identity
 from linli.requests.domain.model import GeoPoint
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 from linli.v1 import requests_pb2 as pb
@@ -413,3 +414,39 @@ def test_moderation_hides_a_request_from_the_public_board(requests_service: Runn
     no_reason = rpc_error(lambda: requests_service.stub.ModerateRequest(pb.ModerateRequestRequest(
         request_id=request.id, visibility=pb.MODERATION_VISIBILITY_SHOW), metadata=dispatcher(city)))
     assert no_reason.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(no_reason) == "reason"
+
+
+def test_listing_from_the_indexes_equals_a_scan_of_the_whole_ledger(requests_service: RunningRequests,
+                                                                    city: dict[str, str]) -> None:
+    """The ledger answers from its scope and person indexes; the answer must be what checking
+    every request would give, for staff, residents, followers and operators alike."""
+    stub = requests_service.stub
+    asker, follower = who("idx-asker", "resident"), who("idx-follower", "resident")
+    first = submit(requests_service, metadata=asker).request
+    submit(requests_service, metadata=asker, point=common_pb2.GeoPoint(lat=28.680, lng=121.445))  # elsewhere
+    stub.FollowRequest(pb.FollowRequestRequest(request_id=first.id, expected_version=first.version),
+                       metadata=follower, timeout=5)
+    service = requests_service.service
+    grid_id = service.request(first.id).place.grid_id
+    street_id = service.request(first.id).place.street_id
+    callers = [asker, follower, dispatcher(city), dispatcher(city, "JJ-HM-C1"), who("idx-operator", "operator"),
+               who("idx-nobody", "resident")]
+    queries = [pb.ListRequestsRequest(), pb.ListRequestsRequest(community_id=city["JJ-BY-C1"]),
+               pb.ListRequestsRequest(grid_id=grid_id), pb.ListRequestsRequest(scope_id=street_id),
+               pb.ListRequestsRequest(community_id=city["JJ-BY-C1"], grid_id=grid_id)]
+    for metadata in callers:
+        identity = Identity.from_metadata(metadata)
+        for query in queries:
+            query.page.page_size = 500
+            listed = stub.ListRequests(query, metadata=metadata, timeout=10)
+            expected = sorted(
+                (r for r in service.ledger.requests.values()
+                 if (not query.community_id or r.place.community_id == query.community_id)
+                 and (not query.grid_id or r.place.grid_id == query.grid_id)
+                 and (not query.scope_id or query.scope_id in r.place.scope_ids)
+                 and service._may_see(identity, r)),
+                key=lambda r: (r.submitted_at, r.id), reverse=True)
+            assert [r.id for r in listed.requests] == [r.id for r in expected[:500]], (metadata, query)
+            assert listed.page.total_size == len(expected)
+    mine = stub.ListRequests(pb.ListRequestsRequest(), metadata=follower, timeout=5)
+    assert [r.id for r in mine.requests] == [first.id]

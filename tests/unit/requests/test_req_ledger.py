@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
-from linli.requests.domain.model import Address, GeoPoint, Place, Request
+from linli.requests.domain.model import Address, Assignee, AssigneeKind, GeoPoint, Place, Request
 from linli.requests.service_layer.ledger import Ledger
-from tests.unit.requests.req_support import NOW, PLACE, POINT, submitted
+from tests.unit.requests.req_support import NOW, OTHER_PLACE, PLACE, POINT, submitted
 
 WEEK = timedelta(days=7)
 
@@ -47,3 +48,27 @@ def test_a_changed_category_moves_the_request_in_the_index() -> None:
     ledger.put(moved)
     assert ledger.near("repairs", POINT, PLACE.grid_id, NOW - WEEK, NOW + WEEK) == []
     assert ids(ledger.near("parking", POINT, PLACE.grid_id, NOW - WEEK, NOW + WEEK)) == {request.id}
+
+
+def test_scope_and_person_indexes_follow_changes() -> None:
+    ledger = Ledger()
+    request = submitted()
+    ledger.put(request)
+    assert ledger.in_scopes(["c1"]) == {request.id} and ledger.in_scopes(["d1"]) == {request.id}
+    assert ledger.of_people([request.requester.person_id]) == {request.id}
+
+    moved = copy.deepcopy(request)
+    moved.place = OTHER_PLACE
+    moved.followers = frozenset({"p-follower"})
+    moved.assignee = Assignee(kind=AssigneeKind.VOLUNTEER, id="vol-7")
+    ledger.put(moved)
+    assert ledger.in_scopes(["c1"]) == set() and ledger.in_scopes(["c9", "s9"]) == {request.id}
+    assert ledger.in_scopes(["d1"]) == {request.id}  # still under the district
+    assert ledger.of_people(["p-follower"]) == ledger.of_people(["vol-7"]) == {request.id}
+
+    released = copy.deepcopy(moved)
+    released.followers = frozenset()
+    released.assignee = None
+    ledger.put(released)
+    assert ledger.of_people(["p-follower", "vol-7"]) == set()
+    assert ledger.of_people([request.requester.person_id]) == {request.id}

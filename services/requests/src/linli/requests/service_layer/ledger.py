@@ -40,11 +40,24 @@ class Ledger:
         # request has no coordinates.
         self.by_cell: defaultdict[Cell, set[str]] = defaultdict(set)
         self.by_grid: defaultdict[GridDay, set[str]] = defaultdict(set)
+        # Reads: a staff member's scope (grid, community, street, any organisation above) and a
+        # person's own requests (as requester, follower or assignee), so listing, statistics
+        # and exports look at those requests instead of the whole ledger.
+        self.by_scope: defaultdict[str, set[str]] = defaultdict(set)
+        self.by_person: defaultdict[str, set[str]] = defaultdict(set)
 
     def _keys(self, request: Request) -> tuple[Cell | None, GridDay | None]:
         point, day = request.location, _day(request.submitted_at)
         return (_cell(request.category, point, day) if point else None,
                 (request.category, request.place.grid_id, day) if request.place.grid_id else None)
+
+    @staticmethod
+    def _people(request: Request) -> set[str]:
+        people = {request.requester.person_id, *request.followers}
+        if request.assignee is not None:
+            people.add(request.assignee.id)
+        people.discard("")
+        return people
 
     def put(self, request: Request) -> None:
         previous = self.requests.get(request.id)
@@ -54,12 +67,20 @@ class Ledger:
                 self.by_cell[cell].discard(request.id)
             if grid:
                 self.by_grid[grid].discard(request.id)
+            for scope_id in previous.place.scope_ids - request.place.scope_ids:
+                self.by_scope[scope_id].discard(request.id)
+            for person_id in self._people(previous) - self._people(request):
+                self.by_person[person_id].discard(request.id)
         self.requests[request.id] = request
         cell, grid = self._keys(request)
         if cell:
             self.by_cell[cell].add(request.id)
         if grid:
             self.by_grid[grid].add(request.id)
+        for scope_id in request.place.scope_ids:
+            self.by_scope[scope_id].add(request.id)
+        for person_id in self._people(request):
+            self.by_person[person_id].add(request.id)
         if request.is_open:
             self.open_ids.add(request.id)
         else:
@@ -85,6 +106,20 @@ class Ledger:
             if grid_id:
                 ids |= self.by_grid.get((category, grid_id, day), set())
         return [self.requests[i] for i in ids]
+
+    def in_scopes(self, scope_ids: Iterable[str]) -> set[str]:
+        """Ids of the requests placed in any of these scopes."""
+        found: set[str] = set()
+        for scope_id in scope_ids:
+            found |= self.by_scope.get(scope_id, set())
+        return found
+
+    def of_people(self, person_ids: Iterable[str]) -> set[str]:
+        """Ids of the requests these people asked for, follow or are assigned."""
+        found: set[str] = set()
+        for person_id in person_ids:
+            found |= self.by_person.get(person_id, set())
+        return found
 
     def load(self, requests: Iterable[Request], plans: Iterable[VisitPlan]) -> None:
         for request in requests:

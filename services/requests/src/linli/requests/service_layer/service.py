@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -426,16 +426,30 @@ class RequestsService:
             raise PermissionDenied(f"{identity.subject} may not see request {request_id}")
         return request
 
+    def _candidates(self, identity: Identity, places: Iterable[str] = ()) -> Iterable[Request]:
+        """The requests `identity` might see (`_may_see` decides), placed in every one of
+        `places` (scope, community, street or grid ids), from the ledger's indexes rather
+        than the whole ledger when they allow."""
+        wanted = [self.ledger.by_scope.get(place, set()) for place in places if place]
+        if wanted:
+            ids = set.intersection(*wanted)
+        elif identity.has_role(*GLOBAL_READERS) or "" in identity.scopes_for(*STAFF_ROLES):
+            return self.ledger.requests.values()
+        else:
+            ids = self.ledger.in_scopes(identity.scopes_for(*STAFF_ROLES)) | self.ledger.of_people(
+                {identity.subject, *self.volunteers.acts_for(identity)})
+        return [self.ledger.requests[i] for i in ids]
+
     def list_requests(self, query: LedgerQuery) -> list[Request]:
         identity = self._reader()
-        found = [r for r in self.ledger.requests.values() if _matches(r, query) and self._may_see(identity, r)]
+        candidates = self._candidates(identity, (query.scope_id, query.community_id, query.street_id, query.grid_id))
+        found = [r for r in candidates if _matches(r, query) and self._may_see(identity, r)]
         found.sort(key=lambda r: (r.submitted_at, r.id), reverse=True)
         return found
 
     def _scoped_for_reports(self, scope_id: str) -> list[Request]:
         identity = self._reader()
-        return [r for r in self.ledger.requests.values()
-                if (not scope_id or scope_id in r.place.scope_ids) and self._may_see(identity, r)]
+        return [r for r in self._candidates(identity, (scope_id,)) if self._may_see(identity, r)]
 
     def get_statistics(self, scope_id: str, period_start: datetime, period_end: datetime,
                    group_by: Sequence[statistics.Dimension], granularity: statistics.Granularity,
@@ -447,7 +461,9 @@ class RequestsService:
     def public_board(self, scope_id: str, period_start: datetime, period_end: datetime,
                      recent_limit: int) -> statistics.PublicBoard:
         """Open to anyone: built from the public view only (no personal data)."""
-        return statistics.public_board(self.ledger.requests.values(), period_start=period_start,
+        placed = ([self.ledger.requests[i] for i in self.ledger.in_scopes([scope_id])] if scope_id
+                  else self.ledger.requests.values())
+        return statistics.public_board(placed, period_start=period_start,
                                        period_end=period_end, scope_id=scope_id, recent_limit=recent_limit or 20)
 
     def export_csv(self, scope_id: str, period_start: datetime, period_end: datetime,
