@@ -10,13 +10,15 @@ from linli.common import mongo
 from linli.common.kafka_io import make_producer
 from linli.common.mongo import AggregateStore
 from linli.common.outbox import OutboxRelay
+from linli.common.publisher import ThreadPublisher
 
 
 def main() -> None:
     bootstrap, uri, name = sys.argv[1:4]
     database = mongo.connect(uri, name)
     producer = make_producer(bootstrap)
-    relay = OutboxRelay(producer, [AggregateStore(database["aggregates"])], on_published=lambda *_: os._exit(17))
+    relay = OutboxRelay(ThreadPublisher(producer), [AggregateStore(database["aggregates"])],
+                        on_published=lambda *_: os._exit(17))
     relay.drain_once()
     sys.exit(1)  # not reached when there was something to publish
 

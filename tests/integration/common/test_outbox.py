@@ -17,6 +17,7 @@ from linli.common.cloudevents import Envelope, new_event
 from linli.common.consumer import EventConsumer, ProcessedEvents
 from linli.common.mongo import CHECKPOINTS, AggregateStore
 from linli.common.outbox import OutboxRelay
+from linli.common.publisher import ThreadPublisher
 from tests.support.infra import Infra
 
 HELPER = Path(__file__).with_name("relay_crash.py")
@@ -41,7 +42,7 @@ def test_events_are_published_once_with_cloudevents_headers(
         infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
-    relay = OutboxRelay(producer, [store], poll_seconds=0.1)
+    relay = OutboxRelay(ThreadPublisher(producer), [store], poll_seconds=0.1)
     ids = [f"agg-{i}" for i in range(5)]
     for aggregate_id in ids:
         store.insert({"_id": aggregate_id}, [new_event("tests", "org.linli.test.created.v1", aggregate_id,
@@ -84,7 +85,7 @@ def test_events_added_while_publishing_are_kept(
     def write_during_publish(*_: object) -> None:
         store.update("a", 1, {"n": 2}, [late])
 
-    relay = OutboxRelay(producer, [store], on_published=write_during_publish)
+    relay = OutboxRelay(ThreadPublisher(producer), [store], on_published=write_during_publish)
     assert relay.drain_once() == 1
     left = collection.find_one({"_id": "a"})
     # the first was not settled when the second was written, so the second went in behind it
@@ -116,9 +117,10 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
     assert database[CHECKPOINTS].count_documents({}) == 0  # nothing was recorded as published
     assert len(read_all(infra, topic, 1)) >= 1  # ...but something had been published
 
-    restarted = OutboxRelay(producer, [AggregateStore(collection)])
+    restarted = OutboxRelay(ThreadPublisher(producer), [AggregateStore(collection)])
     assert restarted.drain_once() == 3
-    assert OutboxRelay(producer, [AggregateStore(collection)]).drain_once() == 0  # the watermark covers them now
+    again = OutboxRelay(ThreadPublisher(producer), [AggregateStore(collection)])
+    assert again.drain_once() == 0  # the watermark covers them now
 
     # The consumer side: a ledger that must credit each event exactly once.
     ledger = database["ledger"]
@@ -146,7 +148,7 @@ def test_a_restart_publishes_only_what_the_watermark_does_not_cover(
         infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
-    relay = OutboxRelay(producer, [store])
+    relay = OutboxRelay(ThreadPublisher(producer), [store])
     relay.recover()
     for n in range(3):
         store.insert({"_id": f"p{n}"}, [new_event("tests", "t.before", f"p{n}", {}, topic=topic)])
@@ -157,7 +159,7 @@ def test_a_restart_publishes_only_what_the_watermark_does_not_cover(
     crashed.insert({"_id": "p3"}, [new_event("tests", "t.after", "p3", {}, topic=topic)])
 
     restarted_store = AggregateStore(collection)
-    restarted = OutboxRelay(producer, [restarted_store])
+    restarted = OutboxRelay(ThreadPublisher(producer), [restarted_store])
     restarted.start()
     try:
         assert restarted.wait_until_published()
@@ -175,10 +177,10 @@ def test_events_stored_before_numbering_are_published_and_removed_at_start(
     collection = database["aggregates"]
     legacy = new_event("tests", "t.legacy", "old", {}, topic=topic)
     collection.insert_one({"_id": "old", "version": 1, "outbox": [legacy.to_document()]})  # no `seq`
-    relay = OutboxRelay(producer, [AggregateStore(collection)])
+    relay = OutboxRelay(ThreadPublisher(producer), [AggregateStore(collection)])
     assert relay.drain_once() == 1
     assert collection.find_one({"_id": "old"})["outbox"] == []  # type: ignore[index]
-    assert OutboxRelay(producer, [AggregateStore(collection)]).drain_once() == 0
+    assert OutboxRelay(ThreadPublisher(producer), [AggregateStore(collection)]).drain_once() == 0
     assert [dict(r.headers)["ce_id"] for r in read_all(infra, topic, 1)] == [legacy.id.encode()]  # type: ignore[attr-defined]
 
 
@@ -186,7 +188,7 @@ def test_trimming_waits_for_a_pause_in_writes(
         database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
-    relay = OutboxRelay(producer, [store], trim_idle_seconds=0.5)
+    relay = OutboxRelay(ThreadPublisher(producer), [store], trim_idle_seconds=0.5)
     relay.recover()
     store.insert({"_id": "t1"}, [new_event("tests", "t.one", "t1", {}, topic=topic)])
     assert relay.drain_once() == 1

@@ -31,10 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kafka import KafkaProducer
-
-from linli.common.cloudevents import Envelope, utc_now
-from linli.common.kafka_io import send_envelope
+from linli.common.cloudevents import Envelope, to_kafka, utc_now
 from linli.common.metrics import (
     EVENTS_PUBLISHED,
     OUTBOX_LAG,
@@ -43,6 +40,7 @@ from linli.common.metrics import (
     OUTBOX_TRIMMED,
 )
 from linli.common.mongo import SEQ, AggregateStore, Document
+from linli.common.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +49,15 @@ Key = tuple[int, Any]
 
 
 class OutboxRelay:
-    def __init__(self, producer: KafkaProducer, stores: Sequence[AggregateStore], *, poll_seconds: float = 0.5,
+    def __init__(self, publisher: Publisher, stores: Sequence[AggregateStore], *, poll_seconds: float = 0.5,
                  checkpoint_seconds: float = 1.0, trim_idle_seconds: float = 2.0, trim_backlog: int = 100_000,
-                 send_timeout: float = 30.0, on_published: PublishedHook | None = None) -> None:
-        self.producer = producer
+                 on_published: PublishedHook | None = None) -> None:
+        self.publisher = publisher
         self.stores = list(stores)
         self.poll_seconds = poll_seconds
         self.checkpoint_seconds = checkpoint_seconds
         self.trim_idle_seconds = trim_idle_seconds
         self.trim_backlog = trim_backlog
-        self.send_timeout = send_timeout
         self.on_published = on_published
         self._queue: dict[Key, tuple[AggregateStore, list[Document]]] = {}
         self._trim: OrderedDict[Key, tuple[AggregateStore, list[Document]]] = OrderedDict()
@@ -180,31 +177,27 @@ class OutboxRelay:
             raise
 
     def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]], trim_later: bool = True) -> int:
-        """Sends every event of the batch, waits for all acknowledgements (one flush), then
-        settles them. Per aggregate, events are sent in stored order on one partition, and the
-        idempotent producer keeps that order through retries."""
-        sent = []
-        for store, aggregate_id, stored in batch:
-            events = [Envelope.from_document(raw) for raw in stored]
-            sent.append((store, aggregate_id, stored, events, [send_envelope(self.producer, e) for e in events]))
-        if not sent:
+        """Sends every event of the batch and returns once Kafka acknowledged all of them (or
+        raises), then settles them. Per aggregate, events are sent in stored order on one
+        partition, and the idempotent producer keeps that order through retries."""
+        sent = [(store, aggregate_id, stored, [Envelope.from_document(raw) for raw in stored])
+                for store, aggregate_id, stored in batch]
+        records = [(event.topic, *to_kafka(event)) for *_, events in sent for event in events]
+        if not records:
             return 0
-        self.producer.flush(self.send_timeout)
+        self.publisher.publish(records)
         now = utc_now()
-        total = 0
-        for _, _, _, events, futures in sent:
-            for event, future in zip(events, futures, strict=True):
-                future.get(timeout=self.send_timeout)  # type: ignore[attr-defined]
+        for *_, events in sent:
+            for event in events:
                 EVENTS_PUBLISHED.labels(event.topic).inc()
                 OUTBOX_LAG.observe(max(0.0, (now - event.time).total_seconds()))
-            total += len(events)
-        for store, aggregate_id, stored, events, _ in sent:
+        for store, aggregate_id, stored, events in sent:
             if self.on_published is not None:
                 self.on_published(store, aggregate_id, events)
             store.watermark.settle(e[SEQ] for e in stored if e.get(SEQ) is not None)
             if trim_later:
                 self._remember_for_trim(store, aggregate_id, stored)
-        return total
+        return len(records)
 
     def _remember_for_trim(self, store: AggregateStore, aggregate_id: Any, stored: list[Document]) -> None:
         key = (id(store), aggregate_id)

@@ -4,8 +4,9 @@ at import time; `build()` does, and returns a runtime ready to start."""
 from __future__ import annotations
 
 from linli.common import mongo
-from linli.common.kafka_io import broker_reachable, make_producer
+from linli.common.kafka_io import broker_reachable
 from linli.common.outbox import OutboxRelay
+from linli.common.publisher import ProcessPublisher
 from linli.common.runtime import ServiceRuntime
 from linli.organizations.adapters.repository import Repository
 from linli.organizations.config import OrganizationsConfig
@@ -19,11 +20,11 @@ SERVICE_NAME = organizations_pb2.DESCRIPTOR.services_by_name["OrganizationServic
 
 def build(config: OrganizationsConfig) -> tuple[ServiceRuntime, OrganizationsService]:
     database = mongo.connect(config.mongo_uri, config.database, max_pool_size=config.mongo_max_pool_size)
-    producer = make_producer(config.kafka_bootstrap, client_id=config.service_name)
     runtime = ServiceRuntime(config)
     repository = Repository()
     repository.ensure_indexes()
-    relay = OutboxRelay(producer, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
+    publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
+    relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
     service = OrganizationsService(repository, Directory(config.grid_cell_degrees))
     service.load()
     runtime.grpc.register(organizations_pb2_grpc.add_OrganizationServiceServicer_to_server,
@@ -32,5 +33,5 @@ def build(config: OrganizationsConfig) -> tuple[ServiceRuntime, OrganizationsSer
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))
     runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))
     runtime.on_close(mongo.disconnect)
-    runtime.on_close(lambda: producer.close(timeout=10))
+    runtime.on_close(publisher.close)
     return runtime, service

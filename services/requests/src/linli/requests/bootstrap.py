@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from linli.common import mongo
-from linli.common.kafka_io import broker_reachable, make_producer
+from linli.common.kafka_io import broker_reachable
 from linli.common.outbox import OutboxRelay
+from linli.common.publisher import ProcessPublisher
 from linli.common.runtime import ServiceRuntime
 from linli.common.timers import PeriodicWorker
 from linli.requests.adapters.clients import OrganizationsClient, VolunteersClient
@@ -35,11 +36,11 @@ def load_catalogue(path: str) -> Catalogue:
 
 def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsService]:
     database = mongo.connect(config.mongo_uri, config.database, max_pool_size=config.mongo_max_pool_size)
-    producer = make_producer(config.kafka_bootstrap, client_id=config.service_name)
     runtime = ServiceRuntime(config)
     repository = Repository()
     repository.ensure_indexes()
-    relay = OutboxRelay(producer, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
+    publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
+    relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
     places = PlaceIndex()
     organizations = OrganizationsClient(config.organizations_addr, places=places)
     volunteers = VolunteersClient(config.volunteers_addr)
@@ -58,7 +59,7 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsService]:
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))
     runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))
     runtime.on_close(mongo.disconnect)
-    runtime.on_close(lambda: producer.close(timeout=10))
+    runtime.on_close(publisher.close)
     runtime.on_close(organizations.close)
     runtime.on_close(volunteers.close)
     return runtime, service

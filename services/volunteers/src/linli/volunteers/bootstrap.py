@@ -11,6 +11,7 @@ from linli.common import mongo
 from linli.common.consumer import ProcessedEvents
 from linli.common.kafka_io import broker_reachable, make_producer
 from linli.common.outbox import OutboxRelay
+from linli.common.publisher import ProcessPublisher
 from linli.common.runtime import ServiceRuntime
 from linli.v1 import volunteers_pb2, volunteers_pb2_grpc
 from linli.volunteers.adapters.organizations import AncestorLookup, OrganizationAncestors
@@ -33,7 +34,8 @@ def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> 
     runtime = ServiceRuntime(config)
     repository = Repository()
     repository.ensure_indexes()
-    relay = OutboxRelay(producer, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
+    publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
+    relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
     if ancestors is None:
         organizations = OrganizationAncestors(config.organizations_addr, config.scope_cache_seconds)
         runtime.on_close(organizations.close)
@@ -52,4 +54,5 @@ def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> 
     runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))
     runtime.on_close(mongo.disconnect)
     runtime.on_close(lambda: producer.close(timeout=10))
+    runtime.on_close(publisher.close)
     return runtime, services
