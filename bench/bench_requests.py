@@ -60,20 +60,28 @@ def submit_request(n: int) -> pb.SubmitRequestRequest:
 
 
 class CpuMeter:
-    """CPU seconds used by each process of the run (utime + stime from /proc), to show where a
-    phase spends the machine's two cores."""
+    """CPU seconds used by each process of the run and its children (utime + stime from
+    /proc), to show where a phase spends the machine's two cores."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.started = self.read()
 
     def read(self) -> dict[str, float]:
+        """CPU seconds of each process plus its children (a service's Kafka publisher)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        used: dict[str, float] = {}
-        for name, pid in self.pids.items():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[name] = (int(fields[11]) + int(fields[12])) / ticks
-        return used
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended meanwhile
+                stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+        named = set(self.pids.values())
+        return {name: stats.get(pid, (0, 0.0))[1] + sum(cpu for child, (parent, cpu) in stats.items()
+                                                          if parent == pid and child not in named)
+                for name, pid in self.pids.items()}
 
     def per_operation(self, operations: int) -> dict[str, float]:
         """CPU milliseconds per operation, by process, since this meter started."""
