@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import grpc
 
@@ -17,6 +18,27 @@ from tests.support.processes import start_service
 from tests.support.topics import ce_type, read_topic
 
 RESIDENT = (("x-linli-subject", "crash-resident"), ("x-linli-roles", "resident"))
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def submit(stub: requests_pb2_grpc.RequestServiceStub, key: str) -> str:
@@ -53,6 +75,8 @@ def test_every_acknowledged_submit_survives_a_kill(infra: Infra) -> None:
         deadline = time.monotonic() + 60
         while len(acknowledged) < 150 and time.monotonic() < deadline:
             time.sleep(0.01)
+        publishers = children_of(first.process.pid)  # its Kafka publisher process
+        assert publishers
         first.process.kill()  # no drain, no final relay round, no checkpoint
         first.process.wait(10)
         for thread in residents:
@@ -60,6 +84,10 @@ def test_every_acknowledged_submit_survives_a_kill(infra: Infra) -> None:
     finally:
         first.stop()
     assert len(acknowledged) >= 150
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in publishers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in publishers), "the publisher outlived its killed service"
 
     second = start_service("requests", infra, **env)
     try:
