@@ -30,6 +30,7 @@ from kafka import KafkaProducer
 
 from linli.common.cloudevents import Headers
 from linli.common.kafka_io import make_producer
+from linli.common.logs import configure_logging
 
 Record = tuple[str, bytes, bytes, Headers]  # topic, key, value, headers
 _LENGTH = struct.Struct(">I")
@@ -161,8 +162,12 @@ def _read_frame(stream: IO[bytes], deadline: float | None = None) -> Any:
 def _child_main(bootstrap: str, client_id: str, send_timeout: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    configure_logging(f"{client_id}-publisher", "WARNING")
+    # Frames go to the original stdout; anything a library prints goes to stderr instead.
+    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    source = sys.stdin.buffer
     producer = make_producer(bootstrap, client_id=f"{client_id}-publisher")
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
     try:
         while True:
             try:
