@@ -27,7 +27,7 @@ OUTBOX_LAG = Histogram(
     "linli_outbox_lag_seconds", "Time from an event being stored to it being published.",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
-OUTBOX_PENDING = Gauge("linli_outbox_pending_events", "Events stored and not yet acknowledged by Kafka.")
+OUTBOX_PENDING_EVENTS = Gauge("linli_outbox_pending_events", "Events stored and not yet acknowledged by Kafka.")
 OUTBOX_TRIMMED = Counter(
     "linli_outbox_trimmed_total", "Documents whose published events the relay removed while idle.")
 EVENTS_CONSUMED = Counter(

@@ -35,7 +35,7 @@ from linli.common.cloudevents import Envelope, to_kafka, utc_now
 from linli.common.metrics import (
     EVENTS_PUBLISHED,
     OUTBOX_LAG,
-    OUTBOX_PENDING,
+    OUTBOX_PENDING_EVENTS,
     OUTBOX_PUBLISH_FAILURES,
     OUTBOX_TRIMMED,
 )
@@ -108,7 +108,7 @@ class OutboxRelay:
             done = 0
             try:
                 published = self.publish_queued()
-                OUTBOX_PENDING.set(self.pending())
+                OUTBOX_PENDING_EVENTS.set(self.pending())
                 self.save_checkpoints(force=stopping)
                 done = published or (0 if stopping else self.trim(idle_only=True))
                 backoff = self.poll_seconds
