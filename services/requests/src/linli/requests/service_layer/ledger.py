@@ -31,6 +31,13 @@ def _day(moment: datetime) -> int:
     return moment.toordinal()
 
 
+def _union(index: dict[str, set[str]], keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for key in keys:
+        found |= index.get(key, set())
+    return found
+
+
 class Ledger:
     def __init__(self) -> None:
         self.requests: dict[str, Request] = {}
@@ -109,17 +116,11 @@ class Ledger:
 
     def in_scopes(self, scope_ids: Iterable[str]) -> set[str]:
         """Ids of the requests placed in any of these scopes."""
-        found: set[str] = set()
-        for scope_id in scope_ids:
-            found |= self.by_scope.get(scope_id, set())
-        return found
+        return _union(self.by_scope, scope_ids)
 
     def of_people(self, person_ids: Iterable[str]) -> set[str]:
         """Ids of the requests these people asked for, follow or are assigned."""
-        found: set[str] = set()
-        for person_id in person_ids:
-            found |= self.by_person.get(person_id, set())
-        return found
+        return _union(self.by_person, person_ids)
 
     def load(self, requests: Iterable[Request], plans: Iterable[VisitPlan]) -> None:
         for request in requests:
