@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +13,9 @@ import pytest
 from linli.common.commands import Actor, Command
 from linli.common.domain_events import DomainEvent
 from linli.common.errors import Conflict
+from linli.common.identity import Identity
 from linli.common.messagebus import MessageBus, UnknownCommand
 from linli.common.unit_of_work import KeyedLocks, UnitOfWork, run_each
-from linli.common.identity import Identity
 
 
 @dataclass
@@ -26,8 +27,6 @@ class Thing:
 
 
 def event(subject: str) -> DomainEvent:
-    from datetime import UTC, datetime
-
     return DomainEvent(id=f"e-{subject}", type="t", subject=subject, time=datetime.now(UTC), payload={})
 
 

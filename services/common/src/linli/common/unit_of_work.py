@@ -189,6 +189,6 @@ def run_each(keys: list[str], step: Callable[[str], bool], on_error: Callable[[s
     for key in keys:
         try:
             changed += bool(step(key))
-        except Exception as error:  # noqa: BLE001 - one bad aggregate must not stop a sweep
+        except Exception as error:
             on_error(key, error)
     return changed
