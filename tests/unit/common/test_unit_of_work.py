@@ -178,7 +178,11 @@ def test_locks_are_reentrant_and_exclusive() -> None:
     locks = KeyedLocks()
     entered = threading.Event()
     with locks.hold("k"), locks.hold("k", "j"):
-        thread = threading.Thread(target=lambda: (locks.hold("k").__enter__(), entered.set()), daemon=True)
+        def take() -> None:
+            with locks.hold("k"):
+                entered.set()
+
+        thread = threading.Thread(target=take, daemon=True)
         thread.start()
         assert not entered.wait(0.1)
     assert entered.wait(2)
