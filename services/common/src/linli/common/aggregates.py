@@ -3,12 +3,17 @@ AggregateStore together with their pending domain events (the outbox).
 
 A service's repository subclasses `AggregateRepository`, says which collection holds which
 aggregate type, and how a domain event becomes a CloudEvent (its `source` and topic).
+
+Domains append their own typed events to `pending_events`; the repository's `encode`
+(the service's adapter) turns each into a `DomainEvent` with its payload in protobuf's JSON
+mapping when the write is made, so the wire format lives at the edge. An event that already
+is a `DomainEvent` passes through unchanged.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
 from linli.common.cloudevents import Envelope
@@ -20,7 +25,7 @@ from linli.common.mongo import OUTBOX, OUTBOX_PENDING, VERSION, AggregateStore, 
 class AggregateLike(Protocol):
     id: str
     version: int
-    pending_events: list[DomainEvent]
+    pending_events: list[Any]
 
 
 A = TypeVar("A")
@@ -37,13 +42,23 @@ def envelope_of(event: DomainEvent, source: str) -> Envelope:
                     topic=event.topic)
 
 
+def as_domain_event(event: Any) -> DomainEvent:
+    """The default encoder: events that are already `DomainEvent`s."""
+    if not isinstance(event, DomainEvent):
+        raise TypeError(f"no encoder for event {type(event).__name__}")
+    return event
+
+
 class AggregateRepository:
-    def __init__(self, stores: Mapping[type[Any], AggregateStore], source: str) -> None:
+    def __init__(self, stores: Mapping[type[Any], AggregateStore], source: str,
+                 encode: Callable[[Any], DomainEvent] = as_domain_event) -> None:
         self.stores = dict(stores)
         self.source = source
+        self.encode = encode
 
     def _envelopes(self, aggregate: AggregateLike) -> list[Envelope]:
-        return [envelope_of(e, self.source) for e in aggregate.pending_events]
+        return [envelope_of(e if isinstance(e, DomainEvent) else self.encode(e), self.source)
+                for e in aggregate.pending_events]
 
     def add(self, aggregate: AggregateLike) -> None:
         """Stores a new aggregate with its pending events in one write."""

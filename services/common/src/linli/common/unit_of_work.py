@@ -29,15 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from linli.common.domain_events import DomainEvent
-
 A = TypeVar("A")
 
 
 class Aggregate(Protocol):
     id: str
     version: int
-    pending_events: list[DomainEvent]
+    pending_events: list[Any]
 
 
 class AggregateRepository(Protocol):
