@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SRC_DIRS := $(wildcard services/*/src) proto
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install system-deps run stop status test test-unit test-integration lint proto proto-check bench clean-data
+.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check bench clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,9 +26,11 @@ $(STAMP): pyproject.toml requirements.lock
 	  printf '%s\n' $(addprefix $(CURDIR)/,$(SRC_DIRS)) > "$$site/linli-dev.pth"
 	@touch $(STAMP)
 
-install: system-deps $(STAMP) ## Create .venv with pinned Python dependencies
+python-deps: $(STAMP) ## Create .venv with pinned Python dependencies only (enough for lint and unit tests)
 	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  printf '%s\n' $(addprefix $(CURDIR)/,$(SRC_DIRS)) > "$$site/linli-dev.pth"
+
+install: system-deps python-deps ## Python dependencies plus the system tools the brokers need
 
 run: install ## Start Kafka, FerretDB, every service and seed demo data (data persists)
 	@bash deploy/local/platform.sh start
@@ -39,11 +41,11 @@ stop: ## Stop everything `make run` started
 status: ## Show what is running
 	@bash deploy/local/platform.sh status
 
-proto: install ## Regenerate Python code from proto/linli/v1/*.proto
+proto: python-deps ## Regenerate Python code from proto/linli/v1/*.proto
 	@set -o pipefail; PYTHON=$(CURDIR)/$(PY) proto/generate.sh 2>&1 | { grep -v '^Writing mypy' || true; }
 	@$(PY) proto/asyncapi.py
 
-proto-check: install ## Fail when generated proto code is stale
+proto-check: python-deps ## Fail when generated proto code is stale
 	@tmp=$$(mktemp -d); out=$$(PYTHON=$(CURDIR)/$(PY) proto/generate.sh "$$tmp" 2>&1) || { echo "$$out"; exit 1; }; \
 	  stale=0; for f in $$tmp/linli/v1/*; do \
 	    cmp -s "$$f" "proto/linli/v1/$$(basename $$f)" || { echo "stale: proto/linli/v1/$$(basename $$f)"; stale=1; }; \
@@ -54,12 +56,21 @@ proto-check: install ## Fail when generated proto code is stale
 	  if [ $$stale = 1 ]; then echo "generated code is stale: run 'make proto'"; exit 1; fi; \
 	  echo "proto-check: generated code is up to date"
 
-lint: install ## ruff and mypy (strict)
+lint: python-deps ## ruff (lint and format check) and mypy (strict); needs only Python
 	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py
 	$(VENV)/bin/mypy services/*/src tests bench proto/asyncapi.py
 
-test-unit: install ## Unit tests only (no brokers)
-	$(PY) -m pytest tests/unit -q
+format: python-deps ## Apply ruff's formatter
+	$(VENV)/bin/ruff format services tests bench proto/asyncapi.py
+
+test-unit: python-deps ## Unit tests only (no brokers; needs only Python)
+	$(PY) -m pytest tests/unit -q -p no:cacheprovider
+
+test-integration: install ## Integration tests against a real Kafka broker and FerretDB
+	$(PY) -m pytest tests/integration -q -p no:cacheprovider
+
+test-e2e: install ## End-to-end tests: every service as a process, real brokers
+	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 test: install lint proto-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
 	$(PY) -m pytest tests -q -p no:cacheprovider

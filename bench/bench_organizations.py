@@ -13,13 +13,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import sys
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate
 from linli.organizations.domain.model import LocalizedText, Organization, OrganizationKind

@@ -19,14 +19,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import threading
 import time
 import urllib.request
 import uuid
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import grpc
 from kafka import KafkaConsumer, TopicPartition

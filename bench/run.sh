@@ -9,7 +9,10 @@ if ((${#benches[@]} == 0)); then
   echo "no benchmarks yet"
   exit 0
 fi
+# Run as modules from the project root, so `tests.support` (the brokers' start-up) imports
+# without touching sys.path.
 for bench in "${benches[@]}"; do
   echo "== $bench"
-  .venv/bin/python "$bench"
+  module=${bench%.py}
+  .venv/bin/python -m "${module//\//.}"
 done
