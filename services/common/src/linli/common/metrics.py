@@ -36,6 +36,12 @@ EVENTS_CONSUMED = Counter(
 )
 CONSUMER_FAILURES = Counter("linli_consumer_failures_total", "Failed attempts to apply an event.", ["group", "topic"])
 CONSUMER_HANDLE_SECONDS = Histogram("linli_consumer_handle_seconds", "Time to apply one event.", ["group"])
+CONSUMER_STOPPED = Gauge(
+    "linli_consumer_stopped", "1 when the dead-letter limit halted the consumer group's loop (alert on it).", ["group"])
+DEPENDENCY_UP = Gauge(
+    "linli_dependency_up", "1 while a health check (database, broker, worker) passes, else 0.", ["dependency"])
+SERVICE_DEGRADED = Gauge(
+    "linli_service_degraded", "1 while a non-critical dependency fails: still SERVING, writes still accepted.")
 
 
 class MetricsServer:
