@@ -33,7 +33,8 @@ class Tiny:
         self.flag = tmp / "unhealthy"
         env = {**os.environ, "LINLI_SERVICE_NAME": "tiny", "LINLI_GRPC_PORT": str(self.grpc_port),
                "LINLI_METRICS_PORT": str(self.metrics_port), "LINLI_DRAIN_SECONDS": "10",
-               "LINLI_HEALTH_INTERVAL_SECONDS": "0.2", "TINY_UNHEALTHY_FLAG": str(self.flag)}
+               "LINLI_HEALTH_INTERVAL_SECONDS": "0.2", "TINY_UNHEALTHY_FLAG": str(self.flag),
+               "TINY_KAFKA": f"127.0.0.1:{free_port()}"}
         self.log = (tmp / "tiny.log").open("w+")
         self.process = subprocess.Popen([sys.executable, str(SCRIPT)], env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
@@ -85,6 +86,19 @@ def test_health_reports_real_status(tiny: Tiny) -> None:
     while tiny.health_status() != serving and time.monotonic() < deadline + 10:
         time.sleep(0.1)
     assert tiny.health_status() == serving
+
+
+def test_an_unreachable_kafka_degrades_the_service_but_it_keeps_serving(tiny: Tiny) -> None:
+    deadline = time.monotonic() + 10
+    while "linli_service_degraded 1.0" not in tiny.metrics() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = tiny.metrics()
+    assert "linli_service_degraded 1.0" in text
+    assert 'linli_dependency_up{dependency="kafka"} 0.0' in text
+    assert 'linli_dependency_up{dependency="flag"} 1.0' in text
+    assert tiny.health_status() == health_pb2.HealthCheckResponse.SERVING
+    assert tiny.health_status("linli.v1.DiagnosticsService") == health_pb2.HealthCheckResponse.SERVING
+    assert tiny.health_status("linli.dependency.kafka") == health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 def test_reflection_lists_the_services(tiny: Tiny) -> None:
