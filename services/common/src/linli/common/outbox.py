@@ -1,10 +1,11 @@
 """The outbox relay: publishes the events stored inside aggregate documents.
 
-Order of work: every AggregateStore handed to the relay passes it the events of each write
-(numbered by the store's OutboxWatermark), so publishing costs no read. A round sends what
-was queued, waits for every acknowledgement (acks=all, idempotent producer), then settles
-those numbers. Events of one aggregate are queued under its write lock, sent in stored order
-with the aggregate id as key, so they stay ordered on one partition.
+Order of work: every store handed to the relay (a mongo.AggregateStore, or any `OutboxStore`)
+passes it the events of each write (numbered by the store's OutboxWatermark), so publishing
+costs no read. A round sends what was queued, waits for every acknowledgement (acks=all,
+idempotent producer), then settles those numbers. Events of one aggregate are queued under
+its write lock, sent in stored order with the aggregate id as key, so they stay ordered on
+one partition.
 
 What is published is recorded as one number, not by writing each document again: the
 watermark (everything numbered at or below it is published) is persisted in
@@ -29,7 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from linli.common.cloudevents import Envelope, to_kafka, utc_now
 from linli.common.metrics import (
@@ -39,17 +40,32 @@ from linli.common.metrics import (
     OUTBOX_PUBLISH_FAILURES,
     OUTBOX_TRIMMED,
 )
-from linli.common.mongo import SEQ, AggregateStore, Document
+from linli.common.mongo import SEQ, Document, Notify
+from linli.common.outbox_watermark import OutboxWatermark
 from linli.common.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
-PublishedHook = Callable[[AggregateStore, Any, list[Envelope]], None]
+
+class OutboxStore(Protocol):
+    """What the relay needs of a store of aggregates with events (mongo.AggregateStore)."""
+
+    notify: Notify  # the relay sets it: called with the events of each write, under its lock
+    watermark: OutboxWatermark
+    entity: str
+
+    def load_checkpoint(self) -> int: ...
+    def save_checkpoint(self, published_through: int) -> None: ...
+    def unpublished(self, published_through: int) -> list[tuple[Any, list[Document]]]: ...
+    def trim_published(self, aggregate_id: Any, published: list[Document]) -> None: ...
+
+
+PublishedHook = Callable[[Any, Any, list[Envelope]], None]  # (store, aggregate id, events)
 Key = tuple[int, Any]
 
 
 class OutboxRelay:
-    def __init__(self, publisher: Publisher, stores: Sequence[AggregateStore], *, poll_seconds: float = 0.5,
+    def __init__(self, publisher: Publisher, stores: Sequence[OutboxStore], *, poll_seconds: float = 0.5,
                  checkpoint_seconds: float = 1.0, trim_idle_seconds: float = 2.0, trim_backlog: int = 100_000,
                  on_published: PublishedHook | None = None) -> None:
         self.publisher = publisher
@@ -59,8 +75,8 @@ class OutboxRelay:
         self.trim_idle_seconds = trim_idle_seconds
         self.trim_backlog = trim_backlog
         self.on_published = on_published
-        self._queue: dict[Key, tuple[AggregateStore, list[Document]]] = {}
-        self._trim: OrderedDict[Key, tuple[AggregateStore, list[Document]]] = OrderedDict()
+        self._queue: dict[Key, tuple[OutboxStore, list[Document]]] = {}
+        self._trim: OrderedDict[Key, tuple[OutboxStore, list[Document]]] = OrderedDict()
         self._queue_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -73,7 +89,7 @@ class OutboxRelay:
             store.notify = functools.partial(self.enqueue, store)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def enqueue(self, store: AggregateStore, aggregate_id: Any, events: list[Document], replaced: bool) -> None:
+    def enqueue(self, store: OutboxStore, aggregate_id: Any, events: list[Document], replaced: bool) -> None:
         """Asks the relay to publish these just-stored events of the aggregate now."""
         key = (id(store), aggregate_id)
         with self._queue_lock:
@@ -155,7 +171,7 @@ class OutboxRelay:
                 elif fresh := [e for e in events if e["id"] not in queued]:
                     self.enqueue(store, aggregate_id, fresh, False)
             if numbered:
-                log.info("outbox recovery", extra={"collection": store.collection.name, "events": len(numbered)})
+                log.info("outbox recovery", extra={"entity": store.entity, "events": len(numbered)})
             published += self._publish(unnumbered, trim_later=False)
             for _, aggregate_id, events in unnumbered:
                 store.trim_published(aggregate_id, events)
@@ -176,7 +192,7 @@ class OutboxRelay:
                 self._queue = queued
             raise
 
-    def _publish(self, batch: list[tuple[AggregateStore, Any, list[Document]]], trim_later: bool = True) -> int:
+    def _publish(self, batch: list[tuple[OutboxStore, Any, list[Document]]], trim_later: bool = True) -> int:
         """Sends every event of the batch and returns once Kafka acknowledged all of them (or
         raises), then settles them. Per aggregate, events are sent in stored order on one
         partition, and the idempotent producer keeps that order through retries."""
@@ -199,7 +215,7 @@ class OutboxRelay:
                 self._remember_for_trim(store, aggregate_id, stored)
         return len(records)
 
-    def _remember_for_trim(self, store: AggregateStore, aggregate_id: Any, stored: list[Document]) -> None:
+    def _remember_for_trim(self, store: OutboxStore, aggregate_id: Any, stored: list[Document]) -> None:
         key = (id(store), aggregate_id)
         with self._queue_lock:
             earlier = self._trim.pop(key, None)
