@@ -1,24 +1,50 @@
-"""gRPC clients: channels with default deadlines, identity and request-id propagation, and
-retries with backoff for idempotent calls only.
+"""gRPC clients: channels with default deadlines, identity, request-id and deadline propagation,
+and retries by gRPC itself for idempotent calls only.
+
+Retries follow the `retryPolicy` of the channel's service config: UNAVAILABLE only (the call
+did not run, or the server asked to be tried again), with exponential backoff, within the
+call's one deadline. DEADLINE_EXCEEDED is never retried: the caller's time is spent.
+A retried call may run twice on the server, so only idempotent calls may be retried:
+`make_channel` opens a plain channel and a retrying one to the target, and `call(...,
+idempotent=True)` sends through the retrying one; everything else (a stub method called
+directly included) goes through the plain one.
+
+A call made while serving a gRPC call gets at most what is left of that call's deadline
+(see `deadlines`), so work for a caller that gave up stops downstream too.
 """
 
 from __future__ import annotations
 
-import random
-import time
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
 
+from linli.common import deadlines
 from linli.common.errors import FIELD_KEY, LinliError, error_for_status
 from linli.common.identity import REQUEST_ID_KEY, current_identity
 from linli.common.logs import request_id_var
 
 T = TypeVar("T")
 
-RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-                       grpc.StatusCode.RESOURCE_EXHAUSTED})
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
+
+_CHANNEL_OPTIONS = [("grpc.keepalive_time_ms", 30000), ("grpc.max_receive_message_length", 8 * 1024 * 1024)]
+
+
+def retry_service_config(attempts: int = 3, initial_backoff: float = 0.1, max_backoff: float = 1.0) -> str:
+    """A service config retrying every method of the channel on RETRYABLE codes."""
+    return json.dumps({"methodConfig": [{
+        "name": [{}],
+        "retryPolicy": {
+            "maxAttempts": max(2, attempts),
+            "initialBackoff": f"{initial_backoff}s",
+            "maxBackoff": f"{max_backoff}s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": sorted(code.name for code in RETRYABLE),
+        },
+    }]})
 
 
 class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
@@ -32,8 +58,10 @@ class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
         self.compression = compression
 
 
-class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
-    """Adds the default deadline and forwards the current identity and request id."""
+class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+                          grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):  # type: ignore[misc]
+    """Adds the deadline (the default, cut to what the served call has left) and forwards the
+    current identity and request id."""
 
     def __init__(self, default_timeout: float) -> None:
         self.default_timeout = default_timeout
@@ -46,7 +74,7 @@ class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
                 metadata.append((key, value))
         if REQUEST_ID_KEY not in keys and (request_id := request_id_var.get()):
             metadata.append((REQUEST_ID_KEY, request_id))
-        timeout = details.timeout if details.timeout is not None else self.default_timeout
+        timeout = deadlines.bounded(details.timeout if details.timeout is not None else self.default_timeout)
         return _CallDetails(details.method, timeout, metadata, details.credentials,
                             details.wait_for_ready, details.compression)
 
@@ -55,6 +83,69 @@ class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+
+class _Routed:
+    """A stub's method on both channels: plain when called directly, `retrying` for `call`."""
+
+    def __init__(self, plain: Any, retrying: Any) -> None:
+        self.plain = plain
+        self.retrying = retrying
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.plain(*args, **kwargs)
+
+    def with_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self.plain.with_call(*args, **kwargs)
+
+    def future(self, *args: Any, **kwargs: Any) -> Any:
+        return self.plain.future(*args, **kwargs)
+
+
+class RetryingChannel(grpc.Channel):  # type: ignore[misc]
+    """Two channels to one target, one with the retry policy; see the module docstring."""
+
+    def __init__(self, plain: grpc.Channel, retrying: grpc.Channel) -> None:
+        self.plain = plain
+        self.retrying = retrying
+
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
+        return _Routed(self.plain.unary_unary(method, *args, **kwargs),
+                       self.retrying.unary_unary(method, *args, **kwargs))
+
+    def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
+        return _Routed(self.plain.unary_stream(method, *args, **kwargs),
+                       self.retrying.unary_stream(method, *args, **kwargs))
+
+    def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
+        return _Routed(self.plain.stream_unary(method, *args, **kwargs),
+                       self.retrying.stream_unary(method, *args, **kwargs))
+
+    def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
+        return _Routed(self.plain.stream_stream(method, *args, **kwargs),
+                       self.retrying.stream_stream(method, *args, **kwargs))
+
+    def subscribe(self, callback: Callable[[Any], None], try_to_connect: bool = False) -> None:
+        self.plain.subscribe(callback, try_to_connect)
+
+    def unsubscribe(self, callback: Callable[[Any], None]) -> None:
+        self.plain.unsubscribe(callback)
+
+    def close(self) -> None:
+        self.plain.close()
+        self.retrying.close()
+
+    def __enter__(self) -> RetryingChannel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def from_rpc_error(error: grpc.RpcError) -> LinliError:
@@ -65,26 +156,26 @@ def from_rpc_error(error: grpc.RpcError) -> LinliError:
     return error_for_status(code.name)(details, field=field)
 
 
-def make_channel(target: str, default_timeout: float = 5.0) -> grpc.Channel:
-    """An insecure channel (inside the cluster network) with the kit's interceptor."""
-    channel = grpc.insecure_channel(target, options=[
-        ("grpc.keepalive_time_ms", 30000), ("grpc.max_receive_message_length", 8 * 1024 * 1024)])
-    return grpc.intercept_channel(channel, _ContextInterceptor(default_timeout))
+def make_channel(target: str, default_timeout: float = 5.0, *, retry_attempts: int = 3,
+                 initial_backoff: float = 0.1, max_backoff: float = 1.0) -> grpc.Channel:
+    """An insecure channel (inside the cluster network) with the kit's interceptor; idempotent
+    calls made through `call` are retried up to `retry_attempts` times in all."""
+    interceptor = _ContextInterceptor(default_timeout)
+    plain = grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
+    retrying = grpc.insecure_channel(target, options=[
+        *_CHANNEL_OPTIONS, ("grpc.enable_retries", 1),
+        ("grpc.service_config", retry_service_config(retry_attempts, initial_backoff, max_backoff))])
+    return RetryingChannel(grpc.intercept_channel(plain, interceptor), grpc.intercept_channel(retrying, interceptor))
 
 
-def call(method: Callable[..., T], request: Any, *, timeout: float | None = None, idempotent: bool = False,
-         attempts: int = 3, backoff: float = 0.1) -> T:
-    """Calls `method(request)`; retries transient failures only when the call is idempotent.
+def call(method: Callable[..., T], request: Any, *, timeout: float | None = None, idempotent: bool = False) -> T:
+    """Calls `method(request)`; when the call is idempotent and the method comes from a
+    `make_channel` channel, gRPC retries it on UNAVAILABLE (never on DEADLINE_EXCEEDED).
 
     Failures come back as the LinliError the callee raised (NotFound, InvalidArgument, ...).
     """
-    tries = attempts if idempotent else 1
-    for attempt in range(1, tries + 1):
-        try:
-            return method(request, timeout=timeout) if timeout is not None else method(request)
-        except grpc.RpcError as exc:
-            if attempt < tries and exc.code() in RETRYABLE:
-                time.sleep(backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
-                continue
-            raise from_rpc_error(exc) from exc
-    raise AssertionError("unreachable")
+    target: Callable[..., T] = method.retrying if idempotent and isinstance(method, _Routed) else method
+    try:
+        return target(request, timeout=timeout) if timeout is not None else target(request)
+    except grpc.RpcError as exc:
+        raise from_rpc_error(exc) from exc

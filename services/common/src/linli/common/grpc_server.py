@@ -1,13 +1,13 @@
-"""gRPC server bootstrap: health with real status, reflection, one interceptor for identity,
-request ids, logging, metrics and error mapping, and a drain on shutdown.
+"""gRPC server bootstrap: health with real status, reflection, the kit's interceptors (one per
+concern: request id, identity, deadline, logging, metrics, errors; see grpc_interceptors),
+and a drain on shutdown.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from typing import Any
 
@@ -15,101 +15,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from linli.common.errors import FIELD_KEY, TYPE_KEY, LinliError
-from linli.common.identity import REQUEST_ID_KEY, Identity, current_identity
-from linli.common.logs import request_id_var
-from linli.common.metrics import GRPC_HANDLED, GRPC_IN_FLIGHT, GRPC_LATENCY
+from linli.common.grpc_interceptors import server_interceptors
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 log = logging.getLogger(__name__)
-
-
-class ObservingInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Wraps every unary and server-streaming handler.
-
-    Sets the caller identity and request id for the call, logs one line per call, records
-    metrics, and turns LinliError into its status code with the field in trailing metadata.
-    Any other exception is a bug: logged with its stack, answered INTERNAL without details.
-    """
-
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        if handler is None:
-            return None
-        method: str = details.method
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._wrap(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream, method),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
-        return handler
-
-    def _wrap(self, behaviour: Callable[[Any, Any], Any], method: str) -> Callable[[Any, Any], Any]:
-        def call(request: Any, context: grpc.ServicerContext) -> Any:
-            with _CallScope(method, context) as scope:
-                try:
-                    return behaviour(request, context)
-                except Exception as exc:
-                    scope.fail(exc)
-                    raise
-        return call
-
-    def _wrap_stream(self, behaviour: Callable[[Any, Any], Iterable[Any]],
-                     method: str) -> Callable[[Any, Any], Iterable[Any]]:
-        def call(request: Any, context: grpc.ServicerContext) -> Iterable[Any]:
-            with _CallScope(method, context) as scope:
-                try:
-                    yield from behaviour(request, context)
-                except Exception as exc:
-                    scope.fail(exc)
-                    raise
-        return call
-
-
-class _CallScope:
-    def __init__(self, method: str, context: grpc.ServicerContext) -> None:
-        self.method = method
-        self.context = context
-        self.code = grpc.StatusCode.OK
-
-    def __enter__(self) -> _CallScope:
-        metadata = self.context.invocation_metadata() or ()
-        request_id = next((v for k, v in metadata if k == REQUEST_ID_KEY and isinstance(v, str)), "")
-        self._tokens = (
-            request_id_var.set(request_id or uuid.uuid4().hex),
-            current_identity.set(Identity.from_metadata(metadata)),
-        )
-        self.started = time.perf_counter()
-        GRPC_IN_FLIGHT.inc()
-        return self
-
-    def fail(self, exc: Exception) -> None:
-        if isinstance(exc, LinliError):
-            self.code = grpc.StatusCode[exc.status_name]
-            self.context.set_trailing_metadata(((FIELD_KEY, exc.field), (TYPE_KEY, exc.slug)))
-            self.context.abort(self.code, exc.message)
-        code = self.context.code() if hasattr(self.context, "code") else None
-        if code not in (None, grpc.StatusCode.OK):
-            self.code = code  # the servicer already called context.abort()
-            return
-        self.code = grpc.StatusCode.INTERNAL
-        log.error("unhandled error in %s", self.method, exc_info=exc)
-        self.context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id_var.get()})")
-
-    def __exit__(self, *exc_info: object) -> None:
-        elapsed = time.perf_counter() - self.started
-        GRPC_IN_FLIGHT.dec()
-        GRPC_LATENCY.labels(self.method).observe(elapsed)
-        GRPC_HANDLED.labels(self.method, self.code.name).inc()
-        log.info("grpc call", extra={"method": self.method, "code": self.code.name,
-                                     "ms": round(elapsed * 1000, 2), "caller": current_identity.get().subject})
-        request_id_var.reset(self._tokens[0])
-        current_identity.reset(self._tokens[1])
 
 
 class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
@@ -126,7 +35,7 @@ class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
 
 
 class GrpcServer:
-    """A grpc.Server with the kit's health, reflection, diagnostics and interceptor.
+    """A grpc.Server with the kit's health, reflection, diagnostics and interceptors.
 
     `register(add_fn, servicer, full_service_name)` adds a service; `start()` binds and
     marks every service SERVING; `stop(grace)` marks NOT_SERVING, refuses new calls and waits
@@ -137,7 +46,7 @@ class GrpcServer:
                  options: Sequence[tuple[str, Any]] = (), diagnostics: DiagnosticsServicer | None = None) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-            interceptors=[ObservingInterceptor()],
+            interceptors=server_interceptors(),
             options=[("grpc.max_receive_message_length", 8 * 1024 * 1024), ("grpc.so_reuseport", 0),
                      *options],
         )
