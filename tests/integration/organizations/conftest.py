@@ -11,9 +11,9 @@ import pytest
 
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.common.runtime import ServiceRuntime
+from linli.organizations.bootstrap import Organizations as OrganizationsService
 from linli.organizations.bootstrap import build
 from linli.organizations.config import OrganizationsConfig
-from linli.organizations.service_layer.service import OrganizationsService
 from linli.v1 import organizations_pb2_grpc
 from tests.support.infra import Infra
 

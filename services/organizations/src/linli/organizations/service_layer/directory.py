@@ -6,17 +6,21 @@ scan every document. A city has ~10^4 organisations and ~10^3-10^4 grids: a few 
 The directory is loaded from the database at start and changed only by the service layer,
 after the database write succeeded, so it never shows what was not stored.
 
-Aggregates held here are never mutated: the service layer changes a copy and swaps it in,
-so a reader holding an object sees a consistent snapshot without taking the write lock.
+Aggregates held here are never mutated: the unit of work changes a copy and swaps it in
+(``put``), so a reader holding an object sees a consistent snapshot without taking a lock.
+It is the read model of ``service_layer.ports.OrganizationsReadModel``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from linli.organizations.domain.geo import GeoPoint, GridIndex
 from linli.organizations.domain.model import Grid, Organization, RoleAssignment, Station, StationEvent
+
+A = TypeVar("A")
 
 
 class Directory:
@@ -32,6 +36,24 @@ class Directory:
         self.station_events: dict[str, StationEvent] = {}
         self.roles: dict[str, RoleAssignment] = {}
         self.roles_by_person: defaultdict[str, set[str]] = defaultdict(set)
+
+    # -- the unit of work's port -----------------------------------------------------------
+    def find(self, kind: type[A], aggregate_id: str) -> A | None:
+        found: A | None = self._by_kind(kind).get(aggregate_id)
+        return found
+
+    def put(self, aggregate: Any) -> None:
+        """Swaps a stored aggregate in, keeping the indexes of its kind in step."""
+        putters: dict[type[Any], Callable[[Any], None]] = {
+            Organization: self.put_organization, Grid: self.put_grid, Station: self.put_station,
+            StationEvent: self.put_station_event, RoleAssignment: self.put_role}
+        putters[type(aggregate)](aggregate)
+
+    def _by_kind(self, kind: type[Any]) -> dict[str, Any]:
+        tables: dict[type[Any], dict[str, Any]] = {
+            Organization: self.organizations, Grid: self.grids, Station: self.stations,
+            StationEvent: self.station_events, RoleAssignment: self.roles}
+        return tables[kind]
 
     # -- organisations --------------------------------------------------------------------
     def put_organization(self, org: Organization) -> None:
