@@ -1,10 +1,11 @@
 """The shape every service's domain events share, and the JSON-mapping helpers that build
 their payloads (protobuf's canonical JSON, as the events carry it on Kafka).
 
-A domain appends `DomainEvent`s to an aggregate's `pending_events`; the repository turns them
-into CloudEvents in the same write as the change (the outbox). Event ids are derived from the
-change (uuid5 of type, aggregate and version), so a republished event keeps its `ce_id`.
-Pure code, no I/O: domain modules import it.
+A domain appends its own typed events to an aggregate's `pending_events`; the service's
+`adapters/event_payloads.py` encodes each into a `DomainEvent` (a `DomainEvent` appended
+directly passes through) and the repository turns them into CloudEvents in the same write as
+the change (the outbox). Event ids are derived from the change (uuid5 of type, aggregate and
+version), so a republished event keeps its `ce_id`. Pure code, no I/O.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Errors every layer raises, mapped once onto gRPC status codes and RFC 9457 problems.
 
-Domain and service code raise these (or their own subclasses); the gRPC interceptor turns
-them into a status with the message and the offending field in trailing metadata, and the
-gateway turns a failed gRPC call back into an HTTP problem body. Anything else that escapes
-is a bug: it is logged with its stack trace and the caller sees a bare INTERNAL error.
+Domain and service code raise these (or their own subclasses); the gRPC error interceptor
+(grpc_interceptors.ErrorInterceptor) turns them into a status with the message and the
+offending field in trailing metadata, and the gateway turns a failed gRPC call back into an
+HTTP problem body. Anything else that escapes is a bug: it is logged with its stack trace
+and the caller sees a bare INTERNAL error.
 
 This module imports nothing from gRPC (codes are named by string), so pure domain code can
 raise these errors.

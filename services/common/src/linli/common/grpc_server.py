@@ -5,7 +5,6 @@ and a drain on shutdown.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -17,8 +16,6 @@ from grpc_reflection.v1alpha import reflection
 
 from linli.common.grpc_interceptors import server_interceptors
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
-
-log = logging.getLogger(__name__)
 
 
 class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):

@@ -1,8 +1,8 @@
 """Structured logging: one JSON object per line, with the request or event being handled.
 
-`request_id` and `event_id` live in context variables set by the gRPC interceptor and the
-consumer loop, so every log line written while handling a call or an event carries them
-without the code passing them around.
+`request_id` and `event_id` live in context variables set by the gRPC request-id interceptor
+and the consumer loop, so every log line written while handling a call or an event carries
+them without the code passing them around.
 """
 
 from __future__ import annotations

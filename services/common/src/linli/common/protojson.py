@@ -1,12 +1,12 @@
 """Protobuf messages from dicts in protobuf's JSON mapping, faster than `json_format.ParseDict`.
 
-Services build one JSON-mapping dict per aggregate (the event payload, `domain/wire.py`) and
-turn it into gRPC responses. `json_format.ParseDict` does that in generic Python, parsing
+Services build one JSON-mapping dict per aggregate (the event payload, built at the edge in
+their adapters) and turn it into gRPC responses. `json_format.ParseDict` does that in generic Python, parsing
 every timestamp with `strptime`; it was a seventh of the requests service's Python time per
 submitted request. Here each message type gets a plan once (JSON name -> how to set the
 field) and timestamps go through `datetime.fromisoformat`.
 
-Same result as `ParseDict` for what the wire modules produce (checked against it in the
+Same result as `ParseDict` for what the payload builders produce (checked against it in the
 tests): scalars, enums by name or number, 64-bit integers as strings, bytes as base64,
 nested and repeated messages, `google.protobuf.Timestamp`. Anything else (maps, other
 well-known types) is handed to `json_format` for that field. For untrusted input (events
