@@ -19,9 +19,8 @@ from linli.common.consumer import EventConsumer
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.common.runtime import ServiceRuntime
 from linli.v1 import volunteers_pb2_grpc
-from linli.volunteers.bootstrap import build
+from linli.volunteers.bootstrap import Services, build
 from linli.volunteers.config import VolunteersConfig
-from linli.volunteers.service_layer.service import Services
 from tests.support.infra import Infra
 
 OPERATOR = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))

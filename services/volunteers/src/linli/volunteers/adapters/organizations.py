@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import grpc
 
@@ -20,12 +19,9 @@ from linli.common.errors import NotFound
 from linli.common.grpc_client import call, make_channel
 from linli.v1 import organizations_pb2, organizations_pb2_grpc
 
-#: Looks up the ancestor ids of an organisation (root first); () when unknown.
-AncestorLookup = Callable[[str], tuple[str, ...]]
-
 
 class OrganizationAncestors:
-    """``AncestorLookup`` over gRPC with a time-bounded cache."""
+    """The ``AncestorLookup`` port (``service_layer.ports``) over gRPC with a time-bounded cache."""
 
     def __init__(self, target: str, cache_seconds: float = 300.0, timeout: float = 3.0) -> None:
         self.target = target

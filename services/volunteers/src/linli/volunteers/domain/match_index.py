@@ -419,6 +419,12 @@ class MatchIndex:
         """The volunteer's current number of open tasks (from claim/release events)."""
         self._open[self._slot(volunteer_id)] = min(max(open_tasks, 0), 0xFFFF)
 
+    def set_recent(self, volunteer_id: str, recent: RecentAssignments) -> None:
+        """The volunteer's decayed count of recent assignments, as stored with them."""
+        slot = self._slot(volunteer_id)
+        self._recent[slot] = recent.count
+        self._recent_as_of[slot] = recent.as_of
+
     def record_assignment(self, volunteer_id: str, when: datetime) -> None:
         """One more recent assignment at ``when`` (feeds the fairness rule)."""
         slot = self._slot(volunteer_id)

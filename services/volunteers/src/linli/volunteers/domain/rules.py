@@ -23,6 +23,7 @@ DISPLAY_NAME_MAX_LENGTH = 40
 TEAM_NAME_MAX_LENGTH = 60
 TEXT_MAX_LENGTH = 500
 ID_MAX_LENGTH = 128
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
 #: No one is sent further than this, whatever they say (it also bounds the matching search).
 MAX_SERVICE_RADIUS_KM = 50.0
 MIN_CONCURRENT_TASKS = 1
@@ -76,6 +77,13 @@ def validate_id(value: str, field: str) -> str:
 def validate_optional_id(value: str, field: str) -> str:
     """An identifier that may be empty."""
     return validate_id(value, field) if value.strip() else ""
+
+
+def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
+    """A client's retry key: any text up to 200 characters ("" means none given)."""
+    if len(value) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidArgument(f"{field} must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters", field=field)
+    return value
 
 
 def validate_phone(value: str, field: str = "phone") -> str:

@@ -19,12 +19,13 @@ from linli.common.errors import InvalidArgument
 from linli.common.protojson import parse_dict
 from linli.v1 import common_pb2
 from linli.v1 import volunteers_pb2 as pb
-from linli.volunteers.domain import catalogue, wire
+from linli.volunteers.domain import wire
+from linli.volunteers.domain.catalogue import CatalogueEntry
 from linli.volunteers.domain.ledger import PointsBalance
+from linli.volunteers.domain.matching import Candidate
 from linli.volunteers.domain.model import GeoPoint, LedgerEntry, Team, TimeWindow, Volunteer
 from linli.volunteers.domain.volunteers import IdentityCard, ProfileChanges, Registration
-from linli.volunteers.service_layer.points import Leaderboard
-from linli.volunteers.service_layer.service import Candidate
+from linli.volunteers.service_layer.handlers.points import Leaderboard
 
 M = TypeVar("M", bound=Message)
 
@@ -54,12 +55,12 @@ def ledger_entry(value: LedgerEntry) -> pb.LedgerEntry:
     return _parse(wire.ledger_entry(value), pb.LedgerEntry())
 
 
-def posts() -> list[pb.Post]:
-    return [_parse(wire.post(entry), pb.Post()) for entry in catalogue.list_posts()]
+def post(entry: CatalogueEntry) -> pb.Post:
+    return _parse(wire.post(entry), pb.Post())
 
 
-def skills() -> list[pb.Skill]:
-    return [_parse(wire.skill(entry), pb.Skill()) for entry in catalogue.list_skills()]
+def skill(entry: CatalogueEntry) -> pb.Skill:
+    return _parse(wire.skill(entry), pb.Skill())
 
 
 def points_balance(value: PointsBalance) -> pb.PointsBalance:

@@ -1,22 +1,24 @@
 """Kafka consumer of the requests service's events (``linli.requests.v1``).
 
 Every request event carries the RequestSnapshot after the change as its field ``request``
-(requests.proto), so every one of them updates who holds the request (``TaskService.track``:
-claims and dispatches to a volunteer open a task, resolution, cancellation, closing,
-rejection or a transfer away release it). Two types carry more: ``resolved`` (the hours in
-its Resolution, kept until the rating) and ``rated`` (the stars: hours and points are
-credited). Events without a snapshot (visit plans) are ignored.
+(requests.proto), so every one of them says who holds the request: ``AssignTask`` when a
+volunteer holds it after the event (claims, dispatches to a volunteer, reopening), else
+``ReleaseTask`` (resolution, cancellation, closing, rejection, a transfer away). Two types
+carry more: ``resolved`` (``RecordResolution``: the hours in its Resolution, kept until the
+rating) and ``rated`` (``CreditRating``: hours and points are credited). Events without a
+snapshot (visit plans) are ignored. This module only translates events into commands; the
+handlers (``service_layer.handlers.tasks``) do the work.
 
 Payloads are read through the requests service's protobuf messages, the published contract,
 not its Python code. A payload that does not parse is InvalidArgument, which the kit's
-consumer sends straight to the dead-letter topic. Effects run as the ``system`` identity, so
-the PointsCredited events they cause name it as the actor.
+consumer sends straight to the dead-letter topic. Commands are sent as the ``system`` actor,
+so the PointsCredited events they cause name it as the actor.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from google.protobuf import json_format
@@ -24,12 +26,15 @@ from google.protobuf.message import Message
 from kafka import KafkaProducer
 
 from linli.common.cloudevents import Envelope
+from linli.common.commands import Actor
 from linli.common.consumer import EventConsumer, ProcessedEvents
 from linli.common.errors import InvalidArgument
-from linli.common.identity import SYSTEM, current_identity
+from linli.common.identity import SYSTEM
+from linli.common.messagebus import MessageBus
 from linli.v1 import requests_pb2
+from linli.volunteers.domain.model import LedgerEntry
 from linli.volunteers.domain.tasks import RequestFacts
-from linli.volunteers.service_layer.tasks import TaskService
+from linli.volunteers.service_layer import commands as c
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +43,43 @@ M = TypeVar("M", bound=Message)
 REQUEST_RESOLVED = "org.linli.request.resolved.v1"
 REQUEST_RATED = "org.linli.request.rated.v1"
 
+#: Who the consumer's commands come from (no API request id: the events carry their own ids).
+CONSUMER_ACTOR = Actor(identity=SYSTEM)
+
+
+class RequestTasks:
+    """The requests service's facts as commands on the bus."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self.bus = bus
+
+    def track(self, facts: RequestFacts) -> None:
+        """Moves the request to the volunteer holding it after this event (if any)."""
+        if facts.holder:
+            self.bus.handle(c.AssignTask(actor=CONSUMER_ACTOR, request_id=facts.request_id,
+                                         volunteer_id=facts.holder))
+        else:
+            self.bus.handle(c.ReleaseTask(actor=CONSUMER_ACTOR, request_id=facts.request_id))
+
+    def resolved(self, facts: RequestFacts, event_id: str, hours: float, resolved_at: datetime) -> None:
+        self.bus.handle(c.RecordResolution(actor=CONSUMER_ACTOR, request_id=facts.request_id,
+                                           volunteer_id=facts.volunteer_id, event_id=event_id, hours=hours,
+                                           resolved_at=resolved_at))
+
+    def rated(self, facts: RequestFacts, event_id: str, stars: int, rated_at: datetime) -> list[LedgerEntry]:
+        entries: list[LedgerEntry] = self.bus.handle(c.CreditRating(
+            actor=CONSUMER_ACTOR, request_id=facts.request_id, volunteer_id=facts.volunteer_id, event_id=event_id,
+            stars=stars, rated_at=rated_at))
+        return entries
+
 
 class RequestsEventHandler:
     """``linli.common.consumer.Handler`` for the requests topic."""
 
-    def __init__(self, tasks: TaskService) -> None:
+    def __init__(self, tasks: RequestTasks) -> None:
         self.tasks = tasks
 
     def __call__(self, envelope: Envelope) -> None:
-        token = current_identity.set(SYSTEM)
-        try:
-            self._handle(envelope)
-        finally:
-            current_identity.reset(token)
-
-    def _handle(self, envelope: Envelope) -> None:
         data = envelope.json()
         raw_snapshot = data.get("request") if isinstance(data, dict) else None
         if not isinstance(raw_snapshot, dict):
@@ -91,7 +118,7 @@ def _parse(raw: dict[str, Any], message: M, field: str) -> M:
         raise InvalidArgument(f"not a {type(message).__name__} payload: {exc}", field=field) from exc
 
 
-def make_consumer(*, bootstrap: str, group_id: str, topic: str, tasks: TaskService, processed: ProcessedEvents,
+def make_consumer(*, bootstrap: str, group_id: str, topic: str, tasks: RequestTasks, processed: ProcessedEvents,
                   dlq_producer: KafkaProducer, max_attempts: int, client_id: str) -> EventConsumer:
     """The consumer loop (commit after effect, dedupe by ce_id, DLQ) around the handler."""
     return EventConsumer(bootstrap=bootstrap, group_id=group_id, topics=[topic], handler=RequestsEventHandler(tasks),

@@ -10,6 +10,9 @@
 
 Reads are open to callers inside the cluster (the gateway decides what a person may see),
 except personal data (phone, home location): only the volunteer themself and staff in scope.
+
+The caller is an argument of every check (handlers take it from their command); nothing
+here reads ambient request context.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from linli.common.errors import PermissionDenied, Unauthenticated
-from linli.common.identity import Identity, current_identity
-from linli.volunteers.adapters.organizations import AncestorLookup
+from linli.common.identity import Identity
 from linli.volunteers.domain.model import Volunteer
+from linli.volunteers.service_layer.ports import AncestorLookup
 
 GLOBAL_ROLES = ("operator", "system")
 ADMIN_ROLES = ("admin",)
@@ -30,13 +33,8 @@ class Access:
     def __init__(self, ancestors: AncestorLookup | None = None) -> None:
         self.ancestors = ancestors
 
-    @staticmethod
-    def caller() -> Identity:
-        return current_identity.get()
-
-    def is_staff_for(self, org_ids: Iterable[str], who: Identity | None = None) -> bool:
+    def is_staff_for(self, who: Identity, org_ids: Iterable[str]) -> bool:
         """Operator/system, or an admin whose scope holds one of ``org_ids``."""
-        who = who or self.caller()
         if who.has_role(*GLOBAL_ROLES):
             return True
         scopes = who.scopes_for(*ADMIN_ROLES)
@@ -51,33 +49,26 @@ class Access:
             return False
         return any(scopes.intersection(self.ancestors(org)) for org in targets)
 
-    def require_staff(self, org_ids: Iterable[str], what: str) -> None:
-        who = self.caller()
-        if self.is_staff_for(org_ids, who):
-            return
-        self._refuse(who, what)
+    def require_staff(self, who: Identity, org_ids: Iterable[str], what: str) -> None:
+        if not self.is_staff_for(who, org_ids):
+            _refuse(who, what)
 
-    def require_self_or_staff(self, person_id: str, org_ids: Iterable[str], what: str) -> None:
-        who = self.caller()
-        if (person_id and who.subject == person_id) or self.is_staff_for(org_ids, who):
-            return
-        self._refuse(who, what)
+    def require_self_or_staff(self, who: Identity, person_id: str, org_ids: Iterable[str], what: str) -> None:
+        if not ((person_id and who.subject == person_id) or self.is_staff_for(who, org_ids)):
+            _refuse(who, what)
 
-    def require_one_of(self, person_ids: Iterable[str], org_ids: Iterable[str], what: str) -> None:
+    def require_one_of(self, who: Identity, person_ids: Iterable[str], org_ids: Iterable[str], what: str) -> None:
         """The caller is one of ``person_ids`` (e.g. the volunteer or their team leader) or staff."""
-        who = self.caller()
-        if (who.subject and who.subject in set(person_ids)) or self.is_staff_for(org_ids, who):
-            return
-        self._refuse(who, what)
+        if not ((who.subject and who.subject in set(person_ids)) or self.is_staff_for(who, org_ids)):
+            _refuse(who, what)
 
-    def may_see_personal(self, volunteer: Volunteer) -> bool:
-        who = self.caller()
+    def may_see_personal(self, who: Identity, volunteer: Volunteer) -> bool:
         if who.subject and who.subject == volunteer.person_id:
             return True
-        return self.is_staff_for((volunteer.home_community_id, volunteer.workplace_community_id), who)
+        return self.is_staff_for(who, (volunteer.home_community_id, volunteer.workplace_community_id))
 
-    @staticmethod
-    def _refuse(who: Identity, what: str) -> NoReturn:
-        if who.anonymous:
-            raise Unauthenticated(f"{what} needs an authenticated caller")
-        raise PermissionDenied(f"{who.subject} may not {what}")
+
+def _refuse(who: Identity, what: str) -> NoReturn:
+    if who.anonymous:
+        raise Unauthenticated(f"{what} needs an authenticated caller")
+    raise PermissionDenied(f"{who.subject} may not {what}")
