@@ -12,9 +12,9 @@ import pytest
 
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.common.runtime import ServiceRuntime
+from linli.requests.bootstrap import RequestsProcess as RequestsService
 from linli.requests.bootstrap import build
 from linli.requests.config import RequestsConfig
-from linli.requests.service_layer.service import RequestsService
 from linli.v1 import organizations_pb2, organizations_pb2_grpc, requests_pb2_grpc
 from tests.support.infra import Infra, free_port
 from tests.support.processes import ServiceProcess, start_service

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from linli.requests.adapters.ledger import Ledger
 from linli.requests.domain.model import Address, Assignee, AssigneeKind, GeoPoint, Place, Request
-from linli.requests.service_layer.ledger import Ledger
 from tests.unit.requests.req_support import NOW, OTHER_PLACE, PLACE, POINT, submitted
 
 WEEK = timedelta(days=7)

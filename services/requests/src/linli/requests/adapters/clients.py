@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
 
@@ -20,7 +19,10 @@ from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity
 from linli.requests.adapters.places import PlaceIndex
 from linli.requests.domain.model import GeoPoint, Place
+from linli.requests.service_layer.ports import Candidate
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
+
+__all__ = ["Candidate", "OrganizationsClient", "VolunteersClient"]
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +84,6 @@ class OrganizationsClient:
 
     def close(self) -> None:
         self.channel.close()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    volunteer_id: str
-    score: float
-    distance_km: float
 
 
 class VolunteersClient:

@@ -1,7 +1,8 @@
-"""The in-memory ledger: every request and visit plan, indexed for the queries the API answers.
+"""The in-memory ledger: every request and visit plan, indexed for the queries the API answers
+(the read model port of ``service_layer.ports``).
 
 FerretDB answers only `_id` lookups without a scan, so the ledger is loaded at start and
-changed by the service layer after each successful write (the same pattern as the
+changed by the unit of work after each successful write (the same pattern as the
 organizations directory). Objects here are never mutated in place: commands change a copy.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from linli.requests.domain.model import GeoPoint, Request, VisitPlan
 
@@ -19,6 +21,8 @@ CELL_DEGREES = 0.005
 
 # Candidates are bucketed by submission day too, so a submit looks at the days of the
 # duplicate window only, not at every request the area ever had.
+A = TypeVar("A")
+
 Cell = tuple[str, int, int, int]
 GridDay = tuple[str, str, int]
 
@@ -66,7 +70,22 @@ class Ledger:
         people.discard("")
         return people
 
-    def put(self, request: Request) -> None:
+    def find(self, kind: type[A], aggregate_id: str) -> A | None:
+        if kind is Request:
+            return cast("A | None", self.requests.get(aggregate_id))
+        if kind is VisitPlan:
+            return cast("A | None", self.plans.get(aggregate_id))
+        raise TypeError(f"the ledger holds no {kind.__name__}")
+
+    def put(self, aggregate: Any) -> None:
+        if isinstance(aggregate, Request):
+            self._put_request(aggregate)
+        elif isinstance(aggregate, VisitPlan):
+            self.plans[aggregate.id] = aggregate
+        else:
+            raise TypeError(f"the ledger holds no {type(aggregate).__name__}")
+
+    def _put_request(self, request: Request) -> None:
         previous = self.requests.get(request.id)
         if previous is not None:
             cell, grid = self._keys(previous)
@@ -93,8 +112,14 @@ class Ledger:
         else:
             self.open_ids.discard(request.id)
 
-    def put_plan(self, plan: VisitPlan) -> None:
-        self.plans[plan.id] = plan
+    def all_requests(self) -> Iterable[Request]:
+        return self.requests.values()
+
+    def all_plans(self) -> Iterable[VisitPlan]:
+        return self.plans.values()
+
+    def requests_of(self, request_ids: Iterable[str]) -> list[Request]:
+        return [self.requests[i] for i in request_ids]
 
     def open_requests(self) -> list[Request]:
         return [self.requests[i] for i in list(self.open_ids)]
@@ -118,6 +143,11 @@ class Ledger:
         """Ids of the requests placed in any of these scopes."""
         return _union(self.by_scope, scope_ids)
 
+    def in_every_scope(self, scope_ids: Iterable[str]) -> set[str]:
+        """Ids of the requests placed in all of these scopes."""
+        wanted = [self.by_scope.get(s, set()) for s in scope_ids]
+        return set.intersection(*wanted) if wanted else set()
+
     def of_people(self, person_ids: Iterable[str]) -> set[str]:
         """Ids of the requests these people asked for, follow or are assigned."""
         return _union(self.by_person, person_ids)
@@ -126,4 +156,4 @@ class Ledger:
         for request in requests:
             self.put(request)
         for plan in plans:
-            self.put_plan(plan)
+            self.put(plan)
