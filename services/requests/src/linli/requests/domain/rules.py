@@ -1,4 +1,5 @@
-"""Input limits and field validation.
+"""Input limits and field validation: the service's own limits and validators, on the kit's
+shared ones (``linli.common.validation``: text, ids, id lists, idempotency keys).
 
 Each validator returns the normalised value (trimmed, NFC-normalised) or raises
 ``InvalidArgument`` whose message and ``field`` name the offending request field (dotted
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
+from linli.common import validation
 from linli.common.errors import Conflict, InvalidArgument
 
 from .model import Address, Assignee, Attachment, Contact, GeoPoint, Requester
@@ -24,7 +25,7 @@ REASON_MAX_LENGTH = 1000
 RESULT_MAX_LENGTH = 4000
 NOTES_MAX_LENGTH = 8000
 SHORT_TEXT_MAX_LENGTH = 200
-ID_MAX_LENGTH = 128
+ID_MAX_LENGTH = validation.ID_MAX_LENGTH
 URL_MAX_LENGTH = 2048
 MAX_ATTACHMENTS = 9
 MAX_RESULT_PHOTOS = 9
@@ -32,31 +33,20 @@ MAX_PARTIES = 50
 MAX_ATTENDEES = 200
 MAX_CANDIDATES = 100
 MAX_SPLIT_PARTS = 20
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY_MAX_LENGTH = validation.IDEMPOTENCY_KEY_MAX_LENGTH
 #: Longest work a single resolution may log: a round-the-clock week.
 MAX_HOURS = 24.0 * 7
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
+ID_PATTERN = validation.ID_PATTERN
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_PATTERN = re.compile(r"^(https?://|s3://|linli://)\S+$")
 
 
-def _clean(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
-
-
 def validate_text(value: str, field: str, *, max_length: int, required: bool = False) -> str:
     """Free text: trimmed, at most ``max_length`` characters, no control characters other
     than line breaks and tabs."""
-    text = _clean(value)
-    if required and not text:
-        raise InvalidArgument(f"{field}: must not be empty", field=field)
-    if len(text) > max_length:
-        raise InvalidArgument(f"{field}: must be at most {max_length} characters, got {len(text)}", field=field)
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
-        raise InvalidArgument(f"{field}: must not contain control characters", field=field)
-    return text
+    return validation.text(value, field, max_length=max_length, required=required)
 
 
 def validate_title(value: str, field: str = "title") -> str:
@@ -73,33 +63,21 @@ def validate_reason(value: str, field: str = "reason", *, required: bool = False
 
 def validate_id(value: str, field: str) -> str:
     """An id (ours or another service's): non-empty, no spaces, at most 128 characters."""
-    text = value.strip()
-    if not text:
-        raise InvalidArgument(f"{field}: must not be empty", field=field)
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise InvalidArgument(f"{field}: {text[:40]!r} is not a valid id", field=field)
-    return text
+    return validation.identifier(value, field)
 
 
 def validate_optional_id(value: str, field: str) -> str:
-    return validate_id(value, field) if value.strip() else ""
+    return validation.optional_identifier(value, field)
 
 
 def validate_id_list(values: Iterable[str], field: str, *, max_items: int) -> tuple[str, ...]:
     """Ids, deduplicated in order."""
-    seen: dict[str, None] = {}
-    for i, value in enumerate(values):
-        seen.setdefault(validate_id(value, f"{field}[{i}]"), None)
-        if len(seen) > max_items:
-            raise InvalidArgument(f"{field}: at most {max_items} items allowed", field=field)
-    return tuple(seen)
+    return validation.identifier_list(values, field, max_items=max_items)
 
 
 def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
-    key = value.strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise InvalidArgument(f"{field}: must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters", field=field)
-    return key
+    """A client's retry key, trimmed."""
+    return validation.idempotency_key(value.strip(), field)
 
 
 def validate_point(point: GeoPoint, field: str) -> GeoPoint:

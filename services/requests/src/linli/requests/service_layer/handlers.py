@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from linli.common import validation
 from linli.common.commands import Actor
 from linli.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from linli.common.identity import Identity
@@ -98,9 +99,7 @@ def handle_submit(command: c.SubmitRequest, uow: UnitOfWork, ledger: RequestRead
                   clock: Clock) -> tuple[Request, list[duplicates.DuplicateSuggestion]]:
     submission = command.submission
     caller = caller_of(command.actor, volunteers)
-    key = submission.idempotency_key
-    if len(key) > 200:
-        raise InvalidArgument("idempotency_key: must be at most 200 characters", field="idempotency_key")
+    key = validation.idempotency_key(submission.idempotency_key)
     request_id = idempotent_id("req", caller.person_id or "anonymous", key) if key else new_id("req")
     with uow.start(request_id) as work:
         existing = ledger.find(Request, request_id)
