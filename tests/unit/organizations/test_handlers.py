@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from linli.common.aggregates import as_domain_event
 from linli.common.commands import Actor, Command
 from linli.common.domain_events import DomainEvent
 from linli.common.errors import (
@@ -30,6 +29,7 @@ from linli.common.errors import (
 from linli.common.identity import Identity
 from linli.common.messagebus import MessageBus
 from linli.common.unit_of_work import UnitOfWork
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain import events as ev
 from linli.organizations.domain.geo import GeoPoint
 from linli.organizations.domain.grids import GridUpdate, shape_from_cell
@@ -56,9 +56,6 @@ NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 OPERATOR = Actor(identity=Identity.of("op-1", ["operator"]), request_id="req-op")
 RESIDENT = Actor(identity=Identity.of("p-res", ["resident"]), request_id="req-res")
 ANONYMOUS = Actor()
-
-encode: Callable[[Any], DomainEvent] = as_domain_event
-
 
 def admin_of(org_id: str) -> Actor:
     return Actor(identity=Identity.of("p-adm", [f"admin@{org_id}"]), request_id="req-adm")

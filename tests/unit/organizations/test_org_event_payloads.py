@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linli.common.aggregates import AggregateRepository
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain import events as ev
 from linli.organizations.domain import stations as st
 from linli.organizations.domain.events import EventContext
@@ -55,7 +56,7 @@ K = OrganizationKind
 
 def _encoder() -> AggregateRepository:
     """The repository's envelope building, without a database."""
-    return AggregateRepository({}, source=ev.SOURCE)
+    return AggregateRepository({}, source=ev.SOURCE, encode=encode)
 
 
 def outboxes() -> list[Any]:

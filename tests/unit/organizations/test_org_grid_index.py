@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from linli.common.errors import InvalidArgument
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain.errors import PreconditionError
 from linli.organizations.domain.geo import GeoPoint, GridIndex, Polygon, naive_locate, validate_polygon
 from linli.organizations.domain.grids import (
@@ -200,7 +201,7 @@ def test_new_grid_derives_community_and_street(tree: list[Organization]) -> None
     )
     assert (grid.community_id, grid.street_id) == ("c", "s")
     assert grid.worker_person_ids == ("p-1", "p-2")
-    assert grid.pending_events[0].payload["grid"]["communityId"] == "c"
+    assert encode(grid.pending_events[0]).payload["grid"]["communityId"] == "c"
 
 
 def test_grid_owner_rules(tree: list[Organization]) -> None:

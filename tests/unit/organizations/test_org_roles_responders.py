@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain import events as ev
 from linli.organizations.domain.errors import PreconditionError, ValidationError
 from linli.organizations.domain.model import (
@@ -85,7 +86,7 @@ def test_grant_is_idempotent_and_regrant_reactivates(city: dict[str, Organizatio
         a, person_id="p1", organization=city["c1"], role=Role.DISPATCHER, granted_by="admin2", now=NOW
     )
     assert changed and a.active and a.version == 3 and a.revoked_at is None
-    assert len({e.id for e in a.pending_events}) == 3  # distinct event ids per change
+    assert len({encode(e).id for e in a.pending_events}) == 3  # distinct event ids per change
 
 
 def test_grant_rules(city: dict[str, Organization]) -> None:

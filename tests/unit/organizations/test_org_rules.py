@@ -8,7 +8,7 @@ from linli.common.errors import InvalidArgument
 from linli.organizations.domain import rules
 from linli.organizations.domain.errors import ConflictError, NotFoundError, ValidationError
 from linli.organizations.domain.geo import GeoPoint
-from linli.organizations.domain.model import Address, Contact, LocalizedText, OrganizationKind, TimeWindow
+from linli.organizations.domain.model import Address, Contact, LocalizedText, TimeWindow
 
 
 def field_of(call: object, *args: object, **kwargs: object) -> str:
@@ -126,13 +126,6 @@ def test_ids() -> None:
     assert field_of(rules.validate_id, "a b", "person_id") == "person_id"
     assert rules.validate_id_list(["a", "b", "a"], "ids") == ("a", "b")
     assert field_of(rules.validate_id_list, ["a", ""], "worker_person_ids") == "worker_person_ids[1]"
-
-
-def test_enums_reject_unspecified() -> None:
-    assert rules.parse_organization_kind(2) is OrganizationKind.COMMUNITY_COMMITTEE
-    assert field_of(rules.parse_organization_kind, 0) == "kind"
-    assert field_of(rules.parse_role, 99) == "role"
-    assert field_of(rules.parse_station_kind, 0) == "kind"
 
 
 def test_check_version_and_require_found() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain import events as ev
 from linli.organizations.domain import stations as st
 from linli.organizations.domain.errors import ConflictError, PreconditionError, ValidationError
@@ -73,7 +74,7 @@ def event(station: Station) -> StationEvent:
 
 def test_new_station_emits_created(station: Station) -> None:
     assert station.version == 1
-    [created] = station.pending_events
+    [created] = [encode(e) for e in station.pending_events]
     assert created.type == ev.STATION_CREATED
     assert created.payload["station"]["kind"] == "STATION_KIND_LIVING_ROOM"
     assert created.payload["station"]["openingHours"][0] == {"weekday": 1, "start": "08:30", "end": "11:30"}
@@ -141,7 +142,7 @@ def test_update_station_kind_missing_raises_before_anything_changes(station: Sta
 
 def test_schedule_event(event: StationEvent) -> None:
     assert event.capacity == 3  # inherited from the station
-    [scheduled] = event.pending_events
+    [scheduled] = [encode(e) for e in event.pending_events]
     assert scheduled.type == ev.STATION_EVENT_SCHEDULED
     assert scheduled.subject == "e-1"
     assert scheduled.payload["event"]["capacity"] == 3

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from linli.organizations.adapters.event_payloads import encode
 from linli.organizations.domain import events as ev
 from linli.organizations.domain.errors import (
     ConflictError,
@@ -81,7 +82,7 @@ def test_paths_and_depths_follow_the_parents(city: dict[str, Organization]) -> N
 def test_creation_emits_created_event_at_version_1(city: dict[str, Organization]) -> None:
     org = city["c1"]
     assert org.version == 1
-    [event] = org.pending_events
+    [event] = [encode(e) for e in org.pending_events]
     assert event.type == ev.ORGANIZATION_CREATED
     assert event.subject == "c1"
     assert event.payload["organization"]["path"] == ["d", "s1"]
@@ -193,7 +194,7 @@ def test_update_changes_masked_fields_only(city: dict[str, Organization]) -> Non
     assert org.name == LocalizedText(zh="东山社区")
     assert org.code == "C1"
     assert org.version == 2
-    [event] = org.pending_events
+    [event] = [encode(e) for e in org.pending_events]
     assert event.type == ev.ORGANIZATION_UPDATED
     assert event.payload["changedFields"] == ["name"]
 
@@ -268,7 +269,7 @@ def test_move_subtree_rewrites_paths(city: dict[str, Organization]) -> None:
     assert c1.parent_id == "s2" and c1.path == ("d", "s2") and c1.version == 2
     assert city["h1"].path == ("d", "s2", "c1", "b1", "g1")
     assert city["h1"].version == 1  # derived path: descendants keep their version
-    moved = c1.pending_events[-1]
+    moved = encode(c1.pending_events[-1])
     assert moved.type == ev.ORGANIZATION_MOVED
     assert moved.payload["oldPath"] == ["d", "s1"]
     assert moved.payload["newPath"] == ["d", "s2"]
@@ -356,7 +357,7 @@ def test_cascade_archive_marks_not_deletes(city: dict[str, Organization]) -> Non
         assert archive_organization(org, now=NOW, reason="merged", cascade_root_id="c1")
     assert all(city[i].archived and city[i].archived_at == NOW for i in ("c1", "b1", "g1", "h1"))
     assert len(city) == 8  # nothing deleted
-    event = city["h1"].pending_events[-1]
+    event = encode(city["h1"].pending_events[-1])
     assert event.type == ev.ORGANIZATION_ARCHIVED
     assert event.payload["cascadeRootId"] == "c1"
     assert event.payload["organization"]["archived"] is True

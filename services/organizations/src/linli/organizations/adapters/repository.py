@@ -7,6 +7,7 @@ from typing import Any
 
 from linli.common.aggregates import AggregateRepository
 from linli.common.mongo import AggregateStore
+from linli.organizations.adapters import event_payloads
 from linli.organizations.adapters.documents import (
     ALL_DOCUMENTS,
     GridDocument,
@@ -31,7 +32,7 @@ class Repository(AggregateRepository):
         super().__init__(
             {kind: AggregateStore(document._get_collection(), entity=kind.__name__)
              for kind, document in _DOCUMENT_OF.items()},
-            source=ev.SOURCE)
+            source=ev.SOURCE, encode=event_payloads.encode)
 
     @staticmethod
     def ensure_indexes() -> None:

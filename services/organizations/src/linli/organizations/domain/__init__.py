@@ -11,7 +11,7 @@ Modules:
   and archive of organisations.
 - ``geo``: polygons, point-in-polygon and the in-memory ``GridIndex``.
 - ``grids``, ``stations``, ``roles``, ``responders``: rules for the other aggregates.
-- ``events`` / ``wire``: domain events and their payloads in protobuf's JSON mapping.
+- ``events``: typed domain events (their payloads are built in ``adapters.event_payloads``).
 
 Nothing here reads a clock, generates ids or touches I/O: callers pass ``now`` and ids in,
 which keeps every rule deterministic and testable.

@@ -1,26 +1,35 @@
-"""Domain events: what changed, ready for the outbox.
+"""Domain events: what changed, as typed values; the wire format is the adapters' business.
 
 An aggregate appends its events to ``pending_events``; the repository stores them in the same
-document write as the state change (outbox in the aggregate), and the relay publishes them
-as CloudEvents. The payload is the event's protobuf message in protobuf's JSON mapping
-(built in ``wire``), so the adapter only parses it into the message, never re-derives it.
+document write as the state change (outbox in the aggregate), encoding each through
+``adapters.event_payloads`` into the protobuf JSON mapping as the write is made.
 
-Event ids are derived, not random: ``uuid5(type, subject, aggregate version)``. A relay that
-crashes after publishing and publishes again sends the same ``ce_id``, which is what lets
-consumers deduplicate; and the domain needs no id generator.
+An event captures the aggregate as it was when the change happened (``snapshot``: a private
+copy whose fields are immutable values, never the live aggregate, which may change again
+before the commit). Event ids are derived, not random: ``uuid5(type, subject, aggregate
+version)``, so a relay that publishes twice sends the same ``ce_id``.
+
+The event type names, the topic and the message each type carries are the published
+contract (the AsyncAPI document reads them here).
 """
 
 from __future__ import annotations
 
-import uuid
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar, TypeVar
 
-from linli.common.domain_events import DomainEvent, EventContext, JsonDict, derived_event_id
+from linli.common.domain_events import DomainEvent, EventContext
 
-__all__ = ["DomainEvent", "EventContext", "JsonDict", "event_id", "make_event"]
+from .model import Grid, Organization, RoleAssignment, Station, StationEvent
 
-#: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
-EVENT_ID_NAMESPACE = uuid.UUID("6f0f3c8e-3b1c-5d0a-9a4f-0c7e2b1d9e55")
+__all__ = [
+    "DomainEvent", "EventContext", "GridCreated", "GridUpdated", "OrganizationArchived", "OrganizationCreated",
+    "OrganizationEvent", "OrganizationMoved", "OrganizationUpdated", "RoleGranted", "RoleRevoked", "StationCreated",
+    "StationEventScheduled", "snapshot",
+]
 
 #: CloudEvents ``source`` of everything this service publishes.
 SOURCE = "/linli/organizations"
@@ -52,17 +61,122 @@ MESSAGE_OF_TYPE: dict[str, str] = {
     ROLE_REVOKED: "RoleRevoked",
 }
 
-
-def event_id(event_type: str, subject: str, aggregate_version: int) -> str:
-    """Deterministic event id: the same change always gets the same ``ce_id``."""
-    return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version)
+S = TypeVar("S", Organization, Grid, Station, StationEvent, RoleAssignment)
 
 
-def make_event(
-    event_type: str, subject: str, aggregate_version: int, time: datetime, payload: JsonDict
-) -> DomainEvent:
-    """Builds an event with its derived id; ``event_type`` must be one of the constants."""
-    if event_type not in MESSAGE_OF_TYPE:
-        raise ValueError(f"unknown event type {event_type!r}")
-    return DomainEvent(id=event_id(event_type, subject, aggregate_version), type=event_type, subject=subject,
-                       time=time, payload=payload, topic=TOPIC, message_name=MESSAGE_OF_TYPE[event_type])
+def snapshot(aggregate: S) -> S:
+    """A private copy of the aggregate as it is now, without its outbox."""
+    copy = dataclasses.replace(aggregate, pending_events=[])
+    if isinstance(copy, StationEvent):
+        copy.signups = set(copy.signups)
+    return copy
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationEvent:
+    type: ClassVar[str]
+    organization: Organization
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.organization.id
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationCreated(OrganizationEvent):
+    type: ClassVar[str] = ORGANIZATION_CREATED
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationUpdated(OrganizationEvent):
+    type: ClassVar[str] = ORGANIZATION_UPDATED
+    changed_fields: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationMoved(OrganizationEvent):
+    type: ClassVar[str] = ORGANIZATION_MOVED
+    old_parent_id: str | None = None
+    old_path: Sequence[str] = ()
+    moved_descendants: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationArchived(OrganizationEvent):
+    type: ClassVar[str] = ORGANIZATION_ARCHIVED
+    reason: str = ""
+    cascade_root_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GridCreated:
+    type: ClassVar[str] = GRID_CREATED
+    grid: Grid
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.grid.id
+
+
+@dataclass(frozen=True, slots=True)
+class GridUpdated:
+    type: ClassVar[str] = GRID_UPDATED
+    grid: Grid
+    changed_fields: Sequence[str]
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.grid.id
+
+
+@dataclass(frozen=True, slots=True)
+class StationCreated:
+    type: ClassVar[str] = STATION_CREATED
+    station: Station
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.station.id
+
+
+@dataclass(frozen=True, slots=True)
+class StationEventScheduled:
+    type: ClassVar[str] = STATION_EVENT_SCHEDULED
+    event: StationEvent
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.event.id
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGranted:
+    type: ClassVar[str] = ROLE_GRANTED
+    assignment: RoleAssignment
+    context: EventContext
+    at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.assignment.id
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRevoked:
+    type: ClassVar[str] = ROLE_REVOKED
+    assignment: RoleAssignment
+    context: EventContext
+    at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.assignment.id
+
+
+OrganizationsEvent = (OrganizationEvent | GridCreated | GridUpdated | StationCreated | StationEventScheduled
+                      | RoleGranted | RoleRevoked)

@@ -11,9 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import rules, wire
+from . import events, rules
 from .errors import PreconditionError, ValidationError
-from .events import EventContext
+from .events import EventContext, snapshot
 from .geo import BoundingBox, GeoPoint, Polygon, validate_point, validate_polygon
 from .model import Grid, GridShape, LocalizedText, Organization, OrganizationKind
 from .tree import nearest_of_kind
@@ -107,7 +107,7 @@ def new_grid(
         created_at=now,
         updated_at=now,
     )
-    grid.pending_events.append(wire.grid_created(grid, ctx or EventContext()))
+    grid.pending_events.append(events.GridCreated(snapshot(grid), ctx or EventContext()))
     return grid
 
 
@@ -169,7 +169,7 @@ def update_grid(
     for key in changed:
         setattr(grid, key, new[key])
     grid.touch(now)
-    grid.pending_events.append(wire.grid_updated(grid, changed, ctx or EventContext()))
+    grid.pending_events.append(events.GridUpdated(snapshot(grid), changed, ctx or EventContext()))
     return changed
 
 
@@ -197,5 +197,5 @@ def refresh_grid_context(
     grid.community_id = community_id
     grid.street_id = street_id
     grid.touch(now)
-    grid.pending_events.append(wire.grid_updated(grid, changed, ctx or EventContext()))
+    grid.pending_events.append(events.GridUpdated(snapshot(grid), changed, ctx or EventContext()))
     return True

@@ -5,8 +5,9 @@ dataclasses changed only through the functions in ``tree``, ``grids``, ``station
 ``roles``, which validate, bump ``version`` (optimistic concurrency) and append to
 ``pending_events`` (the outbox stored with the aggregate). Value objects are frozen.
 
-Enum values equal the protobuf enum numbers so adapters convert with ``Kind(pb_value)``;
-the protobuf ``*_UNSPECIFIED`` zero has no domain value (it is rejected as input).
+Enums are plain domain names (stored by name); ``entrypoints.convert`` and
+``adapters.event_payloads`` map them to and from the protobuf enums by name. Their order is
+the order lists sort in.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from .events import DomainEvent
 from .geo import BoundingBox, GeoPoint, Polygon
 
 __all__ = [
@@ -40,49 +41,36 @@ __all__ = [
 
 
 class OrganizationKind(enum.Enum):
-    """Kinds of organisation (numbers as in ``linli.v1.OrganizationKind``)."""
+    """Kinds of organisation."""
 
-    STREET_OFFICE = 1
-    COMMUNITY_COMMITTEE = 2
-    COMPOUND_BRANCH = 3
-    BUILDING_GROUP = 4
-    MEMBER_HOUSEHOLD = 5
-    CO_BUILDING_UNIT = 6
-    DEPARTMENT = 7
-    SOCIAL_ORGANIZATION = 8
-    DISTRICT = 9
-
-    @property
-    def wire_name(self) -> str:
-        """The protobuf enum value name, as used in the JSON mapping."""
-        return f"ORGANIZATION_KIND_{self.name}"
+    STREET_OFFICE = enum.auto()
+    COMMUNITY_COMMITTEE = enum.auto()
+    COMPOUND_BRANCH = enum.auto()
+    BUILDING_GROUP = enum.auto()
+    MEMBER_HOUSEHOLD = enum.auto()
+    CO_BUILDING_UNIT = enum.auto()
+    DEPARTMENT = enum.auto()
+    SOCIAL_ORGANIZATION = enum.auto()
+    DISTRICT = enum.auto()
 
 
 class Role(enum.Enum):
-    """Roles a person holds in an organisation (numbers as in ``linli.v1.OrganizationRole``)."""
+    """Roles a person holds in an organisation."""
 
-    ADMIN = 1
-    DISPATCHER = 2
-    GRID_WORKER = 3
-    LIAISON = 4
-    MEMBER = 5
-
-    @property
-    def wire_name(self) -> str:
-        return f"ORGANIZATION_ROLE_{self.name}"
+    ADMIN = enum.auto()
+    DISPATCHER = enum.auto()
+    GRID_WORKER = enum.auto()
+    LIAISON = enum.auto()
+    MEMBER = enum.auto()
 
 
 class StationKind(enum.Enum):
-    """Kinds of service station (numbers as in ``linli.v1.StationKind``)."""
+    """Kinds of service station."""
 
-    LIVING_ROOM = 1
-    SERVICE_POST = 2
-    OUTDOOR_WORKER_REST = 3
-    OTHER = 4
-
-    @property
-    def wire_name(self) -> str:
-        return f"STATION_KIND_{self.name}"
+    LIVING_ROOM = enum.auto()
+    SERVICE_POST = enum.auto()
+    OUTDOOR_WORKER_REST = enum.auto()
+    OTHER = enum.auto()
 
 
 # --------------------------------------------------------------------------- value objects
@@ -194,7 +182,7 @@ class Organization:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def depth(self) -> int:
@@ -234,7 +222,7 @@ class Grid:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
         self.version += 1
@@ -260,7 +248,7 @@ class Station:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
         self.version += 1
@@ -285,7 +273,7 @@ class StationEvent:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def signup_count(self) -> int:
@@ -315,4 +303,4 @@ class RoleAssignment:
     revoked_by: str = ""
     revoked_at: datetime | None = None
     version: int = 1
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)

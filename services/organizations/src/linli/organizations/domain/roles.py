@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import rules, wire
+from . import events, rules
 from .errors import PreconditionError
-from .events import EventContext
+from .events import EventContext, snapshot
 from .model import Organization, Role, RoleAssignment
 
 #: Namespace of assignment ids (uuid5); fixed forever.
@@ -53,7 +53,7 @@ def grant_role(
         existing.revoked_by = ""
         existing.revoked_at = None
         existing.version += 1
-        existing.pending_events.append(wire.role_granted(existing, ctx or EventContext(), now))
+        existing.pending_events.append(events.RoleGranted(snapshot(existing), ctx or EventContext(), now))
         return existing, True
     assignment = RoleAssignment(
         id=role_assignment_id(person, organization.id, role),
@@ -63,7 +63,7 @@ def grant_role(
         granted_by=granted_by,
         granted_at=now,
     )
-    assignment.pending_events.append(wire.role_granted(assignment, ctx or EventContext(), now))
+    assignment.pending_events.append(events.RoleGranted(snapshot(assignment), ctx or EventContext(), now))
     return assignment, True
 
 
@@ -77,7 +77,7 @@ def revoke_role(
     assignment.revoked_by = revoked_by
     assignment.revoked_at = now
     assignment.version += 1
-    assignment.pending_events.append(wire.role_revoked(assignment, ctx or EventContext(), now))
+    assignment.pending_events.append(events.RoleRevoked(snapshot(assignment), ctx or EventContext(), now))
     return True
 
 

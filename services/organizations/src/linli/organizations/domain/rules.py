@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .errors import ConflictError, NotFoundError, ValidationError
 from .geo import GeoPoint, validate_point
-from .model import Address, Contact, LocalizedText, OrganizationKind, Role, StationKind, TimeWindow
+from .model import Address, Contact, LocalizedText, TimeWindow
 
 NAME_MAX_LENGTH = 100
 TEXT_MAX_LENGTH = 500
@@ -238,28 +238,6 @@ def validate_count(value: int, field: str, *, maximum: int) -> int:
     if not 0 <= value <= maximum:
         raise ValidationError(field, f"must be between 0 and {maximum}, got {value}")
     return value
-
-
-def parse_organization_kind(value: int, field: str = "kind") -> OrganizationKind:
-    """The domain kind of a protobuf enum number; UNSPECIFIED (0) and unknown are errors."""
-    try:
-        return OrganizationKind(value)
-    except ValueError:
-        raise ValidationError(field, "must be set to a known organisation kind") from None
-
-
-def parse_role(value: int, field: str = "role") -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise ValidationError(field, "must be set to a known role") from None
-
-
-def parse_station_kind(value: int, field: str = "kind") -> StationKind:
-    try:
-        return StationKind(value)
-    except ValueError:
-        raise ValidationError(field, "must be set to a known station kind") from None
 
 
 def validate_update_mask(mask: Collection[str], allowed: Collection[str], field: str = "update_mask") -> None:

@@ -11,9 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from . import rules, wire
+from . import events, rules
 from .errors import PreconditionError, ValidationError
-from .events import EventContext
+from .events import EventContext, snapshot
 from .geo import GeoPoint
 from .model import (
     Address,
@@ -93,7 +93,7 @@ def new_station(
         created_at=now,
         updated_at=now,
     )
-    station.pending_events.append(wire.station_created(station, ctx or EventContext()))
+    station.pending_events.append(events.StationCreated(snapshot(station), ctx or EventContext()))
     return station
 
 
@@ -220,7 +220,7 @@ def schedule_event(
         created_at=now,
         updated_at=now,
     )
-    event.pending_events.append(wire.station_event_scheduled(event, ctx or EventContext()))
+    event.pending_events.append(events.StationEventScheduled(snapshot(event), ctx or EventContext()))
     return event
 
 

@@ -19,9 +19,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import rules, wire
+from . import events, rules
 from .errors import NotFoundError, PreconditionError, ValidationError
-from .events import EventContext
+from .events import EventContext, snapshot
 from .geo import GeoPoint
 from .model import Address, Contact, LocalizedText, Organization, OrganizationKind
 
@@ -184,7 +184,7 @@ def new_organization(
         updated_at=now,
     )
     check_placement(kind, parent)
-    org.pending_events.append(wire.organization_created(org, ctx or EventContext()))
+    org.pending_events.append(events.OrganizationCreated(snapshot(org), ctx or EventContext()))
     return org
 
 
@@ -256,7 +256,7 @@ def update_organization(
     for key in changed:
         setattr(org, key, new[key])
     org.touch(now)
-    org.pending_events.append(wire.organization_updated(org, changed, ctx or EventContext()))
+    org.pending_events.append(events.OrganizationUpdated(snapshot(org), ctx or EventContext(), changed_fields=changed))
     return changed
 
 
@@ -361,12 +361,12 @@ def apply_move(
     org.path = plan.new_path
     org.touch(now)
     org.pending_events.append(
-        wire.organization_moved(
-            org,
+        events.OrganizationMoved(
+            snapshot(org),
+            ctx or EventContext(),
             old_parent_id=plan.old_parent_id,
             old_path=plan.old_path,
             moved_descendants=len(plan.descendant_paths),
-            ctx=ctx or EventContext(),
         )
     )
 
@@ -421,11 +421,11 @@ def archive_organization(
     org.archived_at = now
     org.touch(now)
     org.pending_events.append(
-        wire.organization_archived(
-            org,
+        events.OrganizationArchived(
+            snapshot(org),
+            ctx or EventContext(),
             reason=rules.validate_text(reason, "reason"),
             cascade_root_id=cascade_root_id or org.id,
-            ctx=ctx or EventContext(),
         )
     )
     return True

@@ -1,12 +1,14 @@
 """Translation between protobuf messages and domain values, both directions.
 
-Outgoing: the domain's `wire` module already builds each aggregate in protobuf's JSON
-mapping (the same form the events carry), so responses are that JSON parsed into the
-message: one mapping, used for events and responses alike.
+Outgoing: `adapters.event_payloads` builds each aggregate in protobuf's JSON mapping (the
+form the events carry), so responses are that JSON parsed into the message: one mapping,
+used for events and responses alike. Enums cross by name: the domain's enums know no proto
+numbers, and a proto `*_UNSPECIFIED` (or unknown) number is refused naming the field.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,8 +17,8 @@ from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from linli.common.protojson import parse_dict
+from linli.organizations.adapters import event_payloads as wire
 from linli.organizations.domain import grids as grid_rules
-from linli.organizations.domain import rules, wire
 from linli.organizations.domain.errors import ValidationError
 from linli.organizations.domain.geo import GeoPoint
 from linli.organizations.domain.model import (
@@ -35,10 +37,15 @@ from linli.organizations.domain.model import (
     StationKind,
     TimeWindow,
 )
+from linli.organizations.domain.roles import Scope
 from linli.v1 import common_pb2
 from linli.v1 import organizations_pb2 as pb
 
 M = TypeVar("M", bound=Message)
+E = TypeVar("E", bound=enum.Enum)
+
+organization_kind_name = wire.organization_kind_name
+role_name = wire.role_name
 
 
 # -- out -------------------------------------------------------------------------------------
@@ -64,6 +71,12 @@ def station_event(value: StationEvent) -> pb.StationEvent:
 
 def role_assignment(value: RoleAssignment) -> pb.RoleAssignment:
     return _parse(wire.role_assignment(value), pb.RoleAssignment())
+
+
+def visible_scope(scope: Scope) -> pb.VisibleScope:
+    return pb.VisibleScope(root_id=scope.root.id, root_kind=organization_kind_name(scope.root.kind),
+                           root_name=localized_out(scope.root.name), root_path=list(scope.root.path),
+                           roles=[role_name(r) for r in scope.sorted_roles()], nested=scope.nested)
 
 
 # -- in ----------------------------------------------------------------------------------------
@@ -125,16 +138,37 @@ def optional_grid_shape(message: Message, name: str = "shape") -> GridShape | No
     return grid_shape(getattr(message, name), name) if message.HasField(name) else None
 
 
+def _parse_enum(kind: type[E], proto_enum: Any, prefix: str, value: int, field: str, what: str) -> E:
+    try:
+        return kind[proto_enum.Name(value).removeprefix(prefix)]
+    except (KeyError, ValueError):
+        raise ValidationError(field, f"must be set to a known {what}") from None
+
+
+def parse_organization_kind(value: int, field: str = "kind") -> OrganizationKind:
+    """The domain kind of a protobuf enum number; UNSPECIFIED (0) and unknown are errors."""
+    return _parse_enum(OrganizationKind, pb.OrganizationKind, "ORGANIZATION_KIND_", value, field,
+                       "organisation kind")
+
+
+def parse_role(value: int, field: str = "role") -> Role:
+    return _parse_enum(Role, pb.OrganizationRole, "ORGANIZATION_ROLE_", value, field, "role")
+
+
+def parse_station_kind(value: int, field: str = "kind") -> StationKind:
+    return _parse_enum(StationKind, pb.StationKind, "STATION_KIND_", value, field, "station kind")
+
+
 def kinds(values: Sequence[int], field: str = "kinds") -> tuple[OrganizationKind, ...]:
-    return tuple(rules.parse_organization_kind(v, f"{field}[{i}]") for i, v in enumerate(values))
+    return tuple(parse_organization_kind(v, f"{field}[{i}]") for i, v in enumerate(values))
 
 
 def station_kinds(values: Sequence[int], field: str = "kinds") -> tuple[StationKind, ...]:
-    return tuple(rules.parse_station_kind(v, f"{field}[{i}]") for i, v in enumerate(values))
+    return tuple(parse_station_kind(v, f"{field}[{i}]") for i, v in enumerate(values))
 
 
 def roles(values: Sequence[int], field: str = "roles") -> tuple[Role, ...]:
-    return tuple(rules.parse_role(v, f"{field}[{i}]") for i, v in enumerate(values))
+    return tuple(parse_role(v, f"{field}[{i}]") for i, v in enumerate(values))
 
 
 def timestamp(message: Message, name: str, *, required: bool = False) -> datetime | None:

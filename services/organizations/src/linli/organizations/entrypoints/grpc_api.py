@@ -17,8 +17,8 @@ from linli.common.messagebus import MessageBus
 from linli.common.paging import paginate
 from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import roles as role_rules
-from linli.organizations.domain import rules, tree
 from linli.organizations.domain import stations as station_rules
+from linli.organizations.domain import tree
 from linli.organizations.domain.model import Grid, Organization, RoleAssignment, Station, StationEvent
 from linli.organizations.domain.responders import Responder
 from linli.organizations.entrypoints import convert
@@ -43,7 +43,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     def CreateOrganization(self, request: pb.CreateOrganizationRequest, context: Context) -> pb.Organization:
         actor = Actor.current()
         org: Organization = self.bus.handle(c.CreateOrganization(
-            actor=actor, idempotency_key=request.idempotency_key, kind=rules.parse_organization_kind(request.kind),
+            actor=actor, idempotency_key=request.idempotency_key, kind=convert.parse_organization_kind(request.kind),
             code=request.code, name=convert.localized(request.name), parent_id=request.parent_id,
             address=convert.address(request), location=convert.point(request, "location"),
             contacts=convert.contacts(request.contacts), served_org_ids=list(request.served_org_ids),
@@ -177,7 +177,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         actor = Actor.current()
         station: Station = self.bus.handle(c.CreateStation(
             actor=actor, idempotency_key=request.idempotency_key, organization_id=request.organization_id,
-            kind=rules.parse_station_kind(request.kind), code=request.code, name=convert.localized(request.name),
+            kind=convert.parse_station_kind(request.kind), code=request.code, name=convert.localized(request.name),
             address=convert.address(request), location=convert.point(request, "location"),
             opening_hours=convert.time_windows(request.opening_hours), capacity=request.capacity,
             duty_roster=convert.duty_roster(request.duty_roster), contacts=convert.contacts(request.contacts)))
@@ -186,7 +186,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     def UpdateStation(self, request: pb.UpdateStationRequest, context: Context) -> pb.Station:
         actor = Actor.current()
         values = station_rules.StationUpdate(
-            kind=rules.parse_station_kind(request.kind) if request.kind else None, code=request.code,
+            kind=convert.parse_station_kind(request.kind) if request.kind else None, code=request.code,
             name=convert.localized(request.name), address=convert.address(request),
             location=convert.point(request, "location"), opening_hours=convert.time_windows(request.opening_hours),
             capacity=request.capacity, duty_roster=convert.duty_roster(request.duty_roster),
@@ -247,14 +247,14 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         actor = Actor.current()
         assignment: RoleAssignment = self.bus.handle(c.GrantRole(
             actor=actor, person_id=request.person_id, organization_id=request.organization_id,
-            role=rules.parse_role(request.role)))
+            role=convert.parse_role(request.role)))
         return convert.role_assignment(assignment)
 
     def RevokeRole(self, request: pb.RevokeRoleRequest, context: Context) -> pb.RevokeRoleResponse:
         actor = Actor.current()
         revoked: Revoked = self.bus.handle(c.RevokeRole(
             actor=actor, person_id=request.person_id, organization_id=request.organization_id,
-            role=rules.parse_role(request.role)))
+            role=convert.parse_role(request.role)))
         return pb.RevokeRoleResponse(assignment=convert.role_assignment(revoked.assignment),
                                      was_active=revoked.was_active)
 
@@ -271,8 +271,5 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         actor = Actor.current()
         scopes: list[role_rules.Scope] = self.bus.handle(c.GetVisibleScopes(actor=actor,
                                                                             person_id=request.person_id))
-        return pb.GetVisibleScopesResponse(
-            scopes=[pb.VisibleScope(root_id=s.root.id, root_kind=s.root.kind.wire_name,
-                                    root_name=convert.localized_out(s.root.name), root_path=list(s.root.path),
-                                    roles=[r.wire_name for r in s.sorted_roles()], nested=s.nested) for s in scopes],
-            root_ids=role_rules.root_ids(scopes))
+        return pb.GetVisibleScopesResponse(scopes=[convert.visible_scope(s) for s in scopes],
+                                           root_ids=role_rules.root_ids(scopes))
