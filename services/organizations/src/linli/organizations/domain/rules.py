@@ -3,6 +3,11 @@
 Each validator returns the normalised value (stripped, NFC-normalised, deduplicated) or
 raises ``ValidationError`` naming the field, e.g. ``name.zh`` or ``contacts[2].phone``, so
 the gateway can point at the form field and a client developer at the request field.
+
+Free text, ids, id lists and idempotency keys are the kit's validators
+(``linli.common.validation``, the same rules and words in every service); their errors are
+re-raised as this domain's ``ValidationError``. Codes, names, contacts, schedules and the
+other organisation-specific fields are checked here.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TypeVar
+
+from linli.common import validation
+from linli.common.errors import InvalidArgument
 
 from .errors import ConflictError, NotFoundError, ValidationError
 from .geo import GeoPoint, validate_point
@@ -20,9 +28,9 @@ from .model import Address, Contact, LocalizedText, TimeWindow
 NAME_MAX_LENGTH = 100
 TEXT_MAX_LENGTH = 500
 SHORT_TEXT_MAX_LENGTH = 100
-ID_MAX_LENGTH = 128
+ID_MAX_LENGTH = validation.ID_MAX_LENGTH
 MAX_CONTACTS = 50
-MAX_LIST_ITEMS = 500
+MAX_LIST_ITEMS = validation.MAX_LIST_ITEMS
 #: Longest response deadline a unit may be given: 30 days.
 MAX_RESPONSE_DEADLINE_MINUTES = 30 * 24 * 60
 
@@ -30,7 +38,6 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
 HHMM_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 T = TypeVar("T")
@@ -38,7 +45,7 @@ T = TypeVar("T")
 
 def _clean(value: str) -> str:
     """Strips surrounding whitespace and normalises to NFC so equal names compare equal."""
-    return unicodedata.normalize("NFC", value.strip())
+    return validation.clean(value)
 
 
 def _reject_control_chars(value: str, field: str) -> None:
@@ -46,18 +53,22 @@ def _reject_control_chars(value: str, field: str) -> None:
         raise ValidationError(field, "must not contain control characters")
 
 
+def _kit(check: Callable[[], T]) -> T:
+    """Runs one of the kit's validators; its error becomes a ValidationError (same field, same words)."""
+    try:
+        return check()
+    except InvalidArgument as error:
+        if isinstance(error, ValidationError):
+            raise
+        raise ValidationError(error.field, error.message.removeprefix(f"{error.field}: ")) from None
+
+
 def validate_text(
     value: str, field: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False
 ) -> str:
     """A free-text field: trimmed, at most ``max_length`` characters, no control characters
     (line breaks excepted)."""
-    text = _clean(value)
-    if required and not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters, got {len(text)}")
-    _reject_control_chars(text.replace("\n", " ").replace("\r", " ").replace("\t", " "), field)
-    return text
+    return _kit(lambda: validation.text(value, field, max_length=max_length, required=required))
 
 
 def validate_name(name: LocalizedText, field: str = "name") -> LocalizedText:
@@ -93,29 +104,24 @@ def validate_code(code: str, field: str = "code") -> str:
 
 def validate_id(value: str, field: str) -> str:
     """An id (ours or the gateway's person id): non-empty, no spaces, at most 128 chars."""
-    text = value.strip()
-    if not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise ValidationError(field, f"{text[:40]!r} is not a valid id")
-    return text
+    return _kit(lambda: validation.identifier(value, field))
 
 
 def validate_optional_id(value: str, field: str) -> str:
     """Like ``validate_id`` but empty is allowed (and returned as "")."""
-    return validate_id(value, field) if value.strip() else ""
+    return _kit(lambda: validation.optional_identifier(value, field))
 
 
 def validate_id_list(
     values: Iterable[str], field: str, *, max_items: int = MAX_LIST_ITEMS
 ) -> tuple[str, ...]:
     """A list of ids, deduplicated in order."""
-    seen: dict[str, None] = {}
-    for i, value in enumerate(values):
-        seen.setdefault(validate_id(value, f"{field}[{i}]"), None)
-    if len(seen) > max_items:
-        raise ValidationError(field, f"at most {max_items} items allowed, got {len(seen)}")
-    return tuple(seen)
+    return _kit(lambda: validation.identifier_list(values, field, max_items=max_items))
+
+
+def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
+    """A client's retry key: any text up to 200 characters ("" means none given)."""
+    return _kit(lambda: validation.idempotency_key(value, field))
 
 
 def validate_location(point: GeoPoint | None, field: str = "location") -> GeoPoint | None:

@@ -41,8 +41,8 @@ from linli.common.ids import idempotent_id, new_id
 from linli.common.unit_of_work import UnitOfWork, Work
 from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import roles as role_rules
+from linli.organizations.domain import rules, tree
 from linli.organizations.domain import stations as station_rules
-from linli.organizations.domain import tree
 from linli.organizations.domain.errors import AlreadyExistsError, NotFoundError, ValidationError
 from linli.organizations.domain.events import EventContext
 from linli.organizations.domain.geo import validate_point
@@ -67,7 +67,6 @@ Clock = Callable[[], datetime]
 
 ADMIN_ROLES = ("admin",)
 GLOBAL_ROLES = ("operator", "system")
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
 #: The lock of the tree's shape (see the module docstring); sorts before every other key.
 TREE = "#tree"
@@ -109,9 +108,7 @@ def authorize_admin(actor: Actor, org_id: str | None, directory: OrganizationsRe
 
 
 def _new_id(actor: Actor, prefix: str, idempotency_key: str) -> str:
-    if idempotency_key:
-        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise ValidationError("idempotency_key", f"must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters")
+    if rules.validate_idempotency_key(idempotency_key):
         return idempotent_id(prefix, actor.subject, idempotency_key)
     return new_id(prefix)
 
