@@ -469,14 +469,14 @@ def test_balance_history_and_leaderboard(app: App) -> None:
     history = app.handle(c.ListLedgerEntries(actor=ANONYMOUS, volunteer_id=first.id))
     assert [e.volunteer_id for e in history] == [first.id]
     assert app.handle(c.ListLedgerEntries(actor=ANONYMOUS, volunteer_id=first.id, community_id=WEST)) == []
-    board = app.handle(c.GetLeaderboard(actor=ANONYMOUS, community_id=EAST, period=LeaderboardPeriod.MONTH.value))
+    board = app.handle(c.GetLeaderboard(actor=ANONYMOUS, community_id=EAST, period=LeaderboardPeriod.MONTH))
     assert [(r.rank, r.volunteer_id) for r in board.rows] == [(1, first.id), (2, second.id)]
     assert board.names == {first.id: "王秀英", second.id: "李"} and board.bounds is not None
-    everything = app.handle(c.GetLeaderboard(actor=ANONYMOUS, community_id=EAST, period=5, limit=1))
+    everything = app.handle(c.GetLeaderboard(actor=ANONYMOUS, community_id=EAST, period=LeaderboardPeriod.ALL_TIME,
+                                             limit=1))
     assert everything.bounds is None and len(everything.rows) == 1
-    for bad, field in ((c.GetLeaderboard(community_id=" ", period=1), "community_id"),
-                       (c.GetLeaderboard(community_id=EAST, period=9), "period"),
-                       (c.GetLeaderboard(community_id=EAST, period=1, limit=101), "limit")):
+    for bad, field in ((c.GetLeaderboard(community_id=" ", period=LeaderboardPeriod.WEEK), "community_id"),
+                       (c.GetLeaderboard(community_id=EAST, period=LeaderboardPeriod.WEEK, limit=101), "limit")):
         with pytest.raises(InvalidArgument) as refused:
             app.handle(bad)
         assert refused.value.field == field

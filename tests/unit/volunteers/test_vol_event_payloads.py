@@ -2,8 +2,8 @@
 
 Recorded before the service layer and the wire format moved (issue 9); the CloudEvent id,
 type, subject, time, topic and the JSON value of every event type must never change. Each
-case drives the domain the way a handler does and encodes the events as the repository does
-when it writes them.
+case drives the domain the way a handler does and encodes its typed events as the repository
+does when it writes them (``adapters.event_payloads.encode``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from linli.common.aggregates import envelope_of
 from linli.common.domain_events import timestamp_json
+from linli.volunteers.adapters.event_payloads import encode
 from linli.volunteers.domain import events as ev
 from linli.volunteers.domain import ledger, teams, volunteers
 from linli.volunteers.domain.events import EventContext
@@ -31,7 +32,7 @@ Outboxed = tuple[str, str, str, str, str, str]
 
 def outboxed(events: list[Any]) -> list[Outboxed]:
     """(ce_id, ce_type, subject, time, topic, value) as the relay would publish them."""
-    envelopes = [envelope_of(event, ev.SOURCE) for event in events]
+    envelopes = [envelope_of(encode(event), ev.SOURCE) for event in events]
     return [(e.id, e.type, e.subject, timestamp_json(e.time), e.topic, e.data.decode()) for e in envelopes]
 
 

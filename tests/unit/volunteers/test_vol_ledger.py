@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from linli.common.errors import Conflict, InvalidArgument
+from linli.volunteers.adapters.event_payloads import encode
 from linli.volunteers.domain import ledger
 from linli.volunteers.domain.ledger import LeaderboardPeriod, Ledger, TaskCredit
 from linli.volunteers.domain.model import LedgerEntry, LedgerEntryKind, Volunteer
@@ -226,7 +227,7 @@ def test_leaderboard_per_community_and_period(new_volunteer: Factory) -> None:
 
 def test_points_credited_event(new_volunteer: Factory) -> None:
     [entry] = ledger.credit_task(credit(), new_volunteer(), NOW)
-    event = ledger.points_credited_event(entry)
+    event = encode(ledger.points_credited_event(entry))
     assert event.subject == "vol_1"
     assert event.payload["points"] == "38" and event.payload["kind"] == "LEDGER_ENTRY_KIND_HOME"
-    assert event.id == ledger.points_credited_event(entry).id
+    assert event.id == encode(ledger.points_credited_event(entry)).id

@@ -6,18 +6,17 @@ recording every write with its version and events, a ledger store, a fixed organ
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from linli.common.aggregates import as_domain_event
 from linli.common.commands import Actor
 from linli.common.domain_events import DomainEvent
 from linli.common.errors import AlreadyExists, Conflict
 from linli.common.identity import Identity
 from linli.common.messagebus import MessageBus
 from linli.volunteers.adapters.directory import Directory
+from linli.volunteers.adapters.event_payloads import encode
 from linli.volunteers.bootstrap import message_bus
 from linli.volunteers.domain.ledger import check_replay
 from linli.volunteers.domain.model import LedgerEntry
@@ -27,9 +26,6 @@ from tests.unit.volunteers.conftest import NOW
 #: district -> street -> two communities (as the integration tests' table).
 DISTRICT, STREET, EAST, WEST = "org_district", "org_street", "org_east", "org_west"
 ANCESTORS: dict[str, tuple[str, ...]] = {STREET: (DISTRICT,), EAST: (DISTRICT, STREET), WEST: (DISTRICT, STREET)}
-
-encode: Callable[[Any], DomainEvent] = as_domain_event
-
 
 def actor(subject: str, *roles: str, request_id: str = "") -> Actor:
     return Actor(identity=Identity.of(subject, roles), request_id=request_id)

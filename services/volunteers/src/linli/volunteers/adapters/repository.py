@@ -1,8 +1,10 @@
 """Stores volunteers, teams and ledger entries in MongoDB, each with its pending events (the
 outbox), and the task resolutions the requests consumer keeps between "resolved" and "rated".
 
-Domain dataclasses are mapped with `linli.common.codec`; `version` and the outbox belong to
-the kit's AggregateStore (version-checked writes), so the codec skips them. Every read and
+Domain dataclasses are mapped with `linli.common.codec`, their typed events with
+`event_payloads.encode` (the protobuf JSON mapping, made as the write is made); `version`
+and the outbox belong to the kit's AggregateStore (version-checked writes), so the codec
+skips them. Every read and
 write is by `_id` (the one filter FerretDB answers without scanning); whole collections are
 read only at start, to fill the in-memory directory.
 """
@@ -26,6 +28,7 @@ from linli.volunteers.adapters.documents import (
     TeamDocument,
     VolunteerDocument,
 )
+from linli.volunteers.adapters.event_payloads import encode
 from linli.volunteers.domain import events as ev
 from linli.volunteers.domain.ledger import check_replay
 from linli.volunteers.domain.model import LedgerEntry, Team, Volunteer
@@ -45,7 +48,7 @@ class Repository(AggregateRepository):
             {Volunteer: AggregateStore(VolunteerDocument._get_collection(), entity="volunteer"),
              Team: AggregateStore(TeamDocument._get_collection(), entity="team"),
              LedgerEntry: AggregateStore(LedgerEntryDocument._get_collection(), entity="ledger entry")},
-            source=ev.SOURCE)
+            source=ev.SOURCE, encode=encode)
         self.resolutions: Collection[Document] = TaskResolutionDocument._get_collection()
         self.processed: Collection[Document] = ProcessedEventDocument._get_collection()
 
@@ -55,7 +58,7 @@ class Repository(AggregateRepository):
             document.ensure_indexes()
 
     # -- ledger --------------------------------------------------------------------------------
-    def append_entry(self, entry: LedgerEntry, event: ev.DomainEvent) -> tuple[LedgerEntry, bool]:
+    def append_entry(self, entry: LedgerEntry, event: object) -> tuple[LedgerEntry, bool]:
         """Appends an entry with its PointsCredited event in one write.
 
         Returns (the stored entry, True) when written now, or (the entry stored before, False)
@@ -64,7 +67,7 @@ class Repository(AggregateRepository):
         """
         document = {"_id": entry.id, **to_document(entry, skip={"id"})}
         try:
-            self.stores[LedgerEntry].insert(document, [envelope_of(event, self.source)])
+            self.stores[LedgerEntry].insert(document, [envelope_of(self.encode(event), self.source)])
         except AlreadyExists:
             existing = self.get_entry(entry.id)
             if existing is None:  # the unique key hit was not the id: nothing else is unique here

@@ -12,7 +12,7 @@ Modules:
 - ``matching``: the public face of the two above plus ``rank_volunteers`` over domain objects.
 - ``tasks``: who holds which request (derived from the requests service's snapshots) and
   resolutions waiting for their rating.
-- ``wire``: aggregates and query results in protobuf's JSON mapping (responses and events).
+- ``events``: the typed domain events (their wire format is ``adapters.event_payloads``).
 
 Nothing here reads a clock, generates ids or touches I/O: callers pass ``now`` and ids in.
 """

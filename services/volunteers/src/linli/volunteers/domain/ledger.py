@@ -38,7 +38,7 @@ from linli.common.ids import idempotent_id
 
 from . import events as ev
 from . import rules
-from .events import DomainEvent, EventContext
+from .events import EventContext
 from .model import CITY_TZ, LedgerEntry, LedgerEntryKind, Volunteer
 
 POINTS_PER_TASK = 5
@@ -48,13 +48,11 @@ RATING_MULTIPLIER_TENTHS: Mapping[int, int] = {1: 5, 2: 8, 3: 10, 4: 12, 5: 15}
 
 
 class LeaderboardPeriod(enum.Enum):
-    """Numbers as in ``linli.v1.LeaderboardPeriod``."""
-
-    WEEK = 1
-    MONTH = 2
-    QUARTER = 3
-    YEAR = 4
-    ALL_TIME = 5
+    WEEK = enum.auto()
+    MONTH = enum.auto()
+    QUARTER = enum.auto()
+    YEAR = enum.auto()
+    ALL_TIME = enum.auto()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -338,19 +336,6 @@ def leaderboard(
     return rows
 
 
-def points_credited_event(entry: LedgerEntry, context: EventContext | None = None) -> DomainEvent:
-    """The PointsCredited outbox event of an entry (its id derived from the entry id)."""
-    payload = {
-        "header": ev.header(1, context or EventContext()),
-        "entryId": entry.id,
-        "volunteerId": entry.volunteer_id,
-        "requestId": entry.request_id,
-        "hours": entry.hours,
-        "points": str(entry.points),
-        "creditedCommunityId": entry.credited_community_id,
-        "kind": entry.kind.wire_name,
-        "causeEventId": entry.cause_event_id,
-        "occurredAt": ev.timestamp_json(entry.occurred_at),
-    }
-    compact = {k: v for k, v in payload.items() if v not in ("", 0, 0.0, "0")}
-    return ev.make_event(ev.POINTS_CREDITED, entry.volunteer_id, entry.id, entry.created_at, compact)
+def points_credited_event(entry: LedgerEntry, context: EventContext | None = None) -> ev.PointsCredited:
+    """The PointsCredited outbox event of an entry (its id is derived from the entry id)."""
+    return ev.PointsCredited(entry=entry, context=context or EventContext())

@@ -5,8 +5,8 @@ Aggregates (Volunteer, Team) are mutable dataclasses changed only through the fu
 append to ``pending_events`` (the outbox stored with the aggregate). Ledger entries are
 frozen: the ledger is append-only, a mistake is fixed by a correction entry (``ledger``).
 
-Enum values equal the protobuf enum numbers so adapters convert with ``Status(pb_value)``.
-Nothing here reads a clock or generates ids: callers pass ``now`` and ids in.
+Enums carry domain names only (stored by name); their protobuf numbers and names are the
+entrypoints' and adapters' business. Nothing here reads a clock or generates ids: callers pass ``now`` and ids in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .events import DomainEvent
+from .events import TeamEvent, VolunteerEvent
 
 __all__ = [
     "CITY_TZ",
@@ -41,26 +41,14 @@ FAIRNESS_HALF_LIFE_SECONDS = 7 * 24 * 3600.0
 
 
 class VolunteerStatus(enum.Enum):
-    """Numbers as in ``linli.v1.VolunteerStatus``."""
-
-    ACTIVE = 1
-    SUSPENDED = 2
-
-    @property
-    def wire_name(self) -> str:
-        return f"VOLUNTEER_STATUS_{self.name}"
+    ACTIVE = enum.auto()
+    SUSPENDED = enum.auto()
 
 
 class LedgerEntryKind(enum.Enum):
-    """Numbers as in ``linli.v1.LedgerEntryKind``."""
-
-    HOME = 1
-    WORKPLACE = 2
-    CORRECTION = 3
-
-    @property
-    def wire_name(self) -> str:
-        return f"LEDGER_ENTRY_KIND_{self.name}"
+    HOME = enum.auto()
+    WORKPLACE = enum.auto()
+    CORRECTION = enum.auto()
 
 
 # --------------------------------------------------------------------------- value objects
@@ -167,7 +155,7 @@ class Volunteer:
     updated_at: datetime
     suspended_at: datetime | None = None
     suspension_reason: str = ""
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[VolunteerEvent] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def active(self) -> bool:
@@ -193,7 +181,7 @@ class Team:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[TeamEvent] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
         """Records a change: next version, new update time."""

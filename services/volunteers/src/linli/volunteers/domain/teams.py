@@ -50,16 +50,10 @@ def create_team(
         created_at=now,
         updated_at=now,
     )
-    payload = {
-        "header": ev.header(1, context or EventContext()),
-        "teamId": team_id,
-        "name": cleaned_name,
-        "leaderVolunteerId": leader.id,
-        "focus": cleaned_focus,
-        "owningOrganizationId": org,
-        "rapidResponse": rapid_response,
-    }
-    team.pending_events.append(ev.make_event(ev.TEAM_CREATED, team_id, 1, now, {k: v for k, v in payload.items() if v}))
+    team.pending_events.append(ev.TeamCreated(team_id=team_id, name=cleaned_name, leader_volunteer_id=leader.id,
+                                              focus=cleaned_focus, owning_organization_id=org,
+                                              rapid_response=rapid_response, at=now,
+                                              context=context or EventContext()))
     return team
 
 
@@ -80,12 +74,8 @@ def join_team(
         raise FailedPrecondition(f"team {team.id} already has {MAX_TEAM_MEMBERS} members", field="team_id")
     team.member_ids = (*team.member_ids, volunteer.id)
     team.touch(now)
-    payload = {
-        "header": ev.header(team.version, context or EventContext()),
-        "teamId": team.id,
-        "volunteerId": volunteer.id,
-    }
-    team.pending_events.append(ev.make_event(ev.TEAM_MEMBER_JOINED, team.id, team.version, now, payload))
+    team.pending_events.append(ev.TeamMemberJoined(team_id=team.id, volunteer_id=volunteer.id, version=team.version,
+                                                   at=now, context=context or EventContext()))
     return True
 
 
@@ -108,12 +98,8 @@ def leave_team(
         )
     team.member_ids = tuple(m for m in team.member_ids if m != volunteer_id)
     team.touch(now)
-    payload = {
-        "header": ev.header(team.version, context or EventContext()),
-        "teamId": team.id,
-        "volunteerId": volunteer_id,
-    }
-    team.pending_events.append(ev.make_event(ev.TEAM_MEMBER_LEFT, team.id, team.version, now, payload))
+    team.pending_events.append(ev.TeamMemberLeft(team_id=team.id, volunteer_id=volunteer_id, version=team.version,
+                                                 at=now, context=context or EventContext()))
     return True
 
 

@@ -17,7 +17,7 @@ from linli.common.errors import AlreadyExists, FailedPrecondition, InvalidArgume
 
 from . import catalogue, rules
 from . import events as ev
-from .events import EventContext, JsonDict
+from .events import EventContext
 from .model import DEFAULT_MAX_CONCURRENT_TASKS, GeoPoint, Team, TimeWindow, Volunteer, VolunteerStatus
 
 
@@ -99,20 +99,13 @@ def _validated(changes: ProfileChanges) -> dict[str, object]:
     return out
 
 
-def _public_profile(volunteer: Volunteer) -> JsonDict:
-    """The non-personal profile fields in protobuf JSON (shared by registered/updated)."""
-    out: JsonDict = {
-        "volunteerId": volunteer.id,
-        "displayName": volunteer.display_name,
-        "homeCommunityId": volunteer.home_community_id,
-        "skills": list(volunteer.skills),
-        "posts": list(volunteer.posts),
-        "serviceRadiusKm": volunteer.service_radius_km,
-        "maxConcurrentTasks": volunteer.max_concurrent_tasks,
-    }
-    if volunteer.workplace_community_id:
-        out["workplaceCommunityId"] = volunteer.workplace_community_id
-    return {k: v for k, v in out.items() if v != []}
+def _public_profile(volunteer: Volunteer) -> ev.PublicProfile:
+    """The non-personal profile fields as they are now (shared by registered/updated)."""
+    return ev.PublicProfile(
+        volunteer_id=volunteer.id, display_name=volunteer.display_name,
+        home_community_id=volunteer.home_community_id, workplace_community_id=volunteer.workplace_community_id,
+        skills=tuple(volunteer.skills), posts=tuple(volunteer.posts), service_radius_km=volunteer.service_radius_km,
+        max_concurrent_tasks=volunteer.max_concurrent_tasks)
 
 
 def register(
@@ -155,10 +148,8 @@ def register(
         created_at=now,
         updated_at=now,
     )
-    payload = {"header": ev.header(1, context or EventContext()), **_public_profile(volunteer)}
-    payload["personId"] = person_id
-    payload["registeredAt"] = ev.timestamp_json(now)
-    volunteer.pending_events.append(ev.make_event(ev.VOLUNTEER_REGISTERED, volunteer_id, 1, now, payload))
+    volunteer.pending_events.append(ev.VolunteerRegistered(profile=_public_profile(volunteer), person_id=person_id,
+                                                           at=now, context=context or EventContext()))
     return volunteer
 
 
@@ -187,9 +178,9 @@ def update(
     for name in changed:
         setattr(volunteer, name, values[name])
     volunteer.touch(now)
-    payload = {"header": ev.header(volunteer.version, context or EventContext()), **_public_profile(volunteer)}
-    payload["changedFields"] = changed
-    volunteer.pending_events.append(ev.make_event(ev.VOLUNTEER_UPDATED, volunteer.id, volunteer.version, now, payload))
+    volunteer.pending_events.append(ev.VolunteerUpdated(
+        profile=_public_profile(volunteer), changed_fields=tuple(changed), version=volunteer.version, at=now,
+        context=context or EventContext()))
     return changed
 
 
@@ -210,15 +201,9 @@ def suspend(
     volunteer.suspended_at = now
     volunteer.suspension_reason = cleaned
     volunteer.touch(now)
-    payload = {
-        "header": ev.header(volunteer.version, context or EventContext()),
-        "volunteerId": volunteer.id,
-        "reason": cleaned,
-        "suspendedAt": ev.timestamp_json(now),
-    }
-    volunteer.pending_events.append(
-        ev.make_event(ev.VOLUNTEER_SUSPENDED, volunteer.id, volunteer.version, now, payload)
-    )
+    volunteer.pending_events.append(ev.VolunteerSuspended(volunteer_id=volunteer.id, reason=cleaned,
+                                                          version=volunteer.version, at=now,
+                                                          context=context or EventContext()))
     return True
 
 
@@ -233,14 +218,8 @@ def reactivate(
     volunteer.suspended_at = None
     volunteer.suspension_reason = ""
     volunteer.touch(now)
-    payload = {
-        "header": ev.header(volunteer.version, context or EventContext()),
-        "volunteerId": volunteer.id,
-        "reactivatedAt": ev.timestamp_json(now),
-    }
-    volunteer.pending_events.append(
-        ev.make_event(ev.VOLUNTEER_REACTIVATED, volunteer.id, volunteer.version, now, payload)
-    )
+    volunteer.pending_events.append(ev.VolunteerReactivated(volunteer_id=volunteer.id, version=volunteer.version,
+                                                            at=now, context=context or EventContext()))
     return True
 
 

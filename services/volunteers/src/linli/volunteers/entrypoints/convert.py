@@ -1,9 +1,14 @@
 """Translation between protobuf messages and domain values, both directions.
 
-Outgoing: the domain's ``wire`` module builds each aggregate in protobuf's JSON mapping (the
-form the events carry), so responses are that JSON parsed into the message: one mapping for
-events and responses alike. Match results are built directly: they are computed per call,
-not stored, and a hundred of them are parsed faster as messages.
+Outgoing: each aggregate and query result is built in protobuf's JSON mapping (``*_json``,
+the canonical rules: lowerCamelCase names, enums by name, int64 as strings, Timestamps as
+RFC 3339 UTC, defaults left out) and parsed into its message. Personal data (phone, home
+location) is included only when the handler said the caller may see it. Match results are
+built directly: they are computed per call, not stored, and a hundred of them are parsed
+faster as messages.
+
+Incoming: messages become domain values (registrations, profile changes, points, times, the
+leaderboard period).
 """
 
 from __future__ import annotations
@@ -15,15 +20,16 @@ from typing import Any, TypeVar
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
+from linli.common.domain_events import JsonDict, optional_timestamp_json
 from linli.common.errors import InvalidArgument
 from linli.common.protojson import parse_dict
 from linli.v1 import common_pb2
 from linli.v1 import volunteers_pb2 as pb
-from linli.volunteers.domain import wire
+from linli.volunteers.adapters import event_payloads
 from linli.volunteers.domain.catalogue import CatalogueEntry
-from linli.volunteers.domain.ledger import PointsBalance
+from linli.volunteers.domain.ledger import LeaderboardPeriod, PointsBalance
 from linli.volunteers.domain.matching import Candidate
-from linli.volunteers.domain.model import GeoPoint, LedgerEntry, Team, TimeWindow, Volunteer
+from linli.volunteers.domain.model import GeoPoint, LedgerEntry, Team, TimeWindow, Volunteer, VolunteerStatus
 from linli.volunteers.domain.volunteers import IdentityCard, ProfileChanges, Registration
 from linli.volunteers.service_layer.handlers.points import Leaderboard
 
@@ -31,45 +37,203 @@ M = TypeVar("M", bound=Message)
 
 
 # -- out -------------------------------------------------------------------------------------
+VOLUNTEER_STATUS: dict[VolunteerStatus, str] = {status: f"VOLUNTEER_STATUS_{status.name}" for status in VolunteerStatus}
+LEDGER_ENTRY_KIND = event_payloads.LEDGER_ENTRY_KIND
+#: ``linli.v1.LeaderboardPeriod`` numbers.
+LEADERBOARD_PERIOD: dict[int, LeaderboardPeriod] = {
+    pb.LEADERBOARD_PERIOD_WEEK: LeaderboardPeriod.WEEK, pb.LEADERBOARD_PERIOD_MONTH: LeaderboardPeriod.MONTH,
+    pb.LEADERBOARD_PERIOD_QUARTER: LeaderboardPeriod.QUARTER, pb.LEADERBOARD_PERIOD_YEAR: LeaderboardPeriod.YEAR,
+    pb.LEADERBOARD_PERIOD_ALL_TIME: LeaderboardPeriod.ALL_TIME,
+}
+
+
 def _parse(json_dict: dict[str, Any], message: M) -> M:
     return parse_dict(json_dict, message)
 
 
+def _compact(values: dict[str, Any]) -> JsonDict:
+    """Drops defaults (None, "", 0, False, empty lists) like the canonical mapping."""
+    return {k: v for k, v in values.items() if v not in (None, "", 0, 0.0, "0", False, [], {})}
+
+
+def time_window_json(value: TimeWindow) -> JsonDict:
+    return {"weekday": value.weekday, "start": value.start, "end": value.end}
+
+
+def volunteer_json(value: Volunteer, *, personal: bool) -> JsonDict:
+    """``linli.v1.Volunteer``; phone and home only when ``personal``."""
+    return _compact(
+        {
+            "id": value.id,
+            "personId": value.person_id,
+            "displayName": value.display_name,
+            "phone": value.phone if personal else "",
+            "homeCommunityId": value.home_community_id,
+            "workplaceCommunityId": value.workplace_community_id,
+            "skills": list(value.skills),
+            "posts": list(value.posts),
+            "languages": list(value.languages),
+            "serviceRadiusKm": value.service_radius_km,
+            "home": {"lat": value.home.lat, "lng": value.home.lng} if personal else None,
+            "availability": [time_window_json(w) for w in value.availability],
+            "maxConcurrentTasks": value.max_concurrent_tasks,
+            "openTasks": value.open_tasks,
+            "status": VOLUNTEER_STATUS[value.status],
+            "teamIds": list(value.team_ids),
+            "version": str(value.version),
+            "createdAt": optional_timestamp_json(value.created_at),
+            "updatedAt": optional_timestamp_json(value.updated_at),
+            "suspendedAt": optional_timestamp_json(value.suspended_at),
+            "suspensionReason": value.suspension_reason,
+        }
+    )
+
+
+def post_json(entry: CatalogueEntry) -> JsonDict:
+    """``linli.v1.Post``."""
+    return {"code": entry.code, "name": {"zh": entry.zh, "en": entry.en}}
+
+
+def skill_json(entry: CatalogueEntry) -> JsonDict:
+    """``linli.v1.Skill``."""
+    return {"code": entry.code, "name": {"zh": entry.zh, "en": entry.en}, "group": entry.group}
+
+
+def identity_card_json(card: IdentityCard) -> JsonDict:
+    """``linli.v1.IdentityCard``."""
+    return _compact(
+        {
+            "volunteerId": card.volunteer_id,
+            "displayName": card.display_name,
+            "homeCommunityId": card.home_community_id,
+            "teams": [_compact({"teamId": t, "name": n, "leader": lead}) for t, n, lead in card.teams],
+            "posts": [post_json(p) for p in card.posts],
+            "active": card.active,
+            "memberSince": optional_timestamp_json(card.member_since),
+        }
+    )
+
+
+def team_json(value: Team) -> JsonDict:
+    """``linli.v1.Team``."""
+    return _compact(
+        {
+            "id": value.id,
+            "name": value.name,
+            "leaderVolunteerId": value.leader_volunteer_id,
+            "focus": value.focus,
+            "owningOrganizationId": value.owning_organization_id,
+            "rapidResponse": value.rapid_response,
+            "memberIds": list(value.member_ids),
+            "version": str(value.version),
+            "createdAt": optional_timestamp_json(value.created_at),
+            "updatedAt": optional_timestamp_json(value.updated_at),
+        }
+    )
+
+
+def team_roster_json(value: Team, members: Sequence[IdentityCard]) -> JsonDict:
+    """``linli.v1.TeamRoster``."""
+    return {"team": team_json(value), "members": [identity_card_json(m) for m in members]}
+
+
+def ledger_entry_json(value: LedgerEntry) -> JsonDict:
+    """``linli.v1.LedgerEntry``."""
+    return _compact(
+        {
+            "id": value.id,
+            "volunteerId": value.volunteer_id,
+            "requestId": value.request_id,
+            "hours": value.hours,
+            "points": str(value.points),
+            "creditedCommunityId": value.credited_community_id,
+            "kind": LEDGER_ENTRY_KIND[value.kind],
+            "causeEventId": value.cause_event_id,
+            "rating": value.rating,
+            "reason": value.reason,
+            "correctsEntryId": value.corrects_entry_id,
+            "occurredAt": optional_timestamp_json(value.occurred_at),
+            "createdAt": optional_timestamp_json(value.created_at),
+            "recordedBy": {"personId": value.recorded_by} if value.recorded_by else None,
+        }
+    )
+
+
+def points_balance_json(value: PointsBalance) -> JsonDict:
+    """``linli.v1.PointsBalance``."""
+    return _compact(
+        {
+            "volunteerId": value.volunteer_id,
+            "serviceHours": value.service_hours,
+            "totalPoints": str(value.total_points),
+            "communities": [
+                _compact({"communityId": c.community_id, "hours": c.hours, "points": str(c.points)})
+                for c in value.communities
+            ],
+            "entryCount": value.entry_count,
+        }
+    )
+
+
+def leaderboard_json(board: Leaderboard) -> JsonDict:
+    """``linli.v1.Leaderboard``."""
+    bounds = board.bounds
+    return _compact(
+        {
+            "communityId": board.community_id,
+            "period": f"LEADERBOARD_PERIOD_{board.period.name}",
+            "periodStart": optional_timestamp_json(bounds[0]) if bounds else None,
+            "periodEnd": optional_timestamp_json(bounds[1]) if bounds else None,
+            "rows": [
+                _compact(
+                    {
+                        "rank": row.rank,
+                        "volunteerId": row.volunteer_id,
+                        "displayName": board.names.get(row.volunteer_id, ""),
+                        "points": str(row.points),
+                        "hours": row.hours,
+                    }
+                )
+                for row in board.rows
+            ],
+        }
+    )
+
+
 def volunteer(value: Volunteer, *, personal: bool) -> pb.Volunteer:
-    return _parse(wire.volunteer(value, personal=personal), pb.Volunteer())
+    return _parse(volunteer_json(value, personal=personal), pb.Volunteer())
 
 
 def team(value: Team) -> pb.Team:
-    return _parse(wire.team(value), pb.Team())
+    return _parse(team_json(value), pb.Team())
 
 
 def identity_card(card: IdentityCard) -> pb.IdentityCard:
-    return _parse(wire.identity_card(card), pb.IdentityCard())
+    return _parse(identity_card_json(card), pb.IdentityCard())
 
 
 def team_roster(value: Team, members: Sequence[IdentityCard]) -> pb.TeamRoster:
-    return _parse(wire.team_roster(value, members), pb.TeamRoster())
+    return _parse(team_roster_json(value, members), pb.TeamRoster())
 
 
 def ledger_entry(value: LedgerEntry) -> pb.LedgerEntry:
-    return _parse(wire.ledger_entry(value), pb.LedgerEntry())
+    return _parse(ledger_entry_json(value), pb.LedgerEntry())
 
 
 def post(entry: CatalogueEntry) -> pb.Post:
-    return _parse(wire.post(entry), pb.Post())
+    return _parse(post_json(entry), pb.Post())
 
 
 def skill(entry: CatalogueEntry) -> pb.Skill:
-    return _parse(wire.skill(entry), pb.Skill())
+    return _parse(skill_json(entry), pb.Skill())
 
 
 def points_balance(value: PointsBalance) -> pb.PointsBalance:
-    return _parse(wire.points_balance(value), pb.PointsBalance())
+    return _parse(points_balance_json(value), pb.PointsBalance())
 
 
 def leaderboard(board: Leaderboard) -> pb.Leaderboard:
-    return _parse(wire.leaderboard(board.community_id, board.period, board.bounds, board.rows, board.names),
-                  pb.Leaderboard())
+    return _parse(leaderboard_json(board), pb.Leaderboard())
 
 
 def candidate(found: Candidate) -> pb.MatchCandidate:
@@ -131,3 +295,11 @@ def profile_changes(request: pb.UpdateVolunteerRequest) -> tuple[list[str], Prof
         languages=list(request.languages) or None, service_radius_km=request.service_radius_km or None,
         home=point(request, "home"), availability=time_windows(request.availability) or None,
         max_concurrent_tasks=request.max_concurrent_tasks or None)
+
+
+def leaderboard_period(number: int) -> LeaderboardPeriod:
+    """The period a request names; InvalidArgument for a number this service does not know."""
+    period = LEADERBOARD_PERIOD.get(number)
+    if period is None:
+        raise InvalidArgument(f"period must be WEEK, MONTH, QUARTER, YEAR or ALL_TIME, got {number}", field="period")
+    return period

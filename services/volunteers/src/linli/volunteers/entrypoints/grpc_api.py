@@ -131,7 +131,8 @@ class VolunteerServicer(volunteers_pb2_grpc.VolunteerServiceServicer):
 
     def GetLeaderboard(self, request: pb.GetLeaderboardRequest, context: Context) -> pb.Leaderboard:
         return convert.leaderboard(self.bus.handle(c.GetLeaderboard(
-            actor=Actor.current(), community_id=request.community_id, period=request.period,
+            actor=Actor.current(), community_id=request.community_id,
+            period=convert.leaderboard_period(request.period),
             at=convert.timestamp(request, "at"), limit=request.limit)))
 
     # -- matching -------------------------------------------------------------------------------------

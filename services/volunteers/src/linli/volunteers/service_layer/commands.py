@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from linli.common.commands import Command
+from linli.volunteers.domain.ledger import LeaderboardPeriod
 from linli.volunteers.domain.model import GeoPoint
 from linli.volunteers.domain.volunteers import ProfileChanges, Registration
 
@@ -169,10 +170,8 @@ class ListLedgerEntries(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class GetLeaderboard(Command):
-    """``period`` is the number of ``LeaderboardPeriod`` (as the API sends it)."""
-
     community_id: str
-    period: int
+    period: LeaderboardPeriod
     at: datetime | None = None
     limit: int = 0
 

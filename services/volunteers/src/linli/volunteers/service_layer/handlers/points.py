@@ -87,11 +87,7 @@ def get_leaderboard(command: c.GetLeaderboard, directory: VolunteersReadModel, c
     community = command.community_id.strip()
     if not community:
         raise InvalidArgument("community_id is required", field="community_id")
-    try:
-        period = LeaderboardPeriod(command.period)
-    except ValueError:
-        raise InvalidArgument(f"period must be WEEK, MONTH, QUARTER, YEAR or ALL_TIME, got {command.period}",
-                              field="period") from None
+    period = command.period
     rows_wanted = command.limit or DEFAULT_LEADERBOARD_ROWS
     if not 1 <= rows_wanted <= MAX_LEADERBOARD_ROWS:
         raise InvalidArgument(f"limit must be between 1 and {MAX_LEADERBOARD_ROWS}, got {command.limit}",
