@@ -118,6 +118,19 @@ def test_text_and_ids() -> None:
     assert field_of(rules.validate_phone, "call me") == "phone"
 
 
+def test_texts_ids_and_keys_follow_the_kit_with_single_line_texts() -> None:
+    with pytest.raises(InvalidArgument) as empty:
+        rules.validate_display_name(" ")
+    assert empty.value.message == "display_name: must not be empty"
+    with pytest.raises(InvalidArgument) as bad_id:
+        rules.validate_id("has space", "team_id")
+    assert bad_id.value.message == "team_id: 'has space' is not a valid id"
+    for multi_line in ("two\nlines", "tab\there"):
+        assert field_of(rules.validate_text, multi_line, "name") == "name"
+    assert field_of(rules.validate_idempotency_key, "k" * 201) == "idempotency_key"
+    assert rules.validate_idempotency_key("k" * 200) == "k" * 200
+
+
 def test_languages() -> None:
     assert rules.validate_languages(["ZH", "zh", "en", "zh-wuu"]) == ("zh", "en", "zh-wuu")
     assert field_of(rules.validate_languages, ["en", "english!"]) == "languages[1]"

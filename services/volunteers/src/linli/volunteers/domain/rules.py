@@ -5,6 +5,12 @@ meaningless) or raises ``linli.common.errors.InvalidArgument`` naming the field 
 ``home.lat``, ``skills[2]`` or ``availability[1].end``, so the gateway can point at the form
 field and a client developer at the request field. Skill and post codes are validated
 against the catalogue (``catalogue.validate_skill_codes`` / ``validate_post_codes``).
+
+Free text, ids and idempotency keys are the kit's validators (``linli.common.validation``:
+the same rules and the house message style, ``"<field>: <problem>"``, in every service). The
+volunteers service's texts are single-line, so line breaks and tabs, which the kit allows in
+free text, stay refused here. Points, radii, schedules, languages, phones and the ledger's
+amounts are checked here.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
+from linli.common import validation
 from linli.common.errors import Conflict, InvalidArgument
 
 from .model import GeoPoint, TimeWindow
@@ -22,8 +28,8 @@ from .model import GeoPoint, TimeWindow
 DISPLAY_NAME_MAX_LENGTH = 40
 TEAM_NAME_MAX_LENGTH = 60
 TEXT_MAX_LENGTH = 500
-ID_MAX_LENGTH = 128
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
+ID_MAX_LENGTH = validation.ID_MAX_LENGTH
+IDEMPOTENCY_KEY_MAX_LENGTH = validation.IDEMPOTENCY_KEY_MAX_LENGTH
 #: No one is sent further than this, whatever they say (it also bounds the matching search).
 MAX_SERVICE_RADIUS_KM = 50.0
 MIN_CONCURRENT_TASKS = 1
@@ -38,25 +44,15 @@ MAX_CORRECTION_POINTS = 100_000
 
 HHMM_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
 #: BCP 47-ish: "zh", "en", "zh-Hans", "zh-wuu".
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def _clean(value: str) -> str:
-    """Strips surrounding whitespace and normalises to NFC so equal names compare equal."""
-    return unicodedata.normalize("NFC", value.strip())
-
-
 def validate_text(value: str, field: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False) -> str:
-    """Trimmed text without control characters, at most ``max_length`` characters."""
-    text = _clean(value)
-    if required and not text:
-        raise InvalidArgument(f"{field} is required", field=field)
-    if len(text) > max_length:
-        raise InvalidArgument(f"{field} must be at most {max_length} characters, got {len(text)}", field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidArgument(f"{field} must not contain control characters", field=field)
+    """Trimmed single-line text without control characters, at most ``max_length`` characters."""
+    text = validation.text(value, field, max_length=max_length, required=required)
+    if any(ch in text for ch in "\n\r\t"):
+        raise validation.invalid(field, "must not contain control characters")
     return text
 
 
@@ -66,24 +62,17 @@ def validate_display_name(value: str, field: str = "display_name") -> str:
 
 def validate_id(value: str, field: str) -> str:
     """A required identifier (letters, digits and ``_.:@-``)."""
-    ident = value.strip()
-    if not ident:
-        raise InvalidArgument(f"{field} is required", field=field)
-    if len(ident) > ID_MAX_LENGTH or not ID_PATTERN.match(ident):
-        raise InvalidArgument(f"{field} {value!r} is not a valid id", field=field)
-    return ident
+    return validation.identifier(value, field)
 
 
 def validate_optional_id(value: str, field: str) -> str:
     """An identifier that may be empty."""
-    return validate_id(value, field) if value.strip() else ""
+    return validation.optional_identifier(value, field)
 
 
 def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
     """A client's retry key: any text up to 200 characters ("" means none given)."""
-    if len(value) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise InvalidArgument(f"{field} must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters", field=field)
-    return value
+    return validation.idempotency_key(value, field)
 
 
 def validate_phone(value: str, field: str = "phone") -> str:
