@@ -30,6 +30,7 @@ from linli.common.errors import (
 )
 from linli.common.identity import Identity
 from linli.common.unit_of_work import UnitOfWork
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.adapters.ledger import Ledger
 from linli.requests.bootstrap import RequestsApp
 from linli.requests.domain import events as ev
@@ -54,6 +55,7 @@ from linli.requests.domain.model import (
 )
 from linli.requests.domain.roundtable import SplitPart
 from linli.requests.domain.state_machine import Caller
+from linli.requests.entrypoints.ledger_csv import ledger_csv
 from linli.requests.service_layer import commands as c
 from linli.requests.service_layer.handlers import HANDLERS
 from linli.requests.service_layer.ports import Candidate
@@ -215,7 +217,7 @@ def test_the_trace_id_of_the_api_call_reaches_the_event_header(app: RequestsApp)
     headers: list[dict[str, Any]] = []
 
     def capture(aggregate: Any) -> None:
-        headers.extend(e.payload["header"] for e in aggregate.pending_events if e.topic == ev.TOPIC)
+        headers.extend(e.payload["header"] for e in map(encode, aggregate.pending_events) if e.topic == ev.TOPIC)
         original_written(aggregate)
 
     repository._written = capture  # type: ignore[method-assign]
@@ -487,8 +489,8 @@ def test_statistics_board_and_export(app: RequestsApp) -> None:
     assert app.handle(c.GetStatistics(actor=FOREIGN_DISPATCHER, period_start=START, period_end=END)).overall.total == 0
     board = app.handle(c.GetPublicBoard(actor=ANONYMOUS, scope_id="c1", period_start=START, period_end=END))
     assert board.overall.total == 2
-    csv = b"".join(app.handle(c.ExportLedgerCsv(actor=DISPATCHER, scope_id="c1", period_start=START, period_end=END)))
-    assert csv.count(b"\r\n") == 3  # a header and two requests
+    exported = app.handle(c.ExportLedgerCsv(actor=DISPATCHER, scope_id="c1", period_start=START, period_end=END))
+    assert ledger_csv(exported).count("\r\n") == 3  # a header and two requests
     with pytest.raises(PermissionDenied, match=r"^include_personal_data: only operators"):
         app.handle(c.ExportLedgerCsv(actor=NEIGHBOUR, include_personal=True, period_start=START, period_end=END))
     assert app.handle(c.ExportLedgerCsv(actor=OPERATOR, include_personal=True, period_start=START, period_end=END))

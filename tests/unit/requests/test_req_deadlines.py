@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.domain import deadlines, lifecycle
 from linli.requests.domain import events as ev
 from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
@@ -146,7 +147,7 @@ def test_both_limits_breached_at_once_get_distinct_events() -> None:
     deadlines.sweep(request, NOW + timedelta(days=3))
     kinds = [b.kind for b in request.breaches]
     assert kinds == [DeadlineKind.ACCEPT, DeadlineKind.RESOLVE]
-    breached = [e for e in request.pending_events if e.type == ev.DEADLINE_BREACHED]
+    breached = [encode(e) for e in request.pending_events if e.type == ev.DEADLINE_BREACHED]
     assert len({e.id for e in breached}) == 2
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.domain import dispatch
 from linli.requests.domain import events as ev
 from linli.requests.domain.dispatch import OfferPolicy
@@ -40,7 +41,7 @@ def test_offers_go_to_the_top_candidates() -> None:
     assert all(o.expires_at == NOW + TTL and o.round == 1 for o in offers)
     assert request.offer_queue == ("v-3",)
     assert status_of(request) is Status.OFFERED
-    offered_event = next(e for e in request.pending_events if e.type == ev.REQUEST_OFFERED)
+    offered_event = next(encode(e) for e in request.pending_events if e.type == ev.REQUEST_OFFERED)
     assert offered_event.payload["queuedCount"] == 1
 
 
@@ -81,7 +82,7 @@ def test_first_claim_wins_and_others_are_withdrawn() -> None:
     assert request.first_responder == owner
     assert _statuses(request) == {"v-1": OfferStatus.WITHDRAWN, "v-2": OfferStatus.CLAIMED}
     assert request.offer_queue == ()
-    withdrawn = next(e for e in request.pending_events if e.type == ev.OFFER_WITHDRAWN)
+    withdrawn = next(encode(e) for e in request.pending_events if e.type == ev.OFFER_WITHDRAWN)
     assert withdrawn.payload["volunteerIds"] == ["v-1"]
     # the slower volunteer loses: the request is no longer on offer
     with pytest.raises(FailedPrecondition, match="cannot claim a request that is claimed"):

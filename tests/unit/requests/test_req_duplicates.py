@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.domain import duplicates, lifecycle
 from linli.requests.domain import events as ev
 from linli.requests.domain.duplicates import DuplicateProbe, distance_m, similarity, suggest_duplicates, tokens
@@ -123,7 +124,7 @@ def test_merge_moves_followers_to_the_original() -> None:
     assert original.status is Status.ACCEPTED
     assert original.history[-1].action == "absorb_duplicate"
     for value in (duplicate, original):
-        merged = next(e for e in value.pending_events if e.type == ev.REQUEST_MERGED)
+        merged = next(encode(e) for e in value.pending_events if e.type == ev.REQUEST_MERGED)
         assert merged.subject == value.id
         assert merged.payload["followerPersonIds"] == ["p-neighbour", "p-other", "p-resident"]
 

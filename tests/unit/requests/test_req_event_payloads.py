@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from linli.common.aggregates import as_domain_event, envelope_of
+from linli.common.aggregates import envelope_of
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.domain import deadlines, dispatch, duplicates, lifecycle, moderation, roundtable, visits
 from linli.requests.domain import events as ev
 from linli.requests.domain.model import (
@@ -58,7 +59,7 @@ GOLDEN = Path(__file__).parent / "golden" / "request_events.json"
 
 def encoded(pending: list[Any]) -> list[Any]:
     """The events as the repository encodes them at commit."""
-    return [as_domain_event(e) for e in pending]
+    return [encode(e) for e in pending]
 
 
 def flows() -> list[Any]:

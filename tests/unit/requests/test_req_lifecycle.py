@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from linli.common.errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
+from linli.requests.adapters.event_payloads import encode
 from linli.requests.domain import dispatch, lifecycle, moderation
 from linli.requests.domain import events as ev
 from linli.requests.domain.model import (
@@ -154,7 +155,7 @@ def test_accept_reclassifies_and_recomputes_resolve_deadline() -> None:
     assert request.category == "water_supply"
     assert request.resolve_by == NOW + timedelta(minutes=360)
     assert request.accepted_by == "p-disp"
-    accepted_event = next(e for e in request.pending_events if e.type == ev.REQUEST_ACCEPTED)
+    accepted_event = next(encode(e) for e in request.pending_events if e.type == ev.REQUEST_ACCEPTED)
     assert accepted_event.payload["reclassifiedFrom"] == "repairs"
 
 
@@ -271,7 +272,7 @@ def test_poor_rating_reopens_automatically() -> None:
     assert (reopen_entry.action, reopen_entry.actor_role, reopen_entry.to_status) == (
         "reopen", "system", Status.REOPENED
     )
-    reopened_event = next(e for e in request.pending_events if e.type == ev.REQUEST_REOPENED)
+    reopened_event = next(encode(e) for e in request.pending_events if e.type == ev.REQUEST_REOPENED)
     assert reopened_event.payload["automatic"] is True
     # the owner picks it up again
     dispatch.claim(request, VOL1, now=NOW + timedelta(days=1))
@@ -300,7 +301,7 @@ def test_cancel_withdraws_offers() -> None:
     lifecycle.cancel(request, RESIDENT, reason="solved", now=NOW)
     assert status_of(request) is Status.CANCELLED
     assert not request.open_offers
-    withdrawn = next(e for e in request.pending_events if e.type == ev.OFFER_WITHDRAWN)
+    withdrawn = next(encode(e) for e in request.pending_events if e.type == ev.OFFER_WITHDRAWN)
     assert withdrawn.payload["volunteerIds"] == ["v-1", "v-2"]
 
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from linli.common.errors import InvalidArgument, PermissionDenied
-from linli.requests.domain import deadlines, dispatch, lifecycle, moderation, wire
+from linli.requests.adapters import event_payloads as payloads
+from linli.requests.adapters.event_payloads import encode
+from linli.requests.domain import deadlines, dispatch, lifecycle, moderation
 from linli.requests.domain import events as ev
 from linli.requests.domain.model import (
     Address,
@@ -83,7 +85,7 @@ def test_public_view_has_no_personal_data() -> None:
     request = _full_lifecycle()
     view = public_view(request)
     assert view is not None
-    assert _leaks(json.dumps(wire.public_request(view), ensure_ascii=False)) == []
+    assert _leaks(json.dumps(payloads.public_request(view), ensure_ascii=False)) == []
     assert (view.grid_id, view.community_id, view.street_id) == ("g1", "c1", "s1")
     assert MASK in view.description and MASK in view.result_text
     assert [p.id for p in view.photos] == ["a1", "r1"]  # audio is never published
@@ -92,7 +94,7 @@ def test_public_view_has_no_personal_data() -> None:
 
 def test_public_feed_never_carries_personal_data() -> None:
     request = _full_lifecycle()
-    public = [e for e in request.pending_events if e.topic == ev.PUBLIC_TOPIC]
+    public = [e for e in map(encode, request.pending_events) if e.topic == ev.PUBLIC_TOPIC]
     assert len(public) >= 8
     for event in public:
         assert event.type == ev.PUBLIC_REQUEST_CHANGED
@@ -102,7 +104,7 @@ def test_public_feed_never_carries_personal_data() -> None:
 
 def test_internal_events_carry_no_contact_details() -> None:
     request = _full_lifecycle()
-    for event in request.pending_events:
+    for event in map(encode, request.pending_events):
         text = json.dumps(event.payload, ensure_ascii=False)
         for secret in ("13912345678", "wang@example.com", "110101199003074514", "28.123456"):
             assert secret not in text, (event.type, secret)
@@ -113,7 +115,7 @@ def test_hiding_removes_it_from_the_public() -> None:
     record = moderation.moderate(request, DISPATCHER, hidden=True, reason="family dispute", now=NOW)
     assert record.hidden is True and record.actor_person_id == "p-disp"
     assert public_view(request) is None
-    last = request.pending_events[-1]
+    last = encode(request.pending_events[-1])
     assert last.type == ev.PUBLIC_REQUEST_CHANGED
     assert last.payload["removed"] is True
     assert set(last.payload["request"]) == {"id", "version"}
@@ -199,6 +201,6 @@ def test_hours_in_public_view_and_late_resolution_is_not_on_time() -> None:
 
 def test_rejected_requests_leave_the_public_feed() -> None:
     request = rejected()
-    last = request.pending_events[-1]
+    last = encode(request.pending_events[-1])
     assert last.type == ev.PUBLIC_REQUEST_CHANGED
     assert last.payload["removed"] is True and last.payload["change"] == "rejected"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from linli.common.errors import FailedPrecondition, PermissionDenied, Unauthenticated
-from linli.requests.domain import wire
+from linli.requests.adapters import event_payloads as payloads
 from linli.requests.domain.model import Request, Status
 from linli.requests.domain.state_machine import (
     SYSTEM_CALLER,
@@ -38,7 +38,7 @@ TABLE_ACTIONS = [a for a in Action if a is not Action.SUBMIT]
 
 
 def _snapshot(request: Request) -> tuple[Any, int]:
-    return wire.request(request), len(request.pending_events)
+    return payloads.request(request), len(request.pending_events)
 
 
 def _prepared(status: Status, action: Action) -> Request:
@@ -89,7 +89,7 @@ def test_legal_transition(status: Status, action: Action, capacity: Capacity) ->
     assert entry.actor_role in {c.value for c in rule.capacities}
     assert entry.actor_person_id == CALLER_FOR[capacity].person_id
     # every change is announced: internal events and the public feed
-    topics = {e.topic for e in request.pending_events}
+    topics = {payloads.encode(e).topic for e in request.pending_events}
     assert topics == {"linli.requests.v1", "linli.public.requests.v1"}
 
 

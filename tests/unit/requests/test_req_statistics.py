@@ -10,20 +10,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from linli.common.errors import InvalidArgument
-from linli.requests.domain import dispatch, lifecycle, moderation, wire
+from linli.requests.domain import dispatch, lifecycle, moderation
 from linli.requests.domain.model import Contact, Request, Requester, Status
 from linli.requests.domain.statistics import (
-    LEDGER_COLUMNS,
-    PERSONAL_COLUMNS,
     Dimension,
     Granularity,
-    ledger_csv,
-    ledger_csv_chunks,
     metrics,
     period_label,
     public_board,
     statistics,
 )
+from linli.requests.entrypoints import convert
+from linli.requests.entrypoints.ledger_csv import LEDGER_COLUMNS, PERSONAL_COLUMNS, ledger_csv, ledger_csv_chunks
 from tests.unit.requests.req_support import (
     DISPATCHER,
     NOW,
@@ -123,7 +121,7 @@ def test_public_board_has_no_personal_data() -> None:
     assert len(board.recent_results) == 4
     resolved_times = [r.resolved_at for r in board.recent_results]
     assert resolved_times == sorted(resolved_times, reverse=True)  # type: ignore[type-var]
-    text = json.dumps(wire.public_board(board), ensure_ascii=False)
+    text = json.dumps(convert.public_board(board), ensure_ascii=False)
     for secret in ("p-resident", "p-disp", "p-vol1", "13812345678", "东山社区3号楼2单元301", "v-1"):
         assert secret not in text
 

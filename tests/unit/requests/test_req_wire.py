@@ -1,5 +1,6 @@
-"""Events: one of every type, deterministic ids, topics, and payloads that parse into the
-protobuf messages of requests.proto.
+"""Events as the outbox stores them (``adapters.event_payloads``) and responses
+(``entrypoints.convert``): one of every type, deterministic ids, topics, and payloads that
+parse into the protobuf messages of requests.proto.
 
 The parse checks run when the generated ``linli.v1.requests_pb2`` is importable (``make
 proto`` generates it) and are skipped otherwise.
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from linli.requests.domain import deadlines, dispatch, duplicates, lifecycle, moderation, roundtable, visits, wire
+from linli.common.domain_events import DomainEvent
+from linli.requests.adapters import event_payloads as payloads
+from linli.requests.domain import deadlines, dispatch, duplicates, lifecycle, moderation, roundtable, visits
 from linli.requests.domain import events as ev
 from linli.requests.domain.duplicates import DuplicateProbe, suggest_duplicates
-from linli.requests.domain.events import DomainEvent
 from linli.requests.domain.model import (
     Attachment,
     RedactableField,
@@ -25,6 +27,7 @@ from linli.requests.domain.model import (
     Urgency,
 )
 from linli.requests.domain.statistics import Dimension, public_board, statistics
+from linli.requests.entrypoints import convert
 from tests.unit.requests.req_support import (
     DISPATCHER,
     GRID,
@@ -52,8 +55,8 @@ from tests.unit.requests.req_support import (
 
 
 def every_event() -> list[DomainEvent]:
-    """At least one event of every type, from realistic flows."""
-    out: list[DomainEvent] = []
+    """At least one event of every type, from realistic flows, encoded as the outbox stores them."""
+    out: list[Any] = []
 
     a = submitted()
     lifecycle.accept(a, DISPATCHER, category="water_supply", urgency=Urgency.URGENT, now=NOW)
@@ -128,7 +131,7 @@ def every_event() -> list[DomainEvent]:
     resolved_request = resolved()
     lifecycle.reopen(resolved_request, RESIDENT, reason="again", now=NOW)
     out += resolved_request.pending_events
-    return out
+    return [payloads.encode(e) for e in out]
 
 
 def test_every_event_type_is_produced() -> None:
@@ -138,10 +141,10 @@ def test_every_event_type_is_produced() -> None:
 def test_event_ids_are_unique_and_deterministic() -> None:
     events = every_event()
     assert len({e.id for e in events}) == len(events)
-    assert ev.event_id(ev.REQUEST_ACCEPTED, "r1", 2) == ev.event_id(ev.REQUEST_ACCEPTED, "r1", 2)
-    assert ev.event_id(ev.REQUEST_ACCEPTED, "r1", 2) != ev.event_id(ev.REQUEST_ACCEPTED, "r1", 2, "x")
+    assert payloads.event_id(ev.REQUEST_ACCEPTED, "r1", 2) == payloads.event_id(ev.REQUEST_ACCEPTED, "r1", 2)
+    assert payloads.event_id(ev.REQUEST_ACCEPTED, "r1", 2) != payloads.event_id(ev.REQUEST_ACCEPTED, "r1", 2, "x")
     with pytest.raises(ValueError, match="unknown event type"):
-        ev.make_event("org.linli.nope.v1", "r", 1, NOW, {})
+        payloads.make_event("org.linli.nope.v1", "r", 1, NOW, {})
 
 
 def test_topics_and_headers() -> None:
@@ -156,10 +159,10 @@ def test_topics_and_headers() -> None:
 
 
 def test_timestamps_match_protobufs_printer() -> None:
-    assert wire.timestamp(NOW) == "2025-03-03T09:00:00Z"
-    assert wire.timestamp(NOW + timedelta(milliseconds=5)) == "2025-03-03T09:00:00.005Z"
-    assert wire.timestamp(NOW + timedelta(microseconds=5)) == "2025-03-03T09:00:00.000005Z"
-    assert wire.timestamp(None) is None
+    assert payloads.timestamp(NOW) == "2025-03-03T09:00:00Z"
+    assert payloads.timestamp(NOW + timedelta(milliseconds=5)) == "2025-03-03T09:00:00.005Z"
+    assert payloads.timestamp(NOW + timedelta(microseconds=5)) == "2025-03-03T09:00:00.000005Z"
+    assert payloads.timestamp(None) is None
 
 
 def _parse(pb: Any, json_format: Any, name: str, payload: dict[str, Any]) -> None:
@@ -183,15 +186,15 @@ def test_resources_parse_into_the_protobuf_messages() -> None:
     lifecycle.transfer(e, VOL1, to=URBAN, reason="x", now=NOW)
     samples.append(e)
     for request in samples:
-        _parse(pb, json_format, "Request", wire.request(request))
+        _parse(pb, json_format, "Request", payloads.request(request))
         view = moderation.public_view(request)
         assert view is not None
-        _parse(pb, json_format, "PublicRequest", wire.public_request(view))
+        _parse(pb, json_format, "PublicRequest", payloads.public_request(view))
     stats = statistics(samples, period_start=NOW - timedelta(days=1), period_end=NOW + timedelta(days=1),
                        group_by=[Dimension.STATUS, Dimension.PERIOD])
-    _parse(pb, json_format, "Statistics", wire.statistics(stats))
+    _parse(pb, json_format, "Statistics", convert.statistics(stats))
     board = public_board(samples, period_start=NOW - timedelta(days=1), period_end=NOW + timedelta(days=1))
-    _parse(pb, json_format, "PublicBoard", wire.public_board(board))
+    _parse(pb, json_format, "PublicBoard", convert.public_board(board))
     probe = DuplicateProbe.of(submitted())
     (suggestion, *_) = suggest_duplicates(probe, samples)
-    _parse(pb, json_format, "DuplicateSuggestion", wire.duplicate_suggestion(suggestion))
+    _parse(pb, json_format, "DuplicateSuggestion", convert.duplicate_suggestion(suggestion))

@@ -16,8 +16,8 @@ Modules:
 - ``duplicates``: duplicate suggestions and merging.
 - ``publication`` / ``moderation``: the redacted public view; hiding and redaction.
 - ``visits``: recurring care-visit plans and the slots due.
-- ``statistics``: metrics, the public board, the ledger CSV.
-- ``events`` / ``wire``: domain events and their payloads in protobuf's JSON mapping.
+- ``statistics``: metrics, the public board, the ledger export's selection.
+- ``events``: the typed domain events (their payloads are built in ``adapters.event_payloads``).
 
 Nothing here reads a clock, generates ids or touches I/O: callers pass ``now`` and ids in,
 which keeps every rule deterministic and testable.

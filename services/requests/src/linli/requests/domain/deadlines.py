@@ -26,10 +26,11 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from linli.common.domain_events import optional_timestamp_json, timestamp_json
 from linli.common.errors import FailedPrecondition, InvalidArgument
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .catalogue import DEFAULT_CATALOGUE, Catalogue, Category
 from .model import (
     OPEN_STATUSES,
@@ -191,7 +192,7 @@ def _escalate_to(
     )
     commit(request, step, now, reason)
     request.pending_events.append(
-        wire.request_event(ev.REQUEST_ESCALATED, request, step.context, {"escalation": wire.escalation(escalation)})
+        ev.RequestEscalated(ev.RequestFacts.of(request), step.context, escalation=escalation)
     )
     return escalation
 
@@ -221,9 +222,9 @@ def sweep(
     for item in found:
         step = system_step(request, Action.MARK_BREACH, trace_id)
         request.breaches = (*request.breaches, item)
-        commit(request, step, now, f"{item.kind.name.lower()} deadline {wire.timestamp(item.deadline)} passed")
+        commit(request, step, now, f"{item.kind.name.lower()} deadline {timestamp_json(item.deadline)} passed")
         request.pending_events.append(
-            wire.request_event(ev.DEADLINE_BREACHED, request, step.context, {"breach": wire.breach(item)})
+            ev.DeadlineBreached(ev.RequestFacts.of(request), step.context, breach=item)
         )
     unanswered = any(b.kind is DeadlineKind.ACKNOWLEDGE for b in found)
     if unanswered or request.open_escalation is None:
@@ -259,7 +260,7 @@ def escalate(
     if pending is not None:
         raise FailedPrecondition(
             f"already escalated to {pending.target_id}, waiting for acknowledgement until "
-            f"{wire.timestamp(pending.acknowledge_by)}",
+            f"{optional_timestamp_json(pending.acknowledge_by)}",
             field="escalations",
         )
     if code:
@@ -289,7 +290,7 @@ def acknowledge(
     request.escalations = tuple(done if e is pending else e for e in request.escalations)
     commit(request, step, now, text)
     request.pending_events.append(
-        wire.request_event(ev.ESCALATION_ACKNOWLEDGED, request, step.context, {"escalation": wire.escalation(done)})
+        ev.EscalationAcknowledged(ev.RequestFacts.of(request), step.context, escalation=done)
     )
     publish(request, "escalation_acknowledged", caller.trace_id, step.role)
     return done

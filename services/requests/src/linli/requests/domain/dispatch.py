@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from linli.common.domain_events import timestamp_json
 from linli.common.errors import FailedPrecondition, InvalidArgument
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .model import Assignee, AssigneeKind, Offer, OfferStatus, Request, Status
 from .state_machine import Action, Caller, Step, begin, commit, publish, system_step
 
@@ -56,9 +57,7 @@ def withdraw_open_offers(request: Request, now: datetime) -> list[str]:
 def _withdrawn_event(request: Request, step: Step, withdrawn: list[str], reason: str) -> None:
     if withdrawn:
         request.pending_events.append(
-            wire.request_event(
-                ev.OFFER_WITHDRAWN, request, step.context, {"volunteerIds": withdrawn, "reason": reason}
-            )
+            ev.OfferWithdrawn(ev.RequestFacts.of(request), step.context, volunteer_ids=tuple(withdrawn), reason=reason)
         )
 
 
@@ -76,9 +75,7 @@ def dispatch(
         request.first_responder = target
     commit(request, step, now, text)
     request.pending_events.append(
-        wire.request_event(
-            ev.REQUEST_DISPATCHED, request, step.context, {"assignee": wire.assignee(target), "note": text}
-        )
+        ev.RequestDispatched(ev.RequestFacts.of(request), step.context, assignee=target, note=text)
     )
     _withdrawn_event(request, step, withdrawn, "dispatched by hand")
     publish(request, "dispatched", caller.trace_id, step.role)
@@ -99,15 +96,12 @@ def _new_offers(request: Request, count: int, now: datetime) -> list[Offer]:
 
 def _offered_event(request: Request, step: Step, offers: list[Offer]) -> None:
     request.pending_events.append(
-        wire.request_event(
-            ev.REQUEST_OFFERED,
-            request,
+        ev.RequestOffered(
+            ev.RequestFacts.of(request),
             step.context,
-            {
-                "offers": [wire.offer(o) for o in offers],
-                "round": request.offer_round,
-                "queuedCount": len(request.offer_queue),
-            },
+            offers=tuple(offers),
+            round=request.offer_round,
+            queued_count=len(request.offer_queue),
         )
     )
 
@@ -168,7 +162,7 @@ def claim(request: Request, caller: Caller, *, now: datetime, expected_version: 
         offer = _caller_offer(request, caller)
         if offer.expires_at <= now:
             raise FailedPrecondition(
-                f"your offer expired at {wire.timestamp(offer.expires_at)}", field="offer"
+                f"your offer expired at {timestamp_json(offer.expires_at)}", field="offer"
             )
         request.offers = tuple(
             replace(o, status=OfferStatus.CLAIMED, closed_at=now) if o is offer else o for o in request.offers
@@ -182,7 +176,7 @@ def claim(request: Request, caller: Caller, *, now: datetime, expected_version: 
         raise FailedPrecondition("the request has no handler", field="assignee")
     commit(request, step, now)
     request.pending_events.append(
-        wire.request_event(ev.REQUEST_CLAIMED, request, step.context, {"assignee": wire.assignee(owner)})
+        ev.RequestClaimed(ev.RequestFacts.of(request), step.context, assignee=owner)
     )
     _withdrawn_event(request, step, withdrawn, "claimed by another volunteer")
     publish(request, "claimed", caller.trace_id, step.role)
@@ -199,7 +193,7 @@ def _refill_or_exhaust(request: Request, step: Step, now: datetime) -> None:
     elif not request.open_offers:
         exhausted = system_step(request, Action.EXHAUST_OFFERS, step.trace_id)
         commit(request, exhausted, now, "no candidate left")
-        request.pending_events.append(wire.request_event(ev.OFFERS_EXHAUSTED, request, exhausted.context))
+        request.pending_events.append(ev.OffersExhausted(ev.RequestFacts.of(request), exhausted.context))
 
 
 def decline_offer(
@@ -214,9 +208,7 @@ def decline_offer(
     )
     commit(request, step, now, why)
     request.pending_events.append(
-        wire.request_event(
-            ev.OFFER_DECLINED, request, step.context, {"volunteerId": offer.volunteer_id, "reason": why}
-        )
+        ev.OfferDeclined(ev.RequestFacts.of(request), step.context, volunteer_id=offer.volunteer_id, reason=why)
     )
     _refill_or_exhaust(request, step, now)
     publish(request, "offer_declined", caller.trace_id, step.role)
@@ -236,7 +228,7 @@ def expire_offers(request: Request, now: datetime, trace_id: str = "") -> bool:
     )
     commit(request, step, now, f"{len(due)} offer(s) expired")
     request.pending_events.append(
-        wire.request_event(ev.OFFER_EXPIRED, request, step.context, {"volunteerIds": [o.volunteer_id for o in due]})
+        ev.OfferExpired(ev.RequestFacts.of(request), step.context, volunteer_ids=tuple(o.volunteer_id for o in due))
     )
     _refill_or_exhaust(request, step, now)
     publish(request, "offers_expired", trace_id, step.role)

@@ -32,7 +32,7 @@ from typing import Final
 from linli.common.errors import InvalidArgument
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .dispatch import withdraw_open_offers
 from .model import GeoPoint, Request, Status
 from .state_machine import Action, Caller, begin, commit, publish
@@ -220,14 +220,14 @@ def merge(
     commit(duplicate, dup_step, now, why or f"duplicate of {original.id}")
     commit(original, orig_step, now, why or f"absorbed duplicate {duplicate.id}")
     audience = original.followers | ({original.requester.person_id} - {""})
-    fields = {"duplicateId": duplicate.id, "originalId": original.id, "followerPersonIds": sorted(audience)}
+    followers = tuple(sorted(audience))
     for value, step, change in ((duplicate, dup_step, "merged"), (original, orig_step, "duplicate_absorbed")):
-        value.pending_events.append(wire.request_event(ev.REQUEST_MERGED, value, step.context, fields))
+        value.pending_events.append(ev.RequestMerged(ev.RequestFacts.of(value), step.context, duplicate_id=duplicate.id,
+                                                     original_id=original.id, follower_person_ids=followers))
         publish(value, change, caller.trace_id, step.role)
     if withdrawn:
         duplicate.pending_events.append(
-            wire.request_event(
-                ev.OFFER_WITHDRAWN, duplicate, dup_step.context, {"volunteerIds": withdrawn, "reason": "merged"}
-            )
+            ev.OfferWithdrawn(ev.RequestFacts.of(duplicate), dup_step.context, volunteer_ids=tuple(withdrawn),
+                              reason="merged")
         )
     return frozenset(audience)

@@ -1,34 +1,51 @@
-"""Domain events: what changed, ready for the outbox.
+"""Domain events: what happened to a request or a visit plan, as typed, frozen values.
 
-An aggregate appends its events to ``pending_events``; the repository stores them in the same
-document write as the state change (outbox in the aggregate), and the relay publishes them
-as CloudEvents. The payload is the event's protobuf message (``linli/v1/requests.proto``) in
-protobuf's JSON mapping (built in ``wire``), so the adapter only parses it, never re-derives it.
+An aggregate appends its events to ``pending_events``; the repository encodes them
+(``adapters.event_payloads``: protobuf's JSON mapping of the message named in
+``MESSAGE_OF_TYPE``) and stores them in the same document write as the state change (outbox
+in the aggregate); the relay publishes them as CloudEvents. An event captures what it needs
+when it happens (``RequestFacts``: the routing facts of the request at that moment; the
+typed detail values), never the mutable aggregate, because encoding happens later, at commit.
 
 Two topics: every transition goes to ``linli.requests.v1`` (internal: person ids allowed;
-free text is scrubbed of phones, e-mails and the requester's contact details), and
-``PublicRequestChanged`` goes to the redacted public feed ``linli.public.requests.v1`` that
-other agencies read (no names, phones, person ids or exact addresses). ``DomainEvent.topic``
-says which, so the adapter routes without a table of its own.
+free text is scrubbed of phones, e-mails and the requester's contact details when encoded),
+and ``PublicRequestChanged`` goes to the redacted public feed ``linli.public.requests.v1``
+that other agencies read (no names, phones, person ids or exact addresses).
 
-Event ids are derived, not random: ``uuid5(type | subject | aggregate version [| discriminator])``.
-A relay that crashes after publishing and publishes again sends the same ``ce_id``, which is
-what lets consumers deduplicate. Every history step bumps the version, so events of one type
-never share a version today (two breaches found at once are two steps); the discriminator is
-there for a future change that emits two events of one type in one step.
+Event ids are derived, not random: ``uuid5(type | subject | aggregate version)``, so a relay
+that publishes again sends the same ``ce_id``, which is what lets consumers deduplicate.
 """
 
 from __future__ import annotations
 
-import uuid
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
-from linli.common.domain_events import DomainEvent, EventContext, JsonDict, derived_event_id
+from linli.common.domain_events import EventContext
 
-__all__ = ["DomainEvent", "EventContext", "JsonDict", "event_id", "make_event"]
+from .model import (
+    Assignee,
+    Breach,
+    Channel,
+    Escalation,
+    Meeting,
+    ModerationRecord,
+    Offer,
+    Place,
+    Request,
+    ResidentGroup,
+    Resolution,
+    RoundTable,
+    Status,
+    Transfer,
+    Urgency,
+    VisitPlan,
+)
+from .publication import PublicRequest, personal_strings
 
-#: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
-EVENT_ID_NAMESPACE = uuid.UUID("3c1d7a52-9e4b-5f60-8a21-6b7c0d2e4f13")
+__all__ = ["EventContext"]
 
 #: CloudEvents ``source`` of everything this service publishes.
 SOURCE = "/linli/requests"
@@ -106,28 +123,273 @@ MESSAGE_OF_TYPE: dict[str, str] = {
 PUBLIC_TYPES = frozenset({PUBLIC_REQUEST_CHANGED})
 
 
-def event_id(event_type: str, subject: str, aggregate_version: int, discriminator: str = "") -> str:
-    """Deterministic event id: the same change always gets the same ``ce_id``."""
-    return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version, discriminator)
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """The routing facts of a request at the moment of an event (``RequestSnapshot``: no
+    text or contacts), and the requester's personal strings scrubbed from the event's text."""
+
+    id: str
+    status: Status
+    category: str
+    urgency: Urgency
+    channel: Channel
+    place: Place
+    requester_person_id: str
+    assignee: Assignee | None
+    first_responder: Assignee | None
+    followers: tuple[str, ...]
+    accept_by: datetime | None
+    resolve_by: datetime | None
+    escalation_level: int
+    version: int
+    updated_at: datetime
+    resident_group: ResidentGroup | None
+    hidden: bool
+    personal: tuple[str, ...]
+
+    @classmethod
+    def of(cls, request: Request) -> RequestFacts:
+        return cls(
+            id=request.id, status=request.status, category=request.category, urgency=request.urgency,
+            channel=request.channel, place=request.place, requester_person_id=request.requester.person_id,
+            assignee=request.assignee, first_responder=request.first_responder,
+            followers=tuple(sorted(request.followers)), accept_by=request.accept_by, resolve_by=request.resolve_by,
+            escalation_level=request.escalation_level, version=request.version, updated_at=request.updated_at,
+            resident_group=request.resident_group, hidden=request.moderation.hidden,
+            personal=tuple(personal_strings(request)))
 
 
-def make_event(
-    event_type: str,
-    subject: str,
-    aggregate_version: int,
-    time: datetime,
-    payload: JsonDict,
-    discriminator: str = "",
-) -> DomainEvent:
-    """Builds an event with its derived id; ``event_type`` must be one of the constants."""
-    if event_type not in MESSAGE_OF_TYPE:
-        raise ValueError(f"unknown event type {event_type!r}")
-    return DomainEvent(
-        id=event_id(event_type, subject, aggregate_version, discriminator),
-        type=event_type,
-        subject=subject,
-        time=time,
-        payload=payload,
-        topic=PUBLIC_TOPIC if event_type in PUBLIC_TYPES else TOPIC,
-        message_name=MESSAGE_OF_TYPE[event_type],
-    )
+@dataclass(frozen=True, slots=True)
+class RequestEvent:
+    """An internal event about a request (topic ``linli.requests.v1``)."""
+
+    type: ClassVar[str]
+    request: RequestFacts
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.request.id
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSubmitted(RequestEvent):
+    type: ClassVar[str] = REQUEST_SUBMITTED
+    attachment_count: int = 0
+    split_from_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestAccepted(RequestEvent):
+    type: ClassVar[str] = REQUEST_ACCEPTED
+    reclassified_from: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRejected(RequestEvent):
+    type: ClassVar[str] = REQUEST_REJECTED
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDispatched(RequestEvent):
+    type: ClassVar[str] = REQUEST_DISPATCHED
+    assignee: Assignee | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOffered(RequestEvent):
+    type: ClassVar[str] = REQUEST_OFFERED
+    offers: tuple[Offer, ...] = ()
+    round: int = 0
+    queued_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDeclined(RequestEvent):
+    type: ClassVar[str] = OFFER_DECLINED
+    volunteer_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfferWithdrawn(RequestEvent):
+    type: ClassVar[str] = OFFER_WITHDRAWN
+    volunteer_ids: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfferExpired(RequestEvent):
+    type: ClassVar[str] = OFFER_EXPIRED
+    volunteer_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OffersExhausted(RequestEvent):
+    type: ClassVar[str] = OFFERS_EXHAUSTED
+
+
+@dataclass(frozen=True, slots=True)
+class RequestClaimed(RequestEvent):
+    type: ClassVar[str] = REQUEST_CLAIMED
+    assignee: Assignee | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkStarted(RequestEvent):
+    type: ClassVar[str] = WORK_STARTED
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResolved(RequestEvent):
+    type: ClassVar[str] = REQUEST_RESOLVED
+    resolution: Resolution | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRated(RequestEvent):
+    type: ClassVar[str] = REQUEST_RATED
+    stars: int = 0
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestClosed(RequestEvent):
+    type: ClassVar[str] = REQUEST_CLOSED
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReopened(RequestEvent):
+    type: ClassVar[str] = REQUEST_REOPENED
+    reason: str = ""
+    reopen_count: int = 0
+    automatic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCancelled(RequestEvent):
+    type: ClassVar[str] = REQUEST_CANCELLED
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTransferred(RequestEvent):
+    type: ClassVar[str] = REQUEST_TRANSFERRED
+    transfer: Transfer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAccepted(RequestEvent):
+    type: ClassVar[str] = TRANSFER_ACCEPTED
+    transfer: Transfer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRefused(RequestEvent):
+    type: ClassVar[str] = TRANSFER_REFUSED
+    transfer: Transfer | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineBreached(RequestEvent):
+    type: ClassVar[str] = DEADLINE_BREACHED
+    breach: Breach | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEscalated(RequestEvent):
+    type: ClassVar[str] = REQUEST_ESCALATED
+    escalation: Escalation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationAcknowledged(RequestEvent):
+    type: ClassVar[str] = ESCALATION_ACKNOWLEDGED
+    escalation: Escalation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTableStarted(RequestEvent):
+    type: ClassVar[str] = ROUND_TABLE_STARTED
+    round_table: RoundTable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecorded(RequestEvent):
+    type: ClassVar[str] = MEETING_RECORDED
+    meeting: Meeting | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTableConcluded(RequestEvent):
+    type: ClassVar[str] = ROUND_TABLE_CONCLUDED
+    round_table: RoundTable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMerged(RequestEvent):
+    type: ClassVar[str] = REQUEST_MERGED
+    duplicate_id: str = ""
+    original_id: str = ""
+    follower_person_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestModerated(RequestEvent):
+    type: ClassVar[str] = REQUEST_MODERATED
+    record: ModerationRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRequestChanged:
+    """The public feed's event: the redacted record, or (``view`` None: hidden or rejected)
+    a removal notice carrying only the id, so agencies drop what they hold."""
+
+    type: ClassVar[str] = PUBLIC_REQUEST_CHANGED
+    request_id: str
+    version: int
+    updated_at: datetime
+    view: PublicRequest | None
+    change: str
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.request_id
+
+
+def plan_snapshot(plan: VisitPlan) -> VisitPlan:
+    """A private copy of the plan as it is now, without its outbox (its fields are values)."""
+    return dataclasses.replace(plan, pending_events=[])
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPlanEvent:
+    type: ClassVar[str]
+    plan: VisitPlan
+    context: EventContext
+
+    @property
+    def subject(self) -> str:
+        return self.plan.id
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPlanScheduled(VisitPlanEvent):
+    type: ClassVar[str] = VISIT_PLAN_SCHEDULED
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPlanStopped(VisitPlanEvent):
+    type: ClassVar[str] = VISIT_PLAN_STOPPED
+    reason: str = ""
+
+
+#: What an aggregate's ``pending_events`` hold.
+Event = RequestEvent | PublicRequestChanged | VisitPlanEvent

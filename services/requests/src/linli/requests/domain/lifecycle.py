@@ -20,11 +20,10 @@ from datetime import datetime
 from linli.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .deadlines import compute_deadlines, resolve_deadline
 from .dispatch import withdraw_open_offers
-from .events import JsonDict
 from .model import (
     Address,
     Assignee,
@@ -173,16 +172,15 @@ def submit(
     )
     context = ev.EventContext(actor_person_id=caller.person_id, actor_role=role, request_id=caller.trace_id)
     request.pending_events.append(
-        wire.request_event(
-            ev.REQUEST_SUBMITTED, request, context, {"attachmentCount": len(attachments), "splitFromId": split_from_id}
-        )
+        ev.RequestSubmitted(ev.RequestFacts.of(request), context, attachment_count=len(attachments),
+                            split_from_id=split_from_id)
     )
     publish(request, "submitted", caller.trace_id, role)
     return request
 
 
-def _emit(request: Request, event_type: str, step: Step, change: str, fields: JsonDict | None = None) -> None:
-    request.pending_events.append(wire.request_event(event_type, request, step.context, fields))
+def _emit(request: Request, event: ev.RequestEvent, step: Step, change: str) -> None:
+    request.pending_events.append(event)
     publish(request, change, step.trace_id, step.role)
 
 
@@ -213,7 +211,8 @@ def accept(
     request.accepted_by = caller.person_id
     commit(request, step, now, text)
     reclassified = old_category if old_category != request.category else ""
-    _emit(request, ev.REQUEST_ACCEPTED, step, "accepted", {"reclassifiedFrom": reclassified, "note": text})
+    _emit(request, ev.RequestAccepted(ev.RequestFacts.of(request), step.context, reclassified_from=reclassified,
+                                  note=text), step, "accepted")
 
 
 def reject(request: Request, caller: Caller, *, reason: str, now: datetime, expected_version: int = 0) -> None:
@@ -222,7 +221,7 @@ def reject(request: Request, caller: Caller, *, reason: str, now: datetime, expe
     why = rules.validate_reason(reason, required=True)
     request.closed_at = now
     commit(request, step, now, why)
-    _emit(request, ev.REQUEST_REJECTED, step, "rejected", {"reason": why})
+    _emit(request, ev.RequestRejected(ev.RequestFacts.of(request), step.context, reason=why), step, "rejected")
 
 
 def start_work(request: Request, caller: Caller, *, now: datetime, note: str = "", expected_version: int = 0) -> None:
@@ -230,7 +229,7 @@ def start_work(request: Request, caller: Caller, *, now: datetime, note: str = "
     step = begin(request, Action.START_WORK, caller, expected_version)
     text = rules.validate_reason(note, "note")
     commit(request, step, now, text)
-    _emit(request, ev.WORK_STARTED, step, "work_started", {"note": text})
+    _emit(request, ev.WorkStarted(ev.RequestFacts.of(request), step.context, note=text), step, "work_started")
 
 
 def resolve(
@@ -255,7 +254,7 @@ def resolve(
     request.resolution = result
     request.resolved_at = now
     commit(request, step, now)
-    _emit(request, ev.REQUEST_RESOLVED, step, "resolved", {"resolution": wire.resolution(result)})
+    _emit(request, ev.RequestResolved(ev.RequestFacts.of(request), step.context, resolution=result), step, "resolved")
     return result
 
 
@@ -278,7 +277,7 @@ def rate(
     request.rating = Rating(stars=value, rated_at=now, comment=text)
     commit(request, step, now, text)
     request.pending_events.append(
-        wire.request_event(ev.REQUEST_RATED, request, step.context, {"stars": value, "comment": text})
+        ev.RequestRated(ev.RequestFacts.of(request), step.context, stars=value, comment=text)
     )
     if value <= poor_rating:
         _reopen(request, system_step(request, Action.REOPEN, caller.trace_id), f"poor rating: {value}", now, catalogue,
@@ -292,7 +291,7 @@ def close(request: Request, caller: Caller, *, now: datetime, note: str = "", ex
     text = rules.validate_reason(note, "note")
     request.closed_at = now
     commit(request, step, now, text)
-    _emit(request, ev.REQUEST_CLOSED, step, "closed", {"note": text})
+    _emit(request, ev.RequestClosed(ev.RequestFacts.of(request), step.context, note=text), step, "closed")
 
 
 def _reopen(request: Request, step: Step, reason: str, now: datetime, catalogue: Catalogue, *, automatic: bool) -> None:
@@ -304,12 +303,8 @@ def _reopen(request: Request, step: Step, reason: str, now: datetime, catalogue:
     request.closed_at = None
     commit(request, step, now, reason)
     request.pending_events.append(
-        wire.request_event(
-            ev.REQUEST_REOPENED,
-            request,
-            step.context,
-            {"reason": reason, "reopenCount": request.reopen_count, "automatic": automatic},
-        )
+        ev.RequestReopened(ev.RequestFacts.of(request), step.context, reason=reason, reopen_count=request.reopen_count,
+                           automatic=automatic)
     )
 
 
@@ -339,12 +334,11 @@ def cancel(request: Request, caller: Caller, *, reason: str, now: datetime, expe
     request.pending_transfer = None
     request.closed_at = now
     commit(request, step, now, why)
-    request.pending_events.append(wire.request_event(ev.REQUEST_CANCELLED, request, step.context, {"reason": why}))
+    request.pending_events.append(ev.RequestCancelled(ev.RequestFacts.of(request), step.context, reason=why))
     if withdrawn:
         request.pending_events.append(
-            wire.request_event(
-                ev.OFFER_WITHDRAWN, request, step.context, {"volunteerIds": withdrawn, "reason": "request cancelled"}
-            )
+            ev.OfferWithdrawn(ev.RequestFacts.of(request), step.context, volunteer_ids=tuple(withdrawn),
+                              reason="request cancelled")
         )
     publish(request, "cancelled", caller.trace_id, step.role)
 
@@ -369,7 +363,8 @@ def transfer(
     )
     request.pending_transfer = pending
     commit(request, step, now, why)
-    _emit(request, ev.REQUEST_TRANSFERRED, step, "transferred", {"transfer": wire.transfer(pending)})
+    _emit(request, ev.RequestTransferred(ev.RequestFacts.of(request), step.context, transfer=pending), step,
+          "transferred")
     return pending
 
 
@@ -390,10 +385,12 @@ def respond_to_transfer(
             request.first_responder = pending.to
     commit(request, step, now, why)
     if accept:
-        _emit(request, ev.TRANSFER_ACCEPTED, step, "transfer_accepted", {"transfer": wire.transfer(pending)})
+        _emit(request, ev.TransferAccepted(ev.RequestFacts.of(request), step.context, transfer=pending), step,
+              "transfer_accepted")
     else:
         _emit(
-            request, ev.TRANSFER_REFUSED, step, "transfer_refused", {"transfer": wire.transfer(pending), "reason": why}
+            request, ev.TransferRefused(ev.RequestFacts.of(request), step.context, transfer=pending, reason=why), step,
+            "transfer_refused"
         )
 
 

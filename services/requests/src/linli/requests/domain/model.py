@@ -9,8 +9,8 @@ and append events to ``pending_events`` (the outbox stored with the aggregate). 
 are frozen and collections are tuples, so a half-applied change cannot leak through a shared
 list.
 
-Enum values equal the protobuf enum numbers (``linli/v1/requests.proto``) so adapters
-convert with ``Status(pb_value)``; the protobuf ``*_UNSPECIFIED`` zero has no domain value.
+Enums are plain: their members mirror the protobuf enums of ``linli/v1/requests.proto``
+by name, and the adapters map them (``adapters.proto_enums``); stored documents name them.
 Times are timezone-aware UTC datetimes.
 """
 
@@ -19,8 +19,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-
-from .events import DomainEvent
+from typing import Any
 
 #: The city's local time (UTC+8; China has no daylight saving time): used for calendar
 #: arithmetic (monthly visits, statistics periods). Instants are stored in UTC.
@@ -29,40 +28,23 @@ CITY_TZ = timezone(timedelta(hours=8))
 # --------------------------------------------------------------------------- enums
 
 
-class _Wire(enum.Enum):
-    """Enums whose protobuf value names are ``<PREFIX>_<NAME>``."""
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        raise NotImplementedError
-
-    @property
-    def wire_name(self) -> str:
-        """The protobuf enum value name, as used in the JSON mapping."""
-        return f"{self.wire_prefix()}_{self.name}"
-
-
-class Status(_Wire):
+class Status(enum.Enum):
     """Where a request is in its lifecycle (``linli.v1.RequestStatus``)."""
 
-    SUBMITTED = 1
-    ACCEPTED = 2
-    REJECTED = 3
-    DISPATCHED = 4
-    OFFERED = 5
-    CLAIMED = 6
-    IN_PROGRESS = 7
-    RESOLVED = 8
-    RATED = 9
-    CLOSED = 10
-    REOPENED = 11
-    CANCELLED = 12
-    DELIBERATING = 13
-    MERGED = 14
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "REQUEST_STATUS"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DISPATCHED = "dispatched"
+    OFFERED = "offered"
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    RATED = "rated"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+    DELIBERATING = "deliberating"
+    MERGED = "merged"
 
 
 #: Statuses in which work is still owed: deadlines run and escalations apply.
@@ -84,156 +66,108 @@ SOLVED_STATUSES = frozenset({Status.RESOLVED, Status.RATED, Status.CLOSED})
 NOT_RECEIVED_STATUSES = frozenset({Status.REJECTED, Status.CANCELLED, Status.MERGED})
 
 
-class Urgency(_Wire):
+class Urgency(enum.Enum):
     """How fast help is needed (``linli.v1.Urgency``); it scales the category's deadlines."""
 
-    LOW = 1
-    NORMAL = 2
-    URGENT = 3
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "URGENCY"
+    LOW = "low"
+    NORMAL = "normal"
+    URGENT = "urgent"
 
 
-class Channel(_Wire):
+class Channel(enum.Enum):
     """How the request came in (``linli.v1.Channel``)."""
 
-    WEB = 1
-    OPEN311 = 2
-    PHONE = 3
-    GRID_PATROL = 4
-    SCHEDULED_VISIT = 5
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "CHANNEL"
+    WEB = "web"
+    OPEN311 = "open311"
+    PHONE = "phone"
+    GRID_PATROL = "grid_patrol"
+    SCHEDULED_VISIT = "scheduled_visit"
 
 
-class ResidentGroup(_Wire):
+class ResidentGroup(enum.Enum):
     """Fengxin's "five sees" groups (``linli.v1.ResidentGroup``): special groups are seen
     daily, hardship groups weekly, key groups regularly, volunteers at events, the others
     at consultations."""
 
-    SPECIAL = 1
-    HARDSHIP = 2
-    KEY = 3
-    VOLUNTEER = 4
-    GENERAL = 5
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "RESIDENT_GROUP"
+    SPECIAL = "special"
+    HARDSHIP = "hardship"
+    KEY = "key"
+    VOLUNTEER = "volunteer"
+    GENERAL = "general"
 
 
-class AttachmentKind(_Wire):
-    PHOTO = 1
-    VIDEO = 2
-    AUDIO = 3
-    DOCUMENT = 4
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "ATTACHMENT_KIND"
+class AttachmentKind(enum.Enum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
 
 
-class AssigneeKind(_Wire):
+class AssigneeKind(enum.Enum):
     """Who a request is dispatched to. STAFF is a staff member (e.g. a grid worker) who
     handles it in person."""
 
-    VOLUNTEER = 1
-    TEAM = 2
-    UNIT = 3
-    DEPARTMENT = 4
-    STAFF = 5
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "ASSIGNEE_KIND"
+    VOLUNTEER = "volunteer"
+    TEAM = "team"
+    UNIT = "unit"
+    DEPARTMENT = "department"
+    STAFF = "staff"
 
 
-class OfferStatus(_Wire):
-    OPEN = 1
-    CLAIMED = 2
-    DECLINED = 3
-    WITHDRAWN = 4
-    EXPIRED = 5
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "OFFER_STATUS"
+class OfferStatus(enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
 
 
-class DeadlineKind(_Wire):
+class DeadlineKind(enum.Enum):
     """Which time limit was breached: accepting, resolving, or a department acknowledging
     an escalation."""
 
-    ACCEPT = 1
-    RESOLVE = 2
-    ACKNOWLEDGE = 3
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "DEADLINE_KIND"
+    ACCEPT = "accept"
+    RESOLVE = "resolve"
+    ACKNOWLEDGE = "acknowledge"
 
 
-class EscalationTrigger(_Wire):
-    MANUAL = 1
-    ACCEPT_BREACH = 2
-    RESOLVE_BREACH = 3
-    NOT_ACKNOWLEDGED = 4
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "ESCALATION_TRIGGER"
+class EscalationTrigger(enum.Enum):
+    MANUAL = "manual"
+    ACCEPT_BREACH = "accept_breach"
+    RESOLVE_BREACH = "resolve_breach"
+    NOT_ACKNOWLEDGED = "not_acknowledged"
 
 
-class RoundTableOutcome(_Wire):
-    RESOLVE = 1
-    SPLIT = 2
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "ROUND_TABLE_OUTCOME"
+class RoundTableOutcome(enum.Enum):
+    RESOLVE = "resolve"
+    SPLIT = "split"
 
 
-class PartyKind(_Wire):
+class PartyKind(enum.Enum):
     """Who sits at a round-table."""
 
-    RESIDENT = 1
-    ORGANIZATION = 2
-    DEPARTMENT = 3
-    UNIT = 4
-    VOLUNTEER = 5
-    OTHER = 6
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "PARTY_KIND"
+    RESIDENT = "resident"
+    ORGANIZATION = "organization"
+    DEPARTMENT = "department"
+    UNIT = "unit"
+    VOLUNTEER = "volunteer"
+    OTHER = "other"
 
 
-class RedactableField(_Wire):
+class RedactableField(enum.Enum):
     """Free-text fields a moderator may redact ranges of."""
 
-    TITLE = 1
-    DESCRIPTION = 2
-    RESULT = 3
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "REDACTABLE_FIELD"
+    TITLE = "title"
+    DESCRIPTION = "description"
+    RESULT = "result"
 
 
-class VisitCadence(_Wire):
+class VisitCadence(enum.Enum):
     """How often a care visit recurs; MONTHLY is the "regular" cadence of key groups."""
 
-    DAILY = 1
-    WEEKLY = 2
-    MONTHLY = 3
-
-    @classmethod
-    def wire_prefix(cls) -> str:
-        return "VISIT_CADENCE"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
 
 
 # --------------------------------------------------------------------------- value objects
@@ -525,7 +459,7 @@ class Request:
     reopen_count: int = 0
     version: int = 1
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def location(self) -> GeoPoint | None:
@@ -587,7 +521,7 @@ class VisitPlan:
     version: int = 1
     created_at: datetime
     updated_at: datetime
-    pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+    pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
         self.version += 1

@@ -17,7 +17,7 @@ from typing import Final
 from linli.common.errors import InvalidArgument
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .model import Moderation, ModerationRecord, RedactableField, Request, TextRedaction
 from .publication import MASK, PublicPhoto, PublicRequest, apply_redactions, public_view, scrub
 from .state_machine import Action, Caller, begin, commit, publish
@@ -108,7 +108,7 @@ def moderate(
     )
     commit(request, step, now, why)
     request.pending_events.append(
-        wire.request_event(ev.REQUEST_MODERATED, request, step.context, {"record": wire.moderation_record(record)})
+        ev.RequestModerated(ev.RequestFacts.of(request), step.context, record=record)
     )
     publish(request, "moderated", caller.trace_id, step.role)
     return record

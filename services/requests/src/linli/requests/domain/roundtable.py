@@ -18,7 +18,7 @@ from typing import Final
 from linli.common.errors import FailedPrecondition, InvalidArgument
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .lifecycle import Submission, accept, submit
 from .model import (
@@ -82,7 +82,7 @@ def start_round_table(
     request.round_table = table
     commit(request, step, now, table.topic)
     request.pending_events.append(
-        wire.request_event(ev.ROUND_TABLE_STARTED, request, step.context, {"roundTable": wire.round_table(table)})
+        ev.RoundTableStarted(ev.RequestFacts.of(request), step.context, round_table=table)
     )
     publish(request, "round_table_started", caller.trace_id, step.role)
     return table
@@ -121,7 +121,7 @@ def record_meeting(
     request.round_table = replace(table, meetings=(*table.meetings, meeting))
     commit(request, step, now)
     request.pending_events.append(
-        wire.request_event(ev.MEETING_RECORDED, request, step.context, {"meeting": wire.meeting(meeting)})
+        ev.MeetingRecorded(ev.RequestFacts.of(request), step.context, meeting=meeting)
     )
     publish(request, "meeting_recorded", caller.trace_id, step.role)
     return meeting
@@ -167,15 +167,11 @@ def conclude_round_table(
         request.closed_at = now
     commit(request, step, now, text)
     request.pending_events.append(
-        wire.request_event(
-            ev.ROUND_TABLE_CONCLUDED, request, step.context, {"roundTable": wire.round_table(request.round_table)}
-        )
+        ev.RoundTableConcluded(ev.RequestFacts.of(request), step.context, round_table=request.round_table)
     )
     if outcome is RoundTableOutcome.RESOLVE:
         request.pending_events.append(
-            wire.request_event(
-                ev.REQUEST_RESOLVED, request, step.context, {"resolution": wire.resolution(request.resolution)}
-            )
+            ev.RequestResolved(ev.RequestFacts.of(request), step.context, resolution=request.resolution)
         )
     publish(request, "round_table_concluded", caller.trace_id, step.role)
     return children

@@ -34,7 +34,8 @@ from typing import Final
 from linli.common.errors import FailedPrecondition, PermissionDenied, Unauthenticated
 from linli.common.identity import SYSTEM, Identity
 
-from . import rules, wire
+from . import events as ev
+from . import rules
 from .events import EventContext
 from .model import OPEN_STATUSES, HistoryEntry, Request, Status
 from .publication import feed_view
@@ -351,4 +352,6 @@ def commit(request: Request, step: Step, now: datetime, reason: str = "") -> His
 def publish(request: Request, change: str, trace_id: str = "", actor_role: str = "") -> None:
     """Appends the redacted public feed's event for the request's current state."""
     context = EventContext(actor_role=actor_role, request_id=trace_id)
-    request.pending_events.append(wire.public_request_changed(request, feed_view(request), change, context))
+    request.pending_events.append(ev.PublicRequestChanged(request_id=request.id, version=request.version,
+                                                      updated_at=request.updated_at, view=feed_view(request),
+                                                      change=change, context=context))

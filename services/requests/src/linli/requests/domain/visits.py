@@ -23,7 +23,7 @@ from typing import Final
 from linli.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
 
 from . import events as ev
-from . import rules, wire
+from . import rules
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .lifecycle import Submission, accept, submit
 from .model import (
@@ -129,7 +129,7 @@ def schedule_visits(
         updated_at=now,
     )
     context = ev.EventContext(actor_person_id=caller.person_id, actor_role="planner", request_id=caller.trace_id)
-    plan.pending_events.append(wire.visit_plan_event(ev.VISIT_PLAN_SCHEDULED, plan, context))
+    plan.pending_events.append(ev.VisitPlanScheduled(ev.plan_snapshot(plan), context))
     return plan
 
 
@@ -146,7 +146,7 @@ def stop_visit_plan(
     plan.stop_reason = why
     plan.touch(now)
     context = ev.EventContext(actor_person_id=caller.person_id, actor_role="planner", request_id=caller.trace_id)
-    plan.pending_events.append(wire.visit_plan_event(ev.VISIT_PLAN_STOPPED, plan, context, {"reason": why}))
+    plan.pending_events.append(ev.VisitPlanStopped(ev.plan_snapshot(plan), context, reason=why))
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

@@ -1,8 +1,9 @@
 """Translation between protobuf messages and domain values, both directions.
 
-Outgoing messages are the domain's `wire` JSON (the same mapping the events carry) parsed
-into the message. Incoming enums share their numbers with the domain enums; 0 means
-"not given".
+Outgoing messages are built as protobuf's JSON mapping (the aggregates in the same mapping
+the events carry, from ``adapters.event_payloads``; query results here) and parsed into the
+message. Incoming enums are mapped by their protobuf numbers (``adapters.proto_enums``);
+0 means "not given".
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
+from linli.common.domain_events import JsonDict
+from linli.common.domain_events import compact as _compact
+from linli.common.domain_events import optional_timestamp_json as timestamp_json
 from linli.common.errors import InvalidArgument
 from linli.common.protojson import parse_dict
-from linli.requests.domain import wire
+from linli.requests.adapters import event_payloads as payloads
+from linli.requests.adapters.proto_enums import from_number, wire_name
+from linli.requests.domain.duplicates import DuplicateSuggestion
 from linli.requests.domain.model import (
     Address,
     Assignee,
@@ -32,6 +38,7 @@ from linli.requests.domain.model import (
     TextRedaction,
     VisitPlan,
 )
+from linli.requests.domain.statistics import Bucket, Metrics, PublicBoard, Statistics
 from linli.v1 import common_pb2
 from linli.v1 import requests_pb2 as pb
 
@@ -44,11 +51,23 @@ def parse(json_dict: dict[str, Any], message: M) -> M:
 
 
 def request_out(value: Request) -> pb.Request:
-    return parse(wire.request(value), pb.Request())
+    return parse(payloads.request(value), pb.Request())
 
 
 def plan_out(value: VisitPlan) -> pb.VisitPlan:
-    return parse(wire.visit_plan(value), pb.VisitPlan())
+    return parse(payloads.visit_plan(value), pb.VisitPlan())
+
+
+def suggestion_out(value: DuplicateSuggestion) -> pb.DuplicateSuggestion:
+    return parse(duplicate_suggestion(value), pb.DuplicateSuggestion())
+
+
+def statistics_out(value: Statistics) -> pb.Statistics:
+    return parse(statistics(value), pb.Statistics())
+
+
+def public_board_out(value: PublicBoard) -> pb.PublicBoard:
+    return parse(public_board(value), pb.PublicBoard())
 
 
 def enum_in(kind: type[E], value: int, field: str, *, required: bool = False) -> E | None:
@@ -57,7 +76,7 @@ def enum_in(kind: type[E], value: int, field: str, *, required: bool = False) ->
             raise InvalidArgument(f"{field}: is required", field=field)
         return None
     try:
-        return kind(value)
+        return from_number(kind, value)
     except ValueError as exc:
         raise InvalidArgument(f"{field}: unknown value {value}", field=field) from exc
 
@@ -131,3 +150,79 @@ def required_timestamp(message: Message, name: str) -> datetime:
     found = timestamp(message, name, required=True)
     assert found is not None
     return found
+
+
+# -- query results in the JSON mapping ----------------------------------------------------
+def duplicate_suggestion(value: DuplicateSuggestion) -> JsonDict:
+    """``linli.v1.DuplicateSuggestion``."""
+    body = _compact(
+        {
+            "requestId": value.request_id,
+            "score": value.score,
+            "textSimilarity": value.text_similarity,
+            "submittedAt": timestamp_json(value.submitted_at),
+            "status": wire_name(value.status),
+        }
+    )
+    if value.distance_m is not None:  # optional field: present even when 0
+        body["distanceMeters"] = value.distance_m
+    return body
+
+
+def metrics(value: Metrics) -> JsonDict:
+    """``linli.v1.Metrics``; the optional medians and mean are present only when known."""
+    body = _compact(
+        {
+            "total": str(value.total),
+            "received": str(value.received),
+            "solved": str(value.solved),
+            "onTime": str(value.on_time),
+            "rated": str(value.rated),
+            "closureRate": value.closure_rate,
+            "onTimeRate": value.on_time_rate,
+            "satisfiedShare": value.satisfied_share,
+        }
+    )
+    body = {k: v for k, v in body.items() if v != "0"}
+    for key, optional in (
+        ("medianSecondsToAccept", value.median_seconds_to_accept),
+        ("medianSecondsToResolve", value.median_seconds_to_resolve),
+        ("meanRating", value.mean_rating),
+    ):
+        if optional is not None:
+            body[key] = optional
+    return body
+
+
+def bucket(value: Bucket) -> JsonDict:
+    """``linli.v1.StatisticsBucket``."""
+    return {"key": list(value.key), "metrics": metrics(value.metrics)}
+
+
+def statistics(value: Statistics) -> JsonDict:
+    """``linli.v1.Statistics``."""
+    return _compact(
+        {
+            "scopeId": value.scope_id,
+            "periodStart": timestamp_json(value.period_start),
+            "periodEnd": timestamp_json(value.period_end),
+            "groupBy": [wire_name(d) for d in value.group_by],
+            "overall": metrics(value.overall),
+            "buckets": [bucket(b) for b in value.buckets],
+        }
+    )
+
+
+def public_board(value: PublicBoard) -> JsonDict:
+    """``linli.v1.PublicBoard``."""
+    return _compact(
+        {
+            "scopeId": value.scope_id,
+            "periodStart": timestamp_json(value.period_start),
+            "periodEnd": timestamp_json(value.period_end),
+            "overall": metrics(value.overall),
+            "communities": [bucket(b) for b in value.communities],
+            "categories": [bucket(b) for b in value.categories],
+            "recentResults": [payloads.public_request(r) for r in value.recent_results],
+        }
+    )

@@ -17,7 +17,7 @@ from linli.common.commands import Actor, Command
 from linli.common.errors import InvalidArgument
 from linli.common.messagebus import MessageBus
 from linli.common.paging import paginate
-from linli.requests.domain import lifecycle, roundtable, statistics, visits, wire
+from linli.requests.domain import lifecycle, roundtable, statistics, visits
 from linli.requests.domain.model import (
     Channel,
     Request,
@@ -29,7 +29,7 @@ from linli.requests.domain.model import (
     VisitCadence,
     VisitPlan,
 )
-from linli.requests.entrypoints import convert
+from linli.requests.entrypoints import convert, ledger_csv
 from linli.requests.service_layer import commands as c
 from linli.v1 import common_pb2, requests_pb2_grpc
 from linli.v1 import requests_pb2 as pb
@@ -74,8 +74,7 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
         created, suggestions = self.bus.handle(c.SubmitRequest(actor=actor, submission=submission))
         return pb.SubmitRequestResponse(
             request=convert.request_out(created),
-            suggested_duplicates=[convert.parse(wire.duplicate_suggestion(s), pb.DuplicateSuggestion())
-                                  for s in suggestions])
+            suggested_duplicates=[convert.suggestion_out(s) for s in suggestions])
 
     def GetRequest(self, request: pb.GetRequestRequest, context: Context) -> pb.Request:
         return self._request(c.GetRequest(actor=Actor.current(), request_id=request.request_id))
@@ -238,7 +237,7 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
                                         limit=request.limit)
         found = self.bus.handle(query)
         return pb.SuggestDuplicatesResponse(
-            suggestions=[convert.parse(wire.duplicate_suggestion(s), pb.DuplicateSuggestion()) for s in found])
+            suggestions=[convert.suggestion_out(s) for s in found])
 
     def MergeRequest(self, request: pb.MergeRequestRequest, context: Context) -> pb.MergeRequestResponse:
         duplicate, original = self.bus.handle(c.MergeRequests(
@@ -273,21 +272,21 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
             granularity=convert.enum_in(statistics.Granularity, request.granularity, "granularity")
             or statistics.Granularity.MONTH,
             categories=tuple(request.categories)))
-        return convert.parse(wire.statistics(result), pb.Statistics())
+        return convert.statistics_out(result)
 
     def GetPublicBoard(self, request: pb.GetPublicBoardRequest, context: Context) -> pb.PublicBoard:
         actor = Actor.current()
         start, end = _period(request)
         board = self.bus.handle(c.GetPublicBoard(actor=actor, scope_id=request.scope_id, period_start=start,
                                                  period_end=end, recent_limit=request.recent_limit))
-        return convert.parse(wire.public_board(board), pb.PublicBoard())
+        return convert.public_board_out(board)
 
     def ExportLedgerCsv(self, request: pb.ExportLedgerCsvRequest, context: Context) -> Iterator[pb.CsvChunk]:
         actor = Actor.current()
         start, end = _period(request)
-        chunks = list(self.bus.handle(c.ExportLedgerCsv(actor=actor, scope_id=request.scope_id, period_start=start,
-                                                        period_end=end,
-                                                        include_personal=request.include_personal_data)))
+        chosen = self.bus.handle(c.ExportLedgerCsv(actor=actor, scope_id=request.scope_id, period_start=start,
+                                                   period_end=end, include_personal=request.include_personal_data))
+        chunks = list(ledger_csv.ledger_csv_chunks(chosen, include_personal=request.include_personal_data))
         for i, chunk in enumerate(chunks):
             yield pb.CsvChunk(data=chunk, last=i == len(chunks) - 1)
         if not chunks:

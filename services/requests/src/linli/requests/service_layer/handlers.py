@@ -16,7 +16,7 @@ model), ``repository``, ``organizations``, ``volunteers``, ``catalogue``, ``offe
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -503,15 +503,16 @@ def handle_get_public_board(command: c.GetPublicBoard, ledger: RequestReadModel)
 
 
 def handle_export_ledger_csv(command: c.ExportLedgerCsv, ledger: RequestReadModel,
-                             volunteers: VolunteersPort) -> Iterator[bytes]:
+                             volunteers: VolunteersPort) -> list[Request]:
+    """The requests to export (the entrypoint writes them as CSV), personal data only for
+    operators, or admins and dispatchers of the scope."""
     identity = access.reader(command.actor)
     if command.include_personal and not access.may_export_personal_data(identity, command.scope_id):
         raise PermissionDenied("include_personal_data: only operators, or admins and dispatchers of the scope, "
                                "may export personal data")
-    chosen = statistics.select(_scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
-                               period_start=command.period_start, period_end=command.period_end,
-                               scope_id=command.scope_id)
-    return statistics.ledger_csv_chunks(chosen, include_personal=command.include_personal)
+    return statistics.select(_scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
+                             period_start=command.period_start, period_end=command.period_end,
+                             scope_id=command.scope_id)
 
 
 HANDLERS: dict[type[Any], Callable[..., Any]] = {

@@ -1,30 +1,32 @@
-"""Aggregates in protobuf's JSON mapping, and the builders of their events.
+"""Event payloads: the domain's typed events in protobuf's JSON mapping, built when the
+repository writes them to the outbox (``encode``), and the aggregates in the same mapping
+(``entrypoints.convert`` parses them into the gRPC responses: one mapping for both).
 
 Events go to Kafka as their protobuf message (``requests.proto``) in the canonical JSON
 mapping: lowerCamelCase names, enums by name, int64 as strings, timestamps as RFC 3339 UTC.
-Building that shape here, from the domain, means the outbox stores exactly what will be
-published, and the gRPC adapter can produce responses with ``json_format.ParseDict`` from
-the same functions (the unit tests parse every event into its message when the generated
-code is present). Fields left at their default are omitted, as the canonical mapping does.
+Fields left at their default are omitted, as the canonical mapping does.
 
 Every internal event carries ``RequestSnapshot``: the routing facts consumers need (status,
 category, place, requester and follower person ids, assignee, deadlines) without the text,
-contact details or history. The public event carries only ``PublicRequest``.
+contact details or history; its free text is scrubbed of phones, e-mails, ID-card numbers
+and the requester's contact details. The public event carries only ``PublicRequest``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import uuid
+from datetime import datetime
+from typing import Any, Final
 
+from linli.common.domain_events import DomainEvent, JsonDict, derived_event_id, optional_timestamp_json
 from linli.common.domain_events import address_json as address
 from linli.common.domain_events import compact as _compact
 from linli.common.domain_events import event_header as header
-from linli.common.domain_events import optional_timestamp_json
 from linli.common.domain_events import point_json as point
-
-from . import events as ev
-from .events import DomainEvent, EventContext, JsonDict
-from .model import (
+from linli.requests.adapters.proto_enums import wire_name
+from linli.requests.domain import events as ev
+from linli.requests.domain.events import RequestFacts
+from linli.requests.domain.model import (
     Assignee,
     Attachment,
     Breach,
@@ -45,14 +47,43 @@ from .model import (
     Transfer,
     VisitPlan,
 )
-from .publication import PublicRequest, personal_strings, scrub
+from linli.requests.domain.publication import PublicRequest, scrub
 
-#: Timestamps in the JSON mapping, None (left out) when absent; used across the domain.
+#: Timestamps in the JSON mapping, None (left out) when absent.
 timestamp = optional_timestamp_json
 
-if TYPE_CHECKING:  # statistics and duplicates import this module; annotations only
-    from .duplicates import DuplicateSuggestion
-    from .statistics import Bucket, Metrics, PublicBoard, Statistics
+#: Namespace for event ids (uuid5); fixed forever so ids stay stable across deployments.
+EVENT_ID_NAMESPACE: Final = uuid.UUID("3c1d7a52-9e4b-5f60-8a21-6b7c0d2e4f13")
+
+
+def event_id(event_type: str, subject: str, aggregate_version: int, discriminator: str = "") -> str:
+    """Deterministic event id: the same change always gets the same ``ce_id``."""
+    return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version, discriminator)
+
+
+def make_event(
+    event_type: str,
+    subject: str,
+    aggregate_version: int,
+    time: datetime,
+    payload: JsonDict,
+    discriminator: str = "",
+) -> DomainEvent:
+    """Builds an event with its derived id; ``event_type`` must be one of the domain's types."""
+    if event_type not in ev.MESSAGE_OF_TYPE:
+        raise ValueError(f"unknown event type {event_type!r}")
+    return DomainEvent(
+        id=event_id(event_type, subject, aggregate_version, discriminator),
+        type=event_type,
+        subject=subject,
+        time=time,
+        payload=payload,
+        topic=ev.PUBLIC_TOPIC if event_type in ev.PUBLIC_TYPES else ev.TOPIC,
+        message_name=ev.MESSAGE_OF_TYPE[event_type],
+    )
+
+
+# --------------------------------------------------------------------------- aggregates
 
 
 def actor(person_id: str, role: str) -> JsonDict:
@@ -71,13 +102,13 @@ def requester(value: Requester) -> JsonDict:
 
 
 def attachment(value: Attachment) -> JsonDict:
-    return _compact({"id": value.id, "url": value.url, "kind": value.kind.wire_name, "caption": value.caption})
+    return _compact({"id": value.id, "url": value.url, "kind": wire_name(value.kind), "caption": value.caption})
 
 
 def assignee(value: Assignee | None) -> JsonDict | None:
     if value is None:
         return None
-    return _compact({"kind": value.kind.wire_name, "id": value.id, "name": value.name})
+    return _compact({"kind": wire_name(value.kind), "id": value.id, "name": value.name})
 
 
 def history_entry(value: HistoryEntry) -> JsonDict:
@@ -86,8 +117,8 @@ def history_entry(value: HistoryEntry) -> JsonDict:
             "time": timestamp(value.at),
             "action": value.action,
             "actor": actor(value.actor_person_id, value.actor_role),
-            "fromStatus": value.from_status.wire_name if value.from_status else None,
-            "toStatus": value.to_status.wire_name,
+            "fromStatus": wire_name(value.from_status) if value.from_status else None,
+            "toStatus": wire_name(value.to_status),
             "reason": value.reason,
             "version": str(value.version),
         }
@@ -98,7 +129,7 @@ def offer(value: Offer) -> JsonDict:
     return _compact(
         {
             "volunteerId": value.volunteer_id,
-            "status": value.status.wire_name,
+            "status": wire_name(value.status),
             "offeredAt": timestamp(value.offered_at),
             "expiresAt": timestamp(value.expires_at),
             "round": value.round,
@@ -124,7 +155,7 @@ def transfer(value: Transfer | None) -> JsonDict | None:
 def breach(value: Breach) -> JsonDict:
     return _compact(
         {
-            "kind": value.kind.wire_name,
+            "kind": wire_name(value.kind),
             "deadline": timestamp(value.deadline),
             "detectedAt": timestamp(value.detected_at),
             "escalationLevel": value.escalation_level,
@@ -138,7 +169,7 @@ def escalation(value: Escalation) -> JsonDict:
             "level": value.level,
             "targetId": value.target_id,
             "departmentCode": value.department_code,
-            "trigger": value.trigger.wire_name,
+            "trigger": wire_name(value.trigger),
             "escalatedAt": timestamp(value.escalated_at),
             "acknowledgeBy": timestamp(value.acknowledge_by),
             "reason": value.reason,
@@ -152,7 +183,7 @@ def escalation(value: Escalation) -> JsonDict:
 
 
 def party(value: RoundTableParty) -> JsonDict:
-    return _compact({"kind": value.kind.wire_name, "id": value.id, "name": value.name})
+    return _compact({"kind": wire_name(value.kind), "id": value.id, "name": value.name})
 
 
 def meeting(value: Meeting) -> JsonDict:
@@ -177,7 +208,7 @@ def round_table(value: RoundTable | None) -> JsonDict | None:
             "parties": [party(p) for p in value.parties],
             "meetings": [meeting(m) for m in value.meetings],
             "concludedAt": timestamp(value.concluded_at),
-            "outcome": value.outcome.wire_name if value.outcome else None,
+            "outcome": wire_name(value.outcome) if value.outcome else None,
             "summary": value.summary,
             "splitIntoIds": list(value.split_into_ids),
         }
@@ -205,7 +236,7 @@ def rating(value: Rating | None) -> JsonDict | None:
 
 
 def text_redaction(value: TextRedaction) -> JsonDict:
-    return _compact({"field": value.field.wire_name, "start": value.start, "end": value.end})
+    return _compact({"field": wire_name(value.field), "start": value.start, "end": value.end})
 
 
 def visibility(hidden: bool | None) -> str | None:
@@ -250,11 +281,11 @@ def request(value: Request) -> JsonDict:
             "address": address(value.address),
             "point": point(value.point),
             "requester": requester(value.requester),
-            "residentGroup": value.resident_group.wire_name if value.resident_group else None,
-            "urgency": value.urgency.wire_name,
+            "residentGroup": wire_name(value.resident_group) if value.resident_group else None,
+            "urgency": wire_name(value.urgency),
             "attachments": [attachment(a) for a in value.attachments],
-            "channel": value.channel.wire_name,
-            "status": value.status.wire_name,
+            "channel": wire_name(value.channel),
+            "status": wire_name(value.status),
             "statusReason": value.status_reason,
             "gridId": value.place.grid_id,
             "communityId": value.place.community_id,
@@ -293,30 +324,30 @@ def request(value: Request) -> JsonDict:
     )
 
 
-def snapshot(value: Request) -> JsonDict:
+def snapshot(value: RequestFacts) -> JsonDict:
     """``linli.v1.RequestSnapshot``: routing facts for consumers, no text or contacts."""
     return _compact(
         {
             "id": value.id,
-            "status": value.status.wire_name,
+            "status": wire_name(value.status),
             "category": value.category,
-            "urgency": value.urgency.wire_name,
-            "channel": value.channel.wire_name,
+            "urgency": wire_name(value.urgency),
+            "channel": wire_name(value.channel),
             "gridId": value.place.grid_id,
             "communityId": value.place.community_id,
             "streetId": value.place.street_id,
             "orgPath": list(value.place.org_path),
-            "requesterPersonId": value.requester.person_id,
+            "requesterPersonId": value.requester_person_id,
             "assignee": assignee(value.assignee),
             "firstResponder": assignee(value.first_responder),
-            "followerPersonIds": sorted(value.followers),
+            "followerPersonIds": list(value.followers),
             "acceptBy": timestamp(value.accept_by),
             "resolveBy": timestamp(value.resolve_by),
             "escalationLevel": value.escalation_level,
             "version": str(value.version),
             "updatedAt": timestamp(value.updated_at),
-            "residentGroup": value.resident_group.wire_name if value.resident_group else None,
-            "hidden": value.moderation.hidden,
+            "residentGroup": wire_name(value.resident_group) if value.resident_group else None,
+            "hidden": value.hidden,
         }
     )
 
@@ -329,9 +360,9 @@ def public_request(value: PublicRequest) -> JsonDict:
             "category": value.category,
             "title": value.title,
             "description": value.description,
-            "status": value.status.wire_name,
-            "urgency": value.urgency.wire_name,
-            "channel": value.channel.wire_name,
+            "status": wire_name(value.status),
+            "urgency": wire_name(value.urgency),
+            "channel": wire_name(value.channel),
             "gridId": value.grid_id,
             "communityId": value.community_id,
             "streetId": value.street_id,
@@ -356,8 +387,8 @@ def visit_plan(value: VisitPlan) -> JsonDict:
     return _compact(
         {
             "id": value.id,
-            "residentGroup": value.resident_group.wire_name,
-            "cadence": value.cadence.wire_name,
+            "residentGroup": wire_name(value.resident_group),
+            "cadence": wire_name(value.cadence),
             "interval": value.interval,
             "startsAt": timestamp(value.starts_at),
             "endsAt": timestamp(value.ends_at),
@@ -382,12 +413,12 @@ def visit_plan(value: VisitPlan) -> JsonDict:
     )
 
 
-# --------------------------------------------------------------------------- event builders
+# --------------------------------------------------------------------------- events
 
 
 #: Keys of free-text fields in event payloads: scrubbed of phone numbers, e-mails, ID-card
 #: numbers and the requester's contact details before they leave the service.
-FREE_TEXT_KEYS = frozenset({"text", "comment", "reason", "note", "notes", "summary", "topic", "attendees"})
+FREE_TEXT_KEYS: Final = frozenset({"text", "comment", "reason", "note", "notes", "summary", "topic", "attendees"})
 
 
 def _scrubbed(value: Any, known: list[str]) -> Any:
@@ -408,108 +439,94 @@ def _scrub_text(value: Any, known: list[str]) -> Any:
     return value
 
 
-def request_event(
-    event_type: str, value: Request, ctx: EventContext, fields: JsonDict | None = None, discriminator: str = ""
-) -> DomainEvent:
+def request_event(event: ev.RequestEvent, fields: JsonDict) -> DomainEvent:
     """An internal event about a request: header, snapshot, then the event's own fields
-    (already in JSON mapping, lowerCamelCase; defaults are dropped). Free text in the
-    fields is scrubbed: the internal topic carries person ids but no contact details."""
-    payload: JsonDict = {"header": header(value.version, ctx), "request": snapshot(value)}
-    payload.update(_scrubbed(_compact(dict(fields or {})), personal_strings(value)))
-    return ev.make_event(event_type, value.id, value.version, value.updated_at, payload, discriminator)
+    (lowerCamelCase; defaults are dropped; free text scrubbed: the internal topic carries
+    person ids but no contact details)."""
+    facts = event.request
+    payload: JsonDict = {"header": header(facts.version, event.context), "request": snapshot(facts)}
+    payload.update(_scrubbed(_compact(fields), list(facts.personal)))
+    return make_event(event.type, facts.id, facts.version, facts.updated_at, payload)
 
 
-def public_request_changed(value: Request, view: PublicRequest | None, change: str, ctx: EventContext) -> DomainEvent:
-    """The public feed's event: the redacted record, or a removal notice (hidden or rejected
-    requests) carrying only the id, so agencies drop what they hold. No person ids, even in
-    the header."""
-    public_header = _compact({"aggregateVersion": str(value.version), "actorRole": ctx.actor_role})
-    body = public_request(view) if view is not None else {"id": value.id, "version": str(value.version)}
-    payload = _compact({"header": public_header, "request": body, "removed": view is None, "change": change})
-    return ev.make_event(ev.PUBLIC_REQUEST_CHANGED, value.id, value.version, value.updated_at, payload)
+def public_request_changed(event: ev.PublicRequestChanged) -> DomainEvent:
+    """No person ids, even in the header."""
+    public_header = _compact({"aggregateVersion": str(event.version), "actorRole": event.context.actor_role})
+    view = event.view
+    body = public_request(view) if view is not None else {"id": event.request_id, "version": str(event.version)}
+    payload = _compact({"header": public_header, "request": body, "removed": view is None, "change": event.change})
+    return make_event(ev.PUBLIC_REQUEST_CHANGED, event.request_id, event.version, event.updated_at, payload)
 
 
-def visit_plan_event(
-    event_type: str, value: VisitPlan, ctx: EventContext, fields: JsonDict | None = None
-) -> DomainEvent:
-    payload: JsonDict = {"header": header(value.version, ctx), "plan": visit_plan(value)}
-    payload.update(_compact(dict(fields or {})))
-    return ev.make_event(event_type, value.id, value.version, value.updated_at, payload)
+def visit_plan_event(event: ev.VisitPlanEvent, fields: JsonDict) -> DomainEvent:
+    plan = event.plan
+    payload: JsonDict = {"header": header(plan.version, event.context), "plan": visit_plan(plan)}
+    payload.update(_compact(fields))
+    return make_event(event.type, plan.id, plan.version, plan.updated_at, payload)
 
 
-# --------------------------------------------------------------------------- query results
+def _fields(event: Any) -> JsonDict:
+    """The event's own fields, in the order of its protobuf message."""
+    match event:
+        case ev.RequestSubmitted():
+            return {"attachmentCount": event.attachment_count, "splitFromId": event.split_from_id}
+        case ev.RequestAccepted():
+            return {"reclassifiedFrom": event.reclassified_from, "note": event.note}
+        case ev.RequestRejected() | ev.RequestCancelled():
+            return {"reason": event.reason}
+        case ev.RequestDispatched():
+            return {"assignee": assignee(event.assignee), "note": event.note}
+        case ev.RequestOffered():
+            return {"offers": [offer(o) for o in event.offers], "round": event.round,
+                    "queuedCount": event.queued_count}
+        case ev.OfferDeclined():
+            return {"volunteerId": event.volunteer_id, "reason": event.reason}
+        case ev.OfferWithdrawn():
+            return {"volunteerIds": list(event.volunteer_ids), "reason": event.reason}
+        case ev.OfferExpired():
+            return {"volunteerIds": list(event.volunteer_ids)}
+        case ev.RequestClaimed():
+            return {"assignee": assignee(event.assignee)}
+        case ev.WorkStarted() | ev.RequestClosed():
+            return {"note": event.note}
+        case ev.RequestResolved():
+            return {"resolution": resolution(event.resolution)}
+        case ev.RequestRated():
+            return {"stars": event.stars, "comment": event.comment}
+        case ev.RequestReopened():
+            return {"reason": event.reason, "reopenCount": event.reopen_count, "automatic": event.automatic}
+        case ev.RequestTransferred() | ev.TransferAccepted():
+            return {"transfer": transfer(event.transfer)}
+        case ev.TransferRefused():
+            return {"transfer": transfer(event.transfer), "reason": event.reason}
+        case ev.DeadlineBreached():
+            return {"breach": breach(event.breach) if event.breach else None}
+        case ev.RequestEscalated() | ev.EscalationAcknowledged():
+            return {"escalation": escalation(event.escalation) if event.escalation else None}
+        case ev.RoundTableStarted() | ev.RoundTableConcluded():
+            return {"roundTable": round_table(event.round_table)}
+        case ev.MeetingRecorded():
+            return {"meeting": meeting(event.meeting) if event.meeting else None}
+        case ev.RequestMerged():
+            return {"duplicateId": event.duplicate_id, "originalId": event.original_id,
+                    "followerPersonIds": list(event.follower_person_ids)}
+        case ev.RequestModerated():
+            return {"record": moderation_record(event.record) if event.record else None}
+        case ev.VisitPlanStopped():
+            return {"reason": event.reason}
+    return {}
 
 
-def duplicate_suggestion(value: DuplicateSuggestion) -> JsonDict:
-    """``linli.v1.DuplicateSuggestion``."""
-    body = _compact(
-        {
-            "requestId": value.request_id,
-            "score": value.score,
-            "textSimilarity": value.text_similarity,
-            "submittedAt": timestamp(value.submitted_at),
-            "status": value.status.wire_name,
-        }
-    )
-    if value.distance_m is not None:  # optional field: present even when 0
-        body["distanceMeters"] = value.distance_m
-    return body
+def encode(event: Any) -> DomainEvent:
+    """The repository's encoder: a typed domain event as the outbox stores it."""
+    if isinstance(event, DomainEvent):
+        return event
+    if isinstance(event, ev.RequestEvent):
+        return request_event(event, _fields(event))
+    if isinstance(event, ev.PublicRequestChanged):
+        return public_request_changed(event)
+    if isinstance(event, ev.VisitPlanEvent):
+        return visit_plan_event(event, _fields(event))
+    raise TypeError(f"no payload for event {type(event).__name__}")
 
 
-def metrics(value: Metrics) -> JsonDict:
-    """``linli.v1.Metrics``; the optional medians and mean are present only when known."""
-    body = _compact(
-        {
-            "total": str(value.total),
-            "received": str(value.received),
-            "solved": str(value.solved),
-            "onTime": str(value.on_time),
-            "rated": str(value.rated),
-            "closureRate": value.closure_rate,
-            "onTimeRate": value.on_time_rate,
-            "satisfiedShare": value.satisfied_share,
-        }
-    )
-    body = {k: v for k, v in body.items() if v != "0"}
-    for key, optional in (
-        ("medianSecondsToAccept", value.median_seconds_to_accept),
-        ("medianSecondsToResolve", value.median_seconds_to_resolve),
-        ("meanRating", value.mean_rating),
-    ):
-        if optional is not None:
-            body[key] = optional
-    return body
-
-
-def bucket(value: Bucket) -> JsonDict:
-    """``linli.v1.StatisticsBucket``."""
-    return {"key": list(value.key), "metrics": metrics(value.metrics)}
-
-
-def statistics(value: Statistics) -> JsonDict:
-    """``linli.v1.Statistics``."""
-    return _compact(
-        {
-            "scopeId": value.scope_id,
-            "periodStart": timestamp(value.period_start),
-            "periodEnd": timestamp(value.period_end),
-            "groupBy": [f"STATISTICS_DIMENSION_{d.name}" for d in value.group_by],
-            "overall": metrics(value.overall),
-            "buckets": [bucket(b) for b in value.buckets],
-        }
-    )
-
-
-def public_board(value: PublicBoard) -> JsonDict:
-    """``linli.v1.PublicBoard``."""
-    return _compact(
-        {
-            "scopeId": value.scope_id,
-            "periodStart": timestamp(value.period_start),
-            "periodEnd": timestamp(value.period_end),
-            "overall": metrics(value.overall),
-            "communities": [bucket(b) for b in value.communities],
-            "categories": [bucket(b) for b in value.categories],
-            "recentResults": [public_request(r) for r in value.recent_results],
-        }
-    )
