@@ -15,6 +15,7 @@ import pytest
 from linli.common import deadlines
 from linli.common.errors import FIELD_KEY, DeadlineExceeded, InvalidArgument, NotFound, Unavailable
 from linli.common.grpc_client import call, make_channel
+from linli.common.grpc_interceptors import server_interceptors
 from linli.common.grpc_server import GrpcServer
 from linli.common.identity import Identity, current_identity
 from linli.common.logs import request_id_var
@@ -78,6 +79,13 @@ class Probe:
                 raise NotFound("no such thing", field="id")
             yield request
 
+    def refuse(self, request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
+        self._note("Refuse")
+        yield b"first"
+        if request == b"abort":
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "not yours")
+        raise KeyError("secret internals")
+
     def handler(self) -> grpc.GenericRpcHandler:
         return grpc.method_handlers_generic_handler(SERVICE, {
             "Flaky": grpc.unary_unary_rpc_method_handler(self.flaky),
@@ -85,15 +93,19 @@ class Probe:
             "Remaining": grpc.unary_unary_rpc_method_handler(self.remaining_time),
             "Relay": grpc.unary_unary_rpc_method_handler(self.relay),
             "Count": grpc.unary_stream_rpc_method_handler(self.count),
+            "Refuse": grpc.unary_stream_rpc_method_handler(self.refuse),
             "Total": grpc.stream_unary_rpc_method_handler(self.total),
             "Echo": grpc.stream_stream_rpc_method_handler(self.echo),
         })
 
 
-@pytest.fixture(scope="module")
-def probe() -> Iterator[tuple[Probe, int]]:
+@pytest.fixture(scope="module", params=["chained", "one by one"])
+def probe(request: pytest.FixtureRequest) -> Iterator[tuple[Probe, int]]:
+    """The kit's server (its interceptors chained into one), and the same interceptors
+    installed one by one: both must behave the same."""
     probe = Probe()
-    server = GrpcServer(service="probe", version="test", host="127.0.0.1", port=0)
+    server = GrpcServer(service="probe", version="test", host="127.0.0.1", port=0,
+                        interceptors=None if request.param == "chained" else server_interceptors())
     server.register(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
                     probe.handler(), SERVICE)
     port = server.start()
@@ -147,6 +159,21 @@ def test_a_server_stream_gets_request_id_identity_metrics_and_error_mapping(
     assert ("Count", "req-stream", "person-9") in probe[0].seen
     assert handled("Count", "OK") == before_ok + 1
     assert handled("Count", "INVALID_ARGUMENT") == before_invalid + 1
+
+
+def test_a_stream_keeps_the_status_its_handler_chose_and_hides_bugs(
+        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+    before_denied, before_internal = handled("Refuse", "PERMISSION_DENIED"), handled("Refuse", "INTERNAL")
+    refuse = channel.unary_stream(f"/{SERVICE}/Refuse")
+    with pytest.raises(grpc.RpcError) as denied:
+        list(refuse(b"abort"))
+    assert (denied.value.code(), denied.value.details()) == (grpc.StatusCode.PERMISSION_DENIED, "not yours")
+    with pytest.raises(grpc.RpcError) as bug:
+        list(refuse(b"", metadata=[("x-request-id", "req-bug")]))
+    assert bug.value.code() == grpc.StatusCode.INTERNAL
+    assert bug.value.details() == "internal error (request id req-bug)"
+    assert handled("Refuse", "PERMISSION_DENIED") == before_denied + 1
+    assert handled("Refuse", "INTERNAL") == before_internal + 1
 
 
 def test_client_and_bidirectional_streams_are_intercepted_too(

@@ -18,15 +18,28 @@ _NO_DEADLINE = 10**6
 _served_until: contextvars.ContextVar[float | None] = contextvars.ContextVar("linli_served_until", default=None)
 
 
+Token = contextvars.Token[float | None]
+
+
+def enter(time_remaining: float | None) -> Token:
+    """Marks the call being served as having `time_remaining` seconds (None: no deadline);
+    pass the token to `leave` when it ends."""
+    until = None if time_remaining is None or time_remaining > _NO_DEADLINE else time.monotonic() + time_remaining
+    return _served_until.set(until)
+
+
+def leave(token: Token) -> None:
+    _served_until.reset(token)
+
+
 @contextlib.contextmanager
 def serving(time_remaining: float | None) -> Iterator[None]:
-    """Marks the current call as having `time_remaining` seconds (None: no deadline)."""
-    until = None if time_remaining is None or time_remaining > _NO_DEADLINE else time.monotonic() + time_remaining
-    token = _served_until.set(until)
+    """`enter` and `leave` around a block (for serving code outside the interceptors)."""
+    token = enter(time_remaining)
     try:
         yield
     finally:
-        _served_until.reset(token)
+        leave(token)
 
 
 def remaining() -> float | None:

@@ -17,11 +17,10 @@ the one logged and counted):
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import grpc
@@ -38,14 +37,21 @@ Behaviour = Callable[[Any, Any], Any]
 
 
 class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Runs every handler (unary or streaming requests, unary or streaming responses) inside
-    `scope(method, context)`; for streaming responses the scope lasts until the last message."""
+    """Runs every handler (unary or streaming requests, unary or streaming responses) between
+    `enter(method, context)` and `leave(state, method, context, error)`; for streaming
+    responses until the last message. `leave` may raise to replace the error.
+
+    Plain calls rather than a context manager per concern: this runs on every call, six times.
+    """
 
     def __init__(self) -> None:
         self._wrapped: dict[str, tuple[Any, Any]] = {}  # method -> (inner handler, wrapped)
 
-    def scope(self, method: str, context: grpc.ServicerContext) -> contextlib.AbstractContextManager[None]:
-        raise NotImplementedError
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
+        return None
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        """Called once the handler returned (`error` None) or raised."""
 
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
         handler = continuation(details)
@@ -72,17 +78,66 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             return grpc.stream_stream_rpc_method_handler(self._streaming(handler.stream_stream, method), **codecs)
         return handler
 
+    def concerns(self) -> Sequence[HandlerInterceptor]:
+        """What runs around each handler, outermost first: this interceptor alone."""
+        return (self,)
+
     def _unary(self, behaviour: Behaviour, method: str) -> Behaviour:
+        concerns = self.concerns()
+
         def call(request: Any, context: grpc.ServicerContext) -> Any:
-            with self.scope(method, context):
-                return behaviour(request, context)
+            states: list[Any] = []
+            response, error = None, None
+            try:
+                for concern in concerns:
+                    states.append(concern.enter(method, context))
+                response = behaviour(request, context)
+            except BaseException as exc:
+                error = exc
+            _leave(concerns, states, method, context, error)
+            return response
         return call
 
     def _streaming(self, behaviour: Behaviour, method: str) -> Callable[[Any, Any], Iterable[Any]]:
+        concerns = self.concerns()
+
         def call(request: Any, context: grpc.ServicerContext) -> Iterable[Any]:
-            with self.scope(method, context):
+            states: list[Any] = []
+            error = None
+            try:
+                for concern in concerns:
+                    states.append(concern.enter(method, context))
                 yield from behaviour(request, context)
+            except BaseException as exc:
+                error = exc
+            _leave(concerns, states, method, context, error)
         return call
+
+
+class InterceptorChain(HandlerInterceptor):
+    """Several concerns installed as one gRPC interceptor, in the same order and with the same
+    effect as installing them one by one: gRPC's own per-interceptor cost on every call is
+    larger than the concerns' work (measured: about 25 microseconds of CPU each)."""
+
+    def __init__(self, concerns: Sequence[HandlerInterceptor]) -> None:
+        super().__init__()
+        self._concerns = tuple(concerns)
+
+    def concerns(self) -> Sequence[HandlerInterceptor]:
+        return self._concerns
+
+
+def _leave(concerns: Sequence[HandlerInterceptor], states: list[Any], method: str, context: grpc.ServicerContext,
+           error: BaseException | None) -> None:
+    """Leaves the entered concerns innermost first; one that raises replaces the error the
+    outer ones see (the error interceptor's abort). Raises what is left."""
+    for concern, state in zip(reversed(concerns[:len(states)]), reversed(states), strict=True):
+        try:
+            concern.leave(state, method, context, error)
+        except BaseException as replaced:
+            error = replaced
+    if error is not None:
+        raise error
 
 
 def _metadata_value(context: grpc.ServicerContext, key: str) -> str:
@@ -101,77 +156,67 @@ def status_of(context: grpc.ServicerContext, error: BaseException | None) -> grp
 
 
 class RequestIdInterceptor(HandlerInterceptor):
-    @contextlib.contextmanager
-    def scope(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
-        token = request_id_var.set(_metadata_value(context, REQUEST_ID_KEY) or uuid.uuid4().hex)
-        try:
-            yield
-        finally:
-            request_id_var.reset(token)
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
+        return request_id_var.set(_metadata_value(context, REQUEST_ID_KEY) or uuid.uuid4().hex)
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        request_id_var.reset(state)
 
 
 class IdentityInterceptor(HandlerInterceptor):
-    @contextlib.contextmanager
-    def scope(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
-        token = current_identity.set(Identity.from_metadata(context.invocation_metadata()))
-        try:
-            yield
-        finally:
-            current_identity.reset(token)
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
+        return current_identity.set(Identity.from_metadata(context.invocation_metadata()))
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        current_identity.reset(state)
 
 
 class DeadlineInterceptor(HandlerInterceptor):
-    def scope(self, method: str, context: grpc.ServicerContext) -> contextlib.AbstractContextManager[None]:
-        return deadlines.serving(context.time_remaining())
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
+        return deadlines.enter(context.time_remaining())
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        deadlines.leave(state)
 
 
 class LoggingInterceptor(HandlerInterceptor):
-    @contextlib.contextmanager
-    def scope(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
-        started, error = time.perf_counter(), None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            log.info("grpc call", extra={"method": method, "code": status_of(context, error).name,
-                                         "ms": round((time.perf_counter() - started) * 1000, 2),
-                                         "caller": current_identity.get().subject})
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
+        return time.perf_counter()
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        log.info("grpc call", extra={"method": method, "code": status_of(context, error).name,
+                                     "ms": round((time.perf_counter() - state) * 1000, 2),
+                                     "caller": current_identity.get().subject})
 
 
 class MetricsInterceptor(HandlerInterceptor):
-    @contextlib.contextmanager
-    def scope(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
-        started, error = time.perf_counter(), None
+    def enter(self, method: str, context: grpc.ServicerContext) -> Any:
         GRPC_IN_FLIGHT.inc()
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            GRPC_IN_FLIGHT.dec()
-            GRPC_LATENCY.labels(method).observe(time.perf_counter() - started)
-            GRPC_HANDLED.labels(method, status_of(context, error).name).inc()
+        return time.perf_counter()
+
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        GRPC_IN_FLIGHT.dec()
+        GRPC_LATENCY.labels(method).observe(time.perf_counter() - state)
+        GRPC_HANDLED.labels(method, status_of(context, error).name).inc()
 
 
 class ErrorInterceptor(HandlerInterceptor):
-    @contextlib.contextmanager
-    def scope(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
-        try:
-            yield
-        except LinliError as exc:
-            context.set_trailing_metadata(((FIELD_KEY, exc.field), (TYPE_KEY, exc.slug)))
-            context.abort(grpc.StatusCode[exc.status_name], exc.message)
-        except Exception as exc:
-            if context.code() not in (None, grpc.StatusCode.OK):
-                raise  # the handler chose its status with context.abort()
-            log.error("unhandled error in %s", method, exc_info=exc)
-            context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id_var.get()})")
+    def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
+        if isinstance(error, LinliError):
+            context.set_trailing_metadata(((FIELD_KEY, error.field), (TYPE_KEY, error.slug)))
+            context.abort(grpc.StatusCode[error.status_name], error.message)
+        if not isinstance(error, Exception) or context.code() not in (None, grpc.StatusCode.OK):
+            return  # no error, the client went away, or the handler chose its status with context.abort()
+        log.error("unhandled error in %s", method, exc_info=error)
+        context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id_var.get()})")
 
 
-def server_interceptors() -> list[grpc.ServerInterceptor]:
+def server_interceptors() -> list[HandlerInterceptor]:
     """The kit's interceptors in the order they must wrap a handler, outermost first."""
     return [RequestIdInterceptor(), IdentityInterceptor(), DeadlineInterceptor(), LoggingInterceptor(),
             MetricsInterceptor(), ErrorInterceptor()]
+
+
+def server_interceptor() -> InterceptorChain:
+    """`server_interceptors()` as the one gRPC interceptor the kit's server installs."""
+    return InterceptorChain(server_interceptors())

@@ -14,7 +14,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from linli.common.grpc_interceptors import server_interceptors
+from linli.common.grpc_interceptors import server_interceptor
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 
@@ -40,10 +40,11 @@ class GrpcServer:
     """
 
     def __init__(self, *, service: str, version: str, host: str, port: int, workers: int = 16,
-                 options: Sequence[tuple[str, Any]] = (), diagnostics: DiagnosticsServicer | None = None) -> None:
+                 options: Sequence[tuple[str, Any]] = (), diagnostics: DiagnosticsServicer | None = None,
+                 interceptors: Sequence[grpc.ServerInterceptor] | None = None) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-            interceptors=server_interceptors(),
+            interceptors=list(interceptors) if interceptors is not None else [server_interceptor()],
             options=[("grpc.max_receive_message_length", 8 * 1024 * 1024), ("grpc.so_reuseport", 0),
                      *options],
         )
