@@ -1,5 +1,5 @@
 """The kit's fast JSON-mapping parser gives what `json_format.ParseDict` gives, on every
-payload and resource the services' wire modules produce."""
+payload and resource the services' event-payload and response builders produce."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from linli.common.protojson import parse_dict
-from linli.requests.domain import lifecycle, moderation, wire
+from linli.requests.adapters import event_payloads
+from linli.requests.domain import lifecycle, moderation
 from linli.requests.domain.duplicates import DuplicateProbe, suggest_duplicates
 from linli.requests.domain.statistics import Dimension, public_board, statistics
+from linli.requests.entrypoints import convert
 from linli.v1 import common_pb2, organizations_pb2, requests_pb2
 from tests.unit.organizations.test_org_wire import every_event as organization_events
 from tests.unit.requests.req_support import NOW, URBAN, VOL1, deliberating, in_progress, offered, rated, submitted
@@ -38,16 +40,17 @@ def test_request_resources() -> None:
     lifecycle.transfer(moved, VOL1, to=URBAN, reason="x", now=NOW)
     samples.append(moved)
     for request in samples:
-        assert_same(wire.request(request), requests_pb2.Request)
+        assert_same(event_payloads.request(request), requests_pb2.Request)
         view = moderation.public_view(request)
         assert view is not None
-        assert_same(wire.public_request(view), requests_pb2.PublicRequest)
+        assert_same(event_payloads.public_request(view), requests_pb2.PublicRequest)
     start, end = NOW - timedelta(days=1), NOW + timedelta(days=1)
-    assert_same(wire.statistics(statistics(samples, period_start=start, period_end=end,
-                                           group_by=[Dimension.STATUS, Dimension.PERIOD])), requests_pb2.Statistics)
-    assert_same(wire.public_board(public_board(samples, period_start=start, period_end=end)), requests_pb2.PublicBoard)
+    assert_same(convert.statistics(statistics(samples, period_start=start, period_end=end,
+                                              group_by=[Dimension.STATUS, Dimension.PERIOD])), requests_pb2.Statistics)
+    assert_same(convert.public_board(public_board(samples, period_start=start, period_end=end)),
+                requests_pb2.PublicBoard)
     (suggestion, *_) = suggest_duplicates(DuplicateProbe.of(submitted()), samples)
-    assert_same(wire.duplicate_suggestion(suggestion), requests_pb2.DuplicateSuggestion)
+    assert_same(convert.duplicate_suggestion(suggestion), requests_pb2.DuplicateSuggestion)
 
 
 @pytest.mark.parametrize("value", [
