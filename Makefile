@@ -58,6 +58,7 @@ proto-check: python-deps ## Fail when generated proto code is stale
 
 lint: python-deps ## ruff (lint and format check) and mypy (strict); needs only Python
 	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py
+	$(VENV)/bin/ruff format --check services tests bench proto/asyncapi.py
 	$(VENV)/bin/mypy services/*/src tests bench proto/asyncapi.py
 
 format: python-deps ## Apply ruff's formatter

@@ -22,8 +22,13 @@ from linli.organizations.domain.model import LocalizedText, Organization, Organi
 from linli.organizations.service_layer.directory import Directory
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-KINDS = [OrganizationKind.DISTRICT, OrganizationKind.STREET_OFFICE, OrganizationKind.COMMUNITY_COMMITTEE,
-         OrganizationKind.COMPOUND_BRANCH, OrganizationKind.BUILDING_GROUP]
+KINDS = [
+    OrganizationKind.DISTRICT,
+    OrganizationKind.STREET_OFFICE,
+    OrganizationKind.COMMUNITY_COMMITTEE,
+    OrganizationKind.COMPOUND_BRANCH,
+    OrganizationKind.BUILDING_GROUP,
+]
 
 
 def build_city(total: int, rng: random.Random) -> list[Organization]:
@@ -31,10 +36,16 @@ def build_city(total: int, rng: random.Random) -> list[Organization]:
     orgs: list[Organization] = []
 
     def add(kind: OrganizationKind, parent: Organization | None) -> Organization:
-        org = Organization(id=f"org_{len(orgs):06d}", kind=kind, code=f"C{len(orgs):06d}",
-                           name=LocalizedText(zh=f"组织{len(orgs)}", en=f"Org {len(orgs)}"),
-                           parent_id=parent.id if parent else None,
-                           path=parent.subtree_path if parent else (), created_at=NOW, updated_at=NOW)
+        org = Organization(
+            id=f"org_{len(orgs):06d}",
+            kind=kind,
+            code=f"C{len(orgs):06d}",
+            name=LocalizedText(zh=f"组织{len(orgs)}", en=f"Org {len(orgs)}"),
+            parent_id=parent.id if parent else None,
+            path=parent.subtree_path if parent else (),
+            created_at=NOW,
+            updated_at=NOW,
+        )
         orgs.append(org)
         return org
 
@@ -49,16 +60,21 @@ def build_city(total: int, rng: random.Random) -> list[Organization]:
 
 def build_grids(count: int, rng: random.Random) -> list[tuple[str, Polygon]]:
     """Hexagon-ish cells tiling a ~70 km x 70 km area around Taizhou."""
-    side = int(count ** 0.5) + 1
+    side = int(count**0.5) + 1
     size = 0.6 / side
     grids = []
     for n in range(count):
         row, col = divmod(n, side)
         lat, lng = 28.3 + row * size, 121.1 + col * size
         jitter = size * 0.1
-        ring = (GeoPoint(lat, lng + jitter), GeoPoint(lat, lng + size - jitter), GeoPoint(lat + size / 2, lng + size),
-                GeoPoint(lat + size, lng + size - jitter), GeoPoint(lat + size, lng + jitter),
-                GeoPoint(lat + size / 2, lng + rng.uniform(0, jitter)))
+        ring = (
+            GeoPoint(lat, lng + jitter),
+            GeoPoint(lat, lng + size - jitter),
+            GeoPoint(lat + size / 2, lng + size),
+            GeoPoint(lat + size, lng + size - jitter),
+            GeoPoint(lat + size, lng + jitter),
+            GeoPoint(lat + size / 2, lng + rng.uniform(0, jitter)),
+        )
         grids.append((f"grid_{n:05d}", Polygon(ring)))
     return grids
 
@@ -118,8 +134,10 @@ def main() -> None:
         return found
 
     assert {o.id for o in directory.subtree(queries[0])} == {o.id for o in orgs if queries[0] in o.path}
-    rows = [row("naive scan of all organisations", timed(naive, args.queries)),
-            row("in-memory directory (service)", timed(indexed, args.queries))]
+    rows = [
+        row("naive scan of all organisations", timed(naive, args.queries)),
+        row("in-memory directory (service)", timed(indexed, args.queries)),
+    ]
     if not args.no_db:
         rows.append(row("FerretDB find({path: root}) (no pushdown)", db_baseline(orgs, queries)))
     print(f"city: {len(orgs)} organisations, directory load {load_seconds * 1000:.0f} ms")
@@ -133,15 +151,20 @@ def main() -> None:
     assert all(index.locate(p) == naive_locate(p, grids) for p in points[:200])
     positions = iter(range(10**9))
     grid_rows = [
-        row("linear scan of all grid polygons", timed(lambda: naive_locate(points[next(positions) % len(points)],
-                                                                            grids), args.queries)),
-        row("GridIndex (service)", timed(lambda: index.locate(points[next(positions) % len(points)]),
-                                         args.queries * 4)),
+        row(
+            "linear scan of all grid polygons",
+            timed(lambda: naive_locate(points[next(positions) % len(points)], grids), args.queries),
+        ),
+        row(
+            "GridIndex (service)", timed(lambda: index.locate(points[next(positions) % len(points)]), args.queries * 4)
+        ),
     ]
     print(f"\ngrids: {len(grids)}, index build {build_ms:.0f} ms")
     print_table(f"LocateGrid ({len(points)} random points)", grid_rows)
-    print(f"\nRESULT subtree speed-up vs naive scan: {rows[0][1] / rows[1][1]:.1f}x (p50), "
-          f"{rows[0][2] / rows[1][2]:.1f}x (p99); grid lookup speed-up: {grid_rows[0][1] / grid_rows[1][1]:.1f}x (p50)")
+    print(
+        f"\nRESULT subtree speed-up vs naive scan: {rows[0][1] / rows[1][1]:.1f}x (p50), "
+        f"{rows[0][2] / rows[1][2]:.1f}x (p99); grid lookup speed-up: {grid_rows[0][1] / grid_rows[1][1]:.1f}x (p50)"
+    )
 
 
 def db_baseline(orgs: list[Organization], queries: list[str]) -> list[float]:
@@ -154,11 +177,13 @@ def db_baseline(orgs: list[Organization], queries: list[str]) -> list[float]:
         client: MongoClient[dict[str, object]] = MongoClient(infra.mongo_uri)
         collection = client[f"bench_{uuid.uuid4().hex[:6]}"]["organizations"]
         collection.create_index("path")
-        collection.insert_many([{"_id": o.id, "code": o.code, "path": list(o.path), "parent_id": o.parent_id}
-                                for o in orgs])
+        collection.insert_many(
+            [{"_id": o.id, "code": o.code, "path": list(o.path), "parent_id": o.parent_id} for o in orgs]
+        )
         position = iter(range(10**9))
-        samples = timed(lambda: list(collection.find({"path": queries[next(position) % len(queries)]})),
-                        min(30, len(queries)))
+        samples = timed(
+            lambda: list(collection.find({"path": queries[next(position) % len(queries)]})), min(30, len(queries))
+        )
         client.close()
         return samples
     finally:

@@ -39,11 +39,24 @@ RESIDENT = (("x-linli-subject", "bench-resident"), ("x-linli-roles", "resident")
 
 
 # Centres of the seeded demo city's compounds (linli.organizations.seed), where its grids are.
-CENTRES = [(lat + c * 0.012, lng + b * 0.006) for lat, lng in
-           ((28.660, 121.420), (28.680, 121.445), (28.640, 121.400), (28.600, 121.410), (28.620, 121.470))
-           for c in range(3) for b in range(2)]
-CATEGORIES = ["repairs", "parking", "elderly_care", "environment", "water_supply", "neighbour_dispute",
-              "flying_wire_charging", "road_flooding", "heating", "poor_signal"]
+CENTRES = [
+    (lat + c * 0.012, lng + b * 0.006)
+    for lat, lng in ((28.660, 121.420), (28.680, 121.445), (28.640, 121.400), (28.600, 121.410), (28.620, 121.470))
+    for c in range(3)
+    for b in range(2)
+]
+CATEGORIES = [
+    "repairs",
+    "parking",
+    "elderly_care",
+    "environment",
+    "water_supply",
+    "neighbour_dispute",
+    "flying_wire_charging",
+    "road_flooding",
+    "heating",
+    "poor_signal",
+]
 
 
 def submit_request(n: int) -> pb.SubmitRequestRequest:
@@ -51,9 +64,12 @@ def submit_request(n: int) -> pb.SubmitRequestRequest:
     lat, lng = CENTRES[n % len(CENTRES)]
     jitter = ((n * 7919) % 50 - 25) * 0.0001
     return pb.SubmitRequestRequest(
-        category=CATEGORIES[(n // len(CENTRES)) % len(CATEGORIES)], title=f"楼道灯坏了 {n}",
+        category=CATEGORIES[(n // len(CENTRES)) % len(CATEGORIES)],
+        title=f"楼道灯坏了 {n}",
         description="12幢3单元楼道灯不亮，晚上出入不便，请尽快维修。",
-        point=common_pb2.GeoPoint(lat=lat + jitter, lng=lng - jitter), idempotency_key=f"bench-{n}")
+        point=common_pb2.GeoPoint(lat=lat + jitter, lng=lng - jitter),
+        idempotency_key=f"bench-{n}",
+    )
 
 
 class CpuMeter:
@@ -76,9 +92,11 @@ class CpuMeter:
                     continue  # ended meanwhile
                 stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
         named = set(self.pids.values())
-        return {name: stats.get(pid, (0, 0.0))[1] + sum(cpu for child, (parent, cpu) in stats.items()
-                                                          if parent == pid and child not in named)
-                for name, pid in self.pids.items()}
+        return {
+            name: stats.get(pid, (0, 0.0))[1]
+            + sum(cpu for child, (parent, cpu) in stats.items() if parent == pid and child not in named)
+            for name, pid in self.pids.items()
+        }
 
     def per_operation(self, operations: int) -> dict[str, float]:
         """CPU milliseconds per operation, by process, since this meter started."""
@@ -121,8 +139,9 @@ def topic_end_offsets(bootstrap: str, topic: str) -> int:
         consumer.close()
 
 
-def raw_ceiling(mongo_uri: str, bootstrap: str, document: dict[str, object], payload: bytes, threads: int,
-                seconds: float) -> float:
+def raw_ceiling(
+    mongo_uri: str, bootstrap: str, document: dict[str, object], payload: bytes, threads: int, seconds: float
+) -> float:
     client: MongoClient[dict[str, object]] = MongoClient(mongo_uri)
     collection = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]["requests"]
     producer = make_producer(bootstrap, client_id="bench-raw")
@@ -148,8 +167,9 @@ def raw_ceiling(mongo_uri: str, bootstrap: str, document: dict[str, object], pay
     return sum(count) / elapsed
 
 
-def linli_sustained(stub: requests_pb2_grpc.RequestServiceStub, bootstrap: str, threads: int, seconds: float,
-                    first: int) -> tuple[float, int]:
+def linli_sustained(
+    stub: requests_pb2_grpc.RequestServiceStub, bootstrap: str, threads: int, seconds: float, first: int
+) -> tuple[float, int]:
     before = topic_end_offsets(bootstrap, "linli.requests.v1")
     count = [0] * threads
     stop = time.monotonic() + seconds
@@ -213,48 +233,63 @@ def main() -> None:
         organizations = start_service("organizations", infra, LINLI_LOG_LEVEL="WARNING")
         services.append(organizations)
         assert organizations.run_module("linli.organizations.seed").returncode == 0
-        requests_service = start_service("requests", infra, LINLI_ORGANIZATIONS_ADDR=organizations.address,
-                                         LINLI_LOG_LEVEL="WARNING")
+        requests_service = start_service(
+            "requests", infra, LINLI_ORGANIZATIONS_ADDR=organizations.address, LINLI_LOG_LEVEL="WARNING"
+        )
         services.append(requests_service)
         channel = grpc.insecure_channel(requests_service.address)
         stub = requests_pb2_grpc.RequestServiceStub(channel)
         sample = stub.SubmitRequest(submit_request(-1), metadata=RESIDENT, timeout=30).request  # warm-up
         stored = MongoClient(infra.mongo_uri)[requests_service.env["LINLI_MONGO_DB"]]["requests"].find_one(
-            {"_id": sample.id}, {"outbox": 0})
+            {"_id": sample.id}, {"outbox": 0}
+        )
         assert stored is not None
         payload = json.dumps({"request": str(sample)}, ensure_ascii=False).encode()
 
-        pids = {**infra.pids(), "requests": requests_service.process.pid, "organizations":
-                organizations.process.pid, "bench": os.getpid()}
-        print(f"\nSubmit rate, {args.threads} client threads, {args.seconds:.0f} s per phase, {args.rounds} rounds "
-              "(2-core machine, every process on it); CPU is milliseconds per operation by process")
+        pids = {
+            **infra.pids(),
+            "requests": requests_service.process.pid,
+            "organizations": organizations.process.pid,
+            "bench": os.getpid(),
+        }
+        print(
+            f"\nSubmit rate, {args.threads} client threads, {args.seconds:.0f} s per phase, {args.rounds} rounds "
+            "(2-core machine, every process on it); CPU is milliseconds per operation by process"
+        )
         ratios, rates = [], []
         for round_number in range(args.rounds):
             meter = CpuMeter(pids)
             raw = raw_ceiling(infra.mongo_uri, infra.kafka_bootstrap, stored, payload, args.threads, args.seconds)
             raw_cpu = meter.per_operation(int(raw * args.seconds))
             meter = CpuMeter(pids)
-            linli, submitted = linli_sustained(stub, infra.kafka_bootstrap, args.threads, args.seconds,
-                                               first=round_number * 100_000_000)
+            linli, submitted = linli_sustained(
+                stub, infra.kafka_bootstrap, args.threads, args.seconds, first=round_number * 100_000_000
+            )
             linli_cpu = meter.per_operation(submitted)
             trimmed, trim_seconds = wait_for_trimming(requests_service.metrics_port)
             ratios.append(linli / raw)
             rates.append(linli)
-            print(f"  round {round_number + 1}: raw ceiling (pymongo insert + kafka-python send, acks=all) "
-                  f"{raw:6.0f} /s; Linli SubmitRequest, stored and published to Kafka {linli:6.0f} /s "
-                  f"({submitted} requests); ratio {linli / raw:.2f}")
+            print(
+                f"  round {round_number + 1}: raw ceiling (pymongo insert + kafka-python send, acks=all) "
+                f"{raw:6.0f} /s; Linli SubmitRequest, stored and published to Kafka {linli:6.0f} /s "
+                f"({submitted} requests); ratio {linli / raw:.2f}"
+            )
             print(f"           CPU raw:   {cpu_line(raw_cpu)}")
             print(f"           CPU Linli: {cpu_line(linli_cpu)}")
-            print(f"           then, idle: the relay trimmed {trimmed:.0f} documents' published events "
-                  f"({trim_seconds:.0f} s, not counted)")
+            print(
+                f"           then, idle: the relay trimmed {trimmed:.0f} documents' published events "
+                f"({trim_seconds:.0f} s, not counted)"
+            )
         half = statistics.median(rates) / 2
         samples = latency_at(stub, half, min(args.seconds, 10.0), first=900_000_000)
         samples.sort()
         p50 = samples[len(samples) // 2] * 1000
         p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000
         print(f"  ratio, median of {args.rounds} rounds: {statistics.median(ratios):.2f} (target >= 0.5)")
-        print(f"  latency at half the median rate ({half:.0f}/s, {len(samples)} calls): p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms, mean {statistics.fmean(samples) * 1000:.1f} ms")
+        print(
+            f"  latency at half the median rate ({half:.0f}/s, {len(samples)} calls): p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms, mean {statistics.fmean(samples) * 1000:.1f} ms"
+        )
         channel.close()
     finally:
         for service in services:

@@ -29,14 +29,18 @@ WELL_KNOWN = {
     "google.protobuf.FieldMask": {"type": "string", "description": "comma-separated field paths"},
 }
 SCALARS = {
-    FieldDescriptor.TYPE_DOUBLE: {"type": "number"}, FieldDescriptor.TYPE_FLOAT: {"type": "number"},
-    FieldDescriptor.TYPE_INT32: {"type": "integer"}, FieldDescriptor.TYPE_UINT32: {"type": "integer"},
-    FieldDescriptor.TYPE_SINT32: {"type": "integer"}, FieldDescriptor.TYPE_FIXED32: {"type": "integer"},
+    FieldDescriptor.TYPE_DOUBLE: {"type": "number"},
+    FieldDescriptor.TYPE_FLOAT: {"type": "number"},
+    FieldDescriptor.TYPE_INT32: {"type": "integer"},
+    FieldDescriptor.TYPE_UINT32: {"type": "integer"},
+    FieldDescriptor.TYPE_SINT32: {"type": "integer"},
+    FieldDescriptor.TYPE_FIXED32: {"type": "integer"},
     FieldDescriptor.TYPE_INT64: {"type": "string", "format": "int64"},
     FieldDescriptor.TYPE_UINT64: {"type": "string", "format": "uint64"},
     FieldDescriptor.TYPE_SINT64: {"type": "string", "format": "int64"},
     FieldDescriptor.TYPE_FIXED64: {"type": "string", "format": "uint64"},
-    FieldDescriptor.TYPE_BOOL: {"type": "boolean"}, FieldDescriptor.TYPE_STRING: {"type": "string"},
+    FieldDescriptor.TYPE_BOOL: {"type": "boolean"},
+    FieldDescriptor.TYPE_STRING: {"type": "string"},
     FieldDescriptor.TYPE_BYTES: {"type": "string", "contentEncoding": "base64"},
 }
 CE_HEADERS: dict[str, Any] = {
@@ -82,20 +86,32 @@ def schema_of(descriptor: Descriptor, schemas: dict[str, Any]) -> str:
     name = descriptor.full_name.removeprefix("linli.v1.")
     if name not in schemas:
         schemas[name] = {}  # placeholder first: messages may refer to each other
-        schemas[name] = {"type": "object", "x-protobuf-message": descriptor.full_name,
-                         "properties": {f.json_name: field_schema(f, schemas) for f in descriptor.fields}}
+        schemas[name] = {
+            "type": "object",
+            "x-protobuf-message": descriptor.full_name,
+            "properties": {f.json_name: field_schema(f, schemas) for f in descriptor.fields},
+        }
     return name
 
 
-def channel(topic: str, description: str, types: dict[str, str], service: str,
-            schemas: dict[str, Any], messages: dict[str, Any]) -> dict[str, Any]:
+def channel(
+    topic: str, description: str, types: dict[str, str], service: str, schemas: dict[str, Any], messages: dict[str, Any]
+) -> dict[str, Any]:
     refs = {}
     for ce_type, message in sorted(types.items()):
         key = ce_type.removeprefix("org.linli.").replace(".", "_")
         messages[key] = {
-            "name": ce_type, "title": message, "contentType": "application/json",
-            "headers": {**CE_HEADERS, "properties": {**CE_HEADERS["properties"], "ce_type": {"const": ce_type},
-                                                     "ce_source": {"const": f"/linli/{service}"}}},
+            "name": ce_type,
+            "title": message,
+            "contentType": "application/json",
+            "headers": {
+                **CE_HEADERS,
+                "properties": {
+                    **CE_HEADERS["properties"],
+                    "ce_type": {"const": ce_type},
+                    "ce_source": {"const": f"/linli/{service}"},
+                },
+            },
             "payload": {"$ref": f"#/components/schemas/{schema_of(message_descriptor(message), schemas)}"},
         }
         refs[key] = {"$ref": f"#/components/messages/{key}"}
@@ -121,27 +137,32 @@ def document() -> dict[str, Any]:
         "linli.volunteers.v1": "Volunteer registrations and changes, teams, points credited.",
         "linli.requests.v1": "Every transition of every request (internal: person ids present).",
         "linli.public.requests.v1": "The redacted public feed for other agencies: no names, phones, person ids "
-                                    "or exact addresses; location as grid and community.",
+        "or exact addresses; location as grid and community.",
     }
-    for service, module in (("organizations", organization_events), ("volunteers", volunteer_events),
-                            ("requests", request_events)):
+    for service, module in (
+        ("organizations", organization_events),
+        ("volunteers", volunteer_events),
+        ("requests", request_events),
+    ):
         for topic, types in topics(module).items():
             key = topic.replace(".", "_")
             channels[key] = channel(topic, descriptions[topic], types, service, schemas, messages)
     return {
         "asyncapi": "3.0.0",
         "info": {
-            "title": "Linli events", "version": "1.0.0",
+            "title": "Linli events",
+            "version": "1.0.0",
             "description": "Kafka topics of the Linli platform. Records are CloudEvents 1.0 in binary mode: ce_* "
-                           "headers, the value is the event's protobuf message in protobuf's JSON mapping, the key "
-                           "is the aggregate id (one aggregate's events are ordered on one partition). Delivery is "
-                           "at least once: deduplicate on ce_id. Fields are only ever added; a breaking change is a "
-                           "new v2 topic. Dead letters of a topic go to <topic>.dlq with linli_* headers.",
+            "headers, the value is the event's protobuf message in protobuf's JSON mapping, the key "
+            "is the aggregate id (one aggregate's events are ordered on one partition). Delivery is "
+            "at least once: deduplicate on ce_id. Fields are only ever added; a breaking change is a "
+            "new v2 topic. Dead letters of a topic go to <topic>.dlq with linli_* headers.",
         },
         "defaultContentType": "application/json",
         "channels": channels,
-        "operations": {f"receive_{key}": {"action": "receive", "channel": {"$ref": f"#/channels/{key}"}}
-                       for key in channels},
+        "operations": {
+            f"receive_{key}": {"action": "receive", "channel": {"$ref": f"#/channels/{key}"}} for key in channels
+        },
         "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
     }
 

@@ -46,16 +46,24 @@ def free_offset() -> int:
 
 
 def platform(action: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(LOCAL / "platform.sh"), action], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    return subprocess.run(
+        ["bash", str(LOCAL / "platform.sh"), action], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 def test_run_twice_then_stop(tmp_path: Path) -> None:
     offset = free_offset()
-    env = {**os.environ, "LINLI_DATA_DIR": str(tmp_path), "LINLI_PORT_OFFSET": str(offset),
-           "LINLI_KAFKA_PORT": str(free_port()), "LINLI_KAFKA_CONTROLLER_PORT": str(free_port()),
-           "LINLI_MONGO_PORT": str(free_port()), "LINLI_KAFKA_HEAP": "256m", "LINLI_SEED_VOLUNTEERS": "200",
-           "LINLI_SEED_REQUESTS": "40"}
+    env = {
+        **os.environ,
+        "LINLI_DATA_DIR": str(tmp_path),
+        "LINLI_PORT_OFFSET": str(offset),
+        "LINLI_KAFKA_PORT": str(free_port()),
+        "LINLI_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "LINLI_MONGO_PORT": str(free_port()),
+        "LINLI_KAFKA_HEAP": "256m",
+        "LINLI_SEED_VOLUNTEERS": "200",
+        "LINLI_SEED_REQUESTS": "40",
+    }
     try:
         first = platform("start", env)
         assert first.returncode == 0, first.stdout + first.stderr
@@ -64,7 +72,8 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
             assert f"127.0.0.1:{port + offset}" in first.stdout
             with grpc.insecure_channel(f"127.0.0.1:{port + offset}") as channel:
                 pong = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel).Ping(
-                    diagnostics_pb2.PingRequest(nonce=name), timeout=5)
+                    diagnostics_pb2.PingRequest(nonce=name), timeout=5
+                )
                 assert pong.service == name
 
         second = platform("start", env)  # nothing starts twice; the seeds change nothing
@@ -72,10 +81,14 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
         assert second.stderr.count("already running") >= 5
         with grpc.insecure_channel(f"127.0.0.1:{50053 + offset}") as channel:
             now = int(time.time())
-            stats = requests_pb2_grpc.RequestServiceStub(channel).GetStatistics(pb.GetStatisticsRequest(
-                period_start=timestamp_pb2.Timestamp(seconds=now - 3600),
-                period_end=timestamp_pb2.Timestamp(seconds=now + 3600)),
-                metadata=(("x-linli-subject", "op"), ("x-linli-roles", "operator")), timeout=10)
+            stats = requests_pb2_grpc.RequestServiceStub(channel).GetStatistics(
+                pb.GetStatisticsRequest(
+                    period_start=timestamp_pb2.Timestamp(seconds=now - 3600),
+                    period_end=timestamp_pb2.Timestamp(seconds=now + 3600),
+                ),
+                metadata=(("x-linli-subject", "op"), ("x-linli-roles", "operator")),
+                timeout=10,
+            )
             assert stats.overall.total == 40
     finally:
         stopped = platform("stop", env)

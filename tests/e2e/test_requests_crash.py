@@ -42,17 +42,28 @@ def alive(pid: int) -> bool:
 
 
 def submit(stub: requests_pb2_grpc.RequestServiceStub, key: str) -> str:
-    return str(stub.SubmitRequest(pb.SubmitRequestRequest(
-        category="repairs", title="楼道灯坏了", description="3号楼楼道灯不亮",
-        point=common_pb2.GeoPoint(lat=28.661, lng=121.421), idempotency_key=key),
-        metadata=RESIDENT, timeout=10).request.id)
+    return str(
+        stub.SubmitRequest(
+            pb.SubmitRequestRequest(
+                category="repairs",
+                title="楼道灯坏了",
+                description="3号楼楼道灯不亮",
+                point=common_pb2.GeoPoint(lat=28.661, lng=121.421),
+                idempotency_key=key,
+            ),
+            metadata=RESIDENT,
+            timeout=10,
+        ).request.id
+    )
 
 
 def test_every_acknowledged_submit_survives_a_kill(infra: Infra) -> None:
     ensure_topics(infra.kafka_bootstrap, platform_topics())
-    env = {"LINLI_MONGO_DB": f"e2e_crash_{uuid.uuid4().hex[:8]}",
-           "LINLI_ORGANIZATIONS_ADDR": f"127.0.0.1:{free_port()}",  # down: requests are accepted unrouted
-           "LINLI_LOG_LEVEL": "WARNING"}
+    env = {
+        "LINLI_MONGO_DB": f"e2e_crash_{uuid.uuid4().hex[:8]}",
+        "LINLI_ORGANIZATIONS_ADDR": f"127.0.0.1:{free_port()}",  # down: requests are accepted unrouted
+        "LINLI_LOG_LEVEL": "WARNING",
+    }
     first = start_service("requests", infra, **env)
     acknowledged: list[str] = []
     lock = threading.Lock()
@@ -93,11 +104,15 @@ def test_every_acknowledged_submit_survives_a_kill(infra: Infra) -> None:
     try:
         stub = requests_pb2_grpc.RequestServiceStub(grpc.insecure_channel(second.address))
         for request_id in acknowledged:  # every acknowledged request is stored
-            assert stub.GetRequest(pb.GetRequestRequest(request_id=request_id), metadata=RESIDENT,
-                                   timeout=10).id == request_id
+            assert (
+                stub.GetRequest(pb.GetRequestRequest(request_id=request_id), metadata=RESIDENT, timeout=10).id
+                == request_id
+            )
         keys = set(acknowledged)
-        for topic, happened in (("linli.requests.v1", "org.linli.request.submitted.v1"),
-                                ("linli.public.requests.v1", "org.linli.public.request.changed.v1")):
+        for topic, happened in (
+            ("linli.requests.v1", "org.linli.request.submitted.v1"),
+            ("linli.public.requests.v1", "org.linli.public.request.changed.v1"),
+        ):
             records = read_topic(infra.kafka_bootstrap, topic, keys, expected=len(keys), timeout=60)
             published = {r.key.decode() for r in records if ce_type(r) == happened}
             assert published == keys, f"{len(keys - published)} acknowledged requests missing on {topic}"

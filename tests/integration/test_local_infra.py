@@ -19,8 +19,9 @@ from tests.support.infra import LOCAL, Infra, free_port
 
 
 def script(name: str, action: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(LOCAL / name), action], env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return subprocess.run(
+        ["bash", str(LOCAL / name), action], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_starting_twice_starts_nothing_new(infra: Infra) -> None:
@@ -35,8 +36,12 @@ def test_a_port_held_by_another_program_is_reported(infra: Infra, tmp_path: Path
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        env = {**os.environ, "LINLI_DATA_DIR": str(tmp_path), "LINLI_MONGO_PORT": str(port),
-               "LINLI_KAFKA_PORT": str(port)}
+        env = {
+            **os.environ,
+            "LINLI_DATA_DIR": str(tmp_path),
+            "LINLI_MONGO_PORT": str(port),
+            "LINLI_KAFKA_PORT": str(port),
+        }
         for name in ("ferretdb.sh", "kafka.sh"):
             refused = script(name, "start", env)
             assert refused.returncode != 0
@@ -45,9 +50,14 @@ def test_a_port_held_by_another_program_is_reported(infra: Infra, tmp_path: Path
 
 def test_data_survives_stop_and_start() -> None:
     data = tempfile.mkdtemp(prefix="linli-persist-")
-    env = {**os.environ, "LINLI_DATA_DIR": data, "LINLI_MONGO_PORT": str(free_port()),
-           "LINLI_KAFKA_PORT": str(free_port()), "LINLI_KAFKA_CONTROLLER_PORT": str(free_port()),
-           "LINLI_KAFKA_HEAP": "256m"}
+    env = {
+        **os.environ,
+        "LINLI_DATA_DIR": data,
+        "LINLI_MONGO_PORT": str(free_port()),
+        "LINLI_KAFKA_PORT": str(free_port()),
+        "LINLI_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "LINLI_KAFKA_HEAP": "256m",
+    }
     mongo_uri = f"mongodb://127.0.0.1:{env['LINLI_MONGO_PORT']}/"
     bootstrap = f"127.0.0.1:{env['LINLI_KAFKA_PORT']}"
     topic = f"linli.persist{uuid.uuid4().hex[:6]}.v1"
@@ -68,8 +78,9 @@ def test_data_survives_stop_and_start() -> None:
             assert script(name, "start", env).returncode == 0
         with MongoClient[dict[str, Any]](mongo_uri) as client:
             assert client.persist.things.find_one({"_id": "kept"}) == {"_id": "kept", "n": 1}
-        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=10000)
+        consumer = KafkaConsumer(
+            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=10000
+        )
         assert [r.value for r in consumer][:1] == [b"kept"]
         consumer.close()
     finally:

@@ -35,8 +35,9 @@ class Infra:
 
     def stop(self) -> None:
         for script in ("kafka.sh", "ferretdb.sh"):
-            subprocess.run(["bash", str(LOCAL / script), "stop"], env=self.env, check=False,
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                ["bash", str(LOCAL / script), "stop"], env=self.env, check=False, capture_output=True, timeout=60
+            )
 
 
 def start_infra(kafka: bool = True, attempts: int = 2) -> Infra:
@@ -61,12 +62,17 @@ def _start_infra(kafka: bool) -> Infra:
         "LINLI_KAFKA_HEAP": "384m",
         "LINLI_MONGO_PORT": str(mongo_port),
     }
-    infra = Infra(kafka_bootstrap=f"127.0.0.1:{kafka_port}", mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/",
-                  env=env)
+    infra = Infra(kafka_bootstrap=f"127.0.0.1:{kafka_port}", mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/", env=env)
     try:
         for script in ("ferretdb.sh", "kafka.sh") if kafka else ("ferretdb.sh",):
-            result = subprocess.run(["bash", str(LOCAL / script), "start"], env=env, capture_output=True,
-                                    text=True, timeout=600, check=False)
+            result = subprocess.run(
+                ["bash", str(LOCAL / script), "start"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
             if result.returncode != 0:
                 raise RuntimeError(f"{script} start failed:\n{result.stdout}\n{result.stderr}")
     except BaseException:

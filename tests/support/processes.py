@@ -30,8 +30,9 @@ class ServiceProcess:
         return f"127.0.0.1:{self.grpc_port}"
 
     def run_module(self, module: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", module], env=self.env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", module], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def logs(self) -> str:
         self.log.seek(0)
@@ -52,10 +53,16 @@ class ServiceProcess:
 def start_service(name: str, infra: Infra, **extra_env: str) -> ServiceProcess:
     """`python -m linli.<name>` on free ports with its own database; waits until it serves."""
     grpc_port, metrics_port = free_port(), free_port()
-    env = {**os.environ, "LINLI_MONGO_URI": infra.mongo_uri, "LINLI_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
-           "LINLI_MONGO_DB": f"test_{name}_{uuid.uuid4().hex[:6]}", "LINLI_GRPC_PORT": str(grpc_port),
-           "LINLI_METRICS_PORT": str(metrics_port), f"LINLI_{name.upper()}_ADDR": f"127.0.0.1:{grpc_port}",
-           **extra_env}
+    env = {
+        **os.environ,
+        "LINLI_MONGO_URI": infra.mongo_uri,
+        "LINLI_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+        "LINLI_MONGO_DB": f"test_{name}_{uuid.uuid4().hex[:6]}",
+        "LINLI_GRPC_PORT": str(grpc_port),
+        "LINLI_METRICS_PORT": str(metrics_port),
+        f"LINLI_{name.upper()}_ADDR": f"127.0.0.1:{grpc_port}",
+        **extra_env,
+    }
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by ServiceProcess.stop
     process = subprocess.Popen([sys.executable, "-m", f"linli.{name}"], env=env, stdout=log, stderr=subprocess.STDOUT)
     service = ServiceProcess(name, grpc_port, metrics_port, env, process, log)

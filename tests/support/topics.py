@@ -14,8 +14,9 @@ def read_topic(bootstrap: str, topic: str, keys: set[str], expected: int, timeou
     found: list[Any] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(found) < expected:
-        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=1500)
+        consumer = KafkaConsumer(
+            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=1500
+        )
         try:
             found = [r for r in consumer if r.key is not None and r.key.decode() in keys]
         finally:

@@ -17,8 +17,9 @@ def main() -> None:
     bootstrap, uri, name = sys.argv[1:4]
     database = mongo.connect(uri, name)
     producer = make_producer(bootstrap)
-    relay = OutboxRelay(ThreadPublisher(producer), [AggregateStore(database["aggregates"])],
-                        on_published=lambda *_: os._exit(17))
+    relay = OutboxRelay(
+        ThreadPublisher(producer), [AggregateStore(database["aggregates"])], on_published=lambda *_: os._exit(17)
+    )
     relay.drain_once()
     sys.exit(1)  # not reached when there was something to publish
 

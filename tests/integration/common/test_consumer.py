@@ -25,11 +25,24 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def make_consumer(infra: Infra, database: Database[mongo.Document], topic: str, group: str,
-                  producer: KafkaProducer, handler: Callable[[Envelope], None]) -> EventConsumer:
-    return EventConsumer(bootstrap=infra.kafka_bootstrap, group_id=group, topics=[topic], handler=handler,
-                         processed=ProcessedEvents(database["processed_events"]), dlq_producer=producer,
-                         max_attempts=3, retry_backoff=0.05)
+def make_consumer(
+    infra: Infra,
+    database: Database[mongo.Document],
+    topic: str,
+    group: str,
+    producer: KafkaProducer,
+    handler: Callable[[Envelope], None],
+) -> EventConsumer:
+    return EventConsumer(
+        bootstrap=infra.kafka_bootstrap,
+        group_id=group,
+        topics=[topic],
+        handler=handler,
+        processed=ProcessedEvents(database["processed_events"]),
+        dlq_producer=producer,
+        max_attempts=3,
+        retry_backoff=0.05,
+    )
 
 
 def credit(database: Database[mongo.Document]) -> Callable[[Envelope], None]:
@@ -38,6 +51,7 @@ def credit(database: Database[mongo.Document]) -> Callable[[Envelope], None]:
         if body.get("poison"):
             raise ValueError("points must be a number")
         database["ledger"].update_one({"_id": envelope.subject}, {"$inc": {"points": body["points"]}}, upsert=True)
+
     return handle
 
 
@@ -46,8 +60,9 @@ def balance(database: Database[mongo.Document], volunteer: str) -> int:
     return int(found["points"]) if found else 0
 
 
-def test_duplicate_event_applies_once(infra: Infra, database: Database[mongo.Document], topic: str,
-                                      producer: KafkaProducer) -> None:
+def test_duplicate_event_applies_once(
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     event = new_event("tests", "org.linli.test.credited.v1", "vol-1", {"points": 5}, topic=topic)
     for _ in range(3):  # the same ce_id delivered three times
         send_envelope(producer, event)
@@ -64,7 +79,8 @@ def test_duplicate_event_applies_once(infra: Infra, database: Database[mongo.Doc
 
 
 def test_poison_message_goes_to_dlq_and_the_next_one_is_processed(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     producer.send(topic, key=b"vol-2", value=b"not even json", headers=[("x", b"y")])
     failing = new_event("tests", "org.linli.test.credited.v1", "vol-2", {"poison": True}, topic=topic)
     send_envelope(producer, failing)
@@ -77,8 +93,13 @@ def test_poison_message_goes_to_dlq_and_the_next_one_is_processed(
     finally:
         consumer.stop()
 
-    dlq = KafkaConsumer(dlq_topic(topic), bootstrap_servers=infra.kafka_bootstrap, auto_offset_reset="earliest",
-                        group_id=None, consumer_timeout_ms=3000)
+    dlq = KafkaConsumer(
+        dlq_topic(topic),
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        consumer_timeout_ms=3000,
+    )
     letters = list(dlq)
     dlq.close()
     assert len(letters) == 2
@@ -92,8 +113,9 @@ def test_poison_message_goes_to_dlq_and_the_next_one_is_processed(
     assert database["processed_events"].count_documents({}) == 1
 
 
-def test_offsets_survive_a_consumer_restart(infra: Infra, database: Database[mongo.Document], topic: str,
-                                            producer: KafkaProducer) -> None:
+def test_offsets_survive_a_consumer_restart(
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     group = f"g-{uuid.uuid4().hex[:6]}"
     seen: list[str] = []
 
@@ -105,8 +127,14 @@ def test_offsets_survive_a_consumer_restart(infra: Infra, database: Database[mon
         send_envelope(producer, event)
     producer.flush()
     # No idempotency store here: only committed offsets can stop a replay after the restart.
-    consumer = EventConsumer(bootstrap=infra.kafka_bootstrap, group_id=group, topics=[topic], handler=record,
-                             processed=None, dlq_producer=producer)
+    consumer = EventConsumer(
+        bootstrap=infra.kafka_bootstrap,
+        group_id=group,
+        topics=[topic],
+        handler=record,
+        processed=None,
+        dlq_producer=producer,
+    )
     consumer.start()
     wait_for(lambda: len(seen) == 5)
     consumer.stop()
@@ -115,8 +143,14 @@ def test_offsets_survive_a_consumer_restart(infra: Infra, database: Database[mon
     for event in second:
         send_envelope(producer, event)
     producer.flush()
-    restarted = EventConsumer(bootstrap=infra.kafka_bootstrap, group_id=group, topics=[topic], handler=record,
-                              processed=None, dlq_producer=producer)
+    restarted = EventConsumer(
+        bootstrap=infra.kafka_bootstrap,
+        group_id=group,
+        topics=[topic],
+        handler=record,
+        processed=None,
+        dlq_producer=producer,
+    )
     restarted.start()
     try:
         wait_for(lambda: len(seen) == 8)

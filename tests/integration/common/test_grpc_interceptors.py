@@ -87,16 +87,19 @@ class Probe:
         raise KeyError("secret internals")
 
     def handler(self) -> grpc.GenericRpcHandler:
-        return grpc.method_handlers_generic_handler(SERVICE, {
-            "Flaky": grpc.unary_unary_rpc_method_handler(self.flaky),
-            "Slow": grpc.unary_unary_rpc_method_handler(self.slow),
-            "Remaining": grpc.unary_unary_rpc_method_handler(self.remaining_time),
-            "Relay": grpc.unary_unary_rpc_method_handler(self.relay),
-            "Count": grpc.unary_stream_rpc_method_handler(self.count),
-            "Refuse": grpc.unary_stream_rpc_method_handler(self.refuse),
-            "Total": grpc.stream_unary_rpc_method_handler(self.total),
-            "Echo": grpc.stream_stream_rpc_method_handler(self.echo),
-        })
+        return grpc.method_handlers_generic_handler(
+            SERVICE,
+            {
+                "Flaky": grpc.unary_unary_rpc_method_handler(self.flaky),
+                "Slow": grpc.unary_unary_rpc_method_handler(self.slow),
+                "Remaining": grpc.unary_unary_rpc_method_handler(self.remaining_time),
+                "Relay": grpc.unary_unary_rpc_method_handler(self.relay),
+                "Count": grpc.unary_stream_rpc_method_handler(self.count),
+                "Refuse": grpc.unary_stream_rpc_method_handler(self.refuse),
+                "Total": grpc.stream_unary_rpc_method_handler(self.total),
+                "Echo": grpc.stream_stream_rpc_method_handler(self.echo),
+            },
+        )
 
 
 @pytest.fixture(scope="module", params=["chained", "one by one"])
@@ -104,10 +107,16 @@ def probe(request: pytest.FixtureRequest) -> Iterator[tuple[Probe, int]]:
     """The kit's server (its interceptors chained into one), and the same interceptors
     installed one by one: both must behave the same."""
     probe = Probe()
-    server = GrpcServer(service="probe", version="test", host="127.0.0.1", port=0,
-                        interceptors=None if request.param == "chained" else server_interceptors())
-    server.register(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
-                    probe.handler(), SERVICE)
+    server = GrpcServer(
+        service="probe",
+        version="test",
+        host="127.0.0.1",
+        port=0,
+        interceptors=None if request.param == "chained" else server_interceptors(),
+    )
+    server.register(
+        lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)), probe.handler(), SERVICE
+    )
     port = server.start()
     probe.downstream = make_channel(f"127.0.0.1:{port}", default_timeout=5.0).unary_unary(f"/{SERVICE}/Remaining")
     try:
@@ -140,7 +149,8 @@ def reset(tokens: tuple[Any, Any]) -> None:
 
 
 def test_a_server_stream_gets_request_id_identity_metrics_and_error_mapping(
-        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+    probe: tuple[Probe, int], channel: grpc.Channel
+) -> None:
     before_ok, before_invalid = handled("Count", "OK"), handled("Count", "INVALID_ARGUMENT")
     count = channel.unary_stream(f"/{SERVICE}/Count")
     tokens = as_caller("req-stream")
@@ -162,7 +172,8 @@ def test_a_server_stream_gets_request_id_identity_metrics_and_error_mapping(
 
 
 def test_a_stream_keeps_the_status_its_handler_chose_and_hides_bugs(
-        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+    probe: tuple[Probe, int], channel: grpc.Channel
+) -> None:
     before_denied, before_internal = handled("Refuse", "PERMISSION_DENIED"), handled("Refuse", "INTERNAL")
     refuse = channel.unary_stream(f"/{SERVICE}/Refuse")
     with pytest.raises(grpc.RpcError) as denied:
@@ -176,8 +187,7 @@ def test_a_stream_keeps_the_status_its_handler_chose_and_hides_bugs(
     assert handled("Refuse", "INTERNAL") == before_internal + 1
 
 
-def test_client_and_bidirectional_streams_are_intercepted_too(
-        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+def test_client_and_bidirectional_streams_are_intercepted_too(probe: tuple[Probe, int], channel: grpc.Channel) -> None:
     before = handled("Echo", "NOT_FOUND")
     tokens = as_caller("req-bidi")
     try:
@@ -193,8 +203,7 @@ def test_client_and_bidirectional_streams_are_intercepted_too(
     assert handled("Total", "OK") >= 1 and handled("Echo", "NOT_FOUND") == before + 1
 
 
-def test_an_idempotent_call_is_retried_by_grpc_on_unavailable(
-        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+def test_an_idempotent_call_is_retried_by_grpc_on_unavailable(probe: tuple[Probe, int], channel: grpc.Channel) -> None:
     probe[0].attempts.pop("Flaky", None)
     flaky = channel.unary_unary(f"/{SERVICE}/Flaky")
     assert call(flaky, b"2", idempotent=True) == b"ok"  # failed twice, answered on the third attempt
@@ -224,7 +233,8 @@ def test_deadline_exceeded_is_not_retried(probe: tuple[Probe, int], channel: grp
 
 
 def test_a_call_made_while_serving_gets_at_most_the_served_call_s_remaining_time(
-        probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+    probe: tuple[Probe, int], channel: grpc.Channel
+) -> None:
     probe[0].remaining.clear()
     call(channel.unary_unary(f"/{SERVICE}/Relay"), b"", timeout=0.8)
     served, downstream = probe[0].remaining  # gRPC rounds deadlines: allow a few milliseconds

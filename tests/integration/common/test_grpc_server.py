@@ -31,13 +31,20 @@ class Tiny:
     def __init__(self, tmp: Path) -> None:
         self.grpc_port, self.metrics_port = free_port(), free_port()
         self.flag = tmp / "unhealthy"
-        env = {**os.environ, "LINLI_SERVICE_NAME": "tiny", "LINLI_GRPC_PORT": str(self.grpc_port),
-               "LINLI_METRICS_PORT": str(self.metrics_port), "LINLI_DRAIN_SECONDS": "10",
-               "LINLI_HEALTH_INTERVAL_SECONDS": "0.2", "TINY_UNHEALTHY_FLAG": str(self.flag),
-               "TINY_KAFKA": f"127.0.0.1:{free_port()}"}
+        env = {
+            **os.environ,
+            "LINLI_SERVICE_NAME": "tiny",
+            "LINLI_GRPC_PORT": str(self.grpc_port),
+            "LINLI_METRICS_PORT": str(self.metrics_port),
+            "LINLI_DRAIN_SECONDS": "10",
+            "LINLI_HEALTH_INTERVAL_SECONDS": "0.2",
+            "TINY_UNHEALTHY_FLAG": str(self.flag),
+            "TINY_KAFKA": f"127.0.0.1:{free_port()}",
+        }
         self.log = (tmp / "tiny.log").open("w+")
-        self.process = subprocess.Popen([sys.executable, str(SCRIPT)], env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, str(SCRIPT)], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.grpc_port}")
         grpc.channel_ready_future(self.channel).result(timeout=30)
         self.diagnostics = diagnostics_pb2_grpc.DiagnosticsServiceStub(self.channel)
@@ -106,13 +113,13 @@ def test_reflection_lists_the_services(tiny: Tiny) -> None:
     request = reflection_pb2.ServerReflectionRequest(list_services="")
     response = next(iter(stub.ServerReflectionInfo(iter([request]), timeout=5)))
     names = {service.name for service in response.list_services_response.service}
-    assert {"linli.v1.DiagnosticsService", "grpc.health.v1.Health",
-            "grpc.reflection.v1alpha.ServerReflection"} <= names
+    assert {"linli.v1.DiagnosticsService", "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"} <= names
 
 
 def test_calls_are_counted_in_metrics_and_logged_as_json(tiny: Tiny) -> None:
-    reply = tiny.diagnostics.Ping(diagnostics_pb2.PingRequest(nonce="n-1"), timeout=5,
-                                  metadata=[("x-request-id", "req-abc")])
+    reply = tiny.diagnostics.Ping(
+        diagnostics_pb2.PingRequest(nonce="n-1"), timeout=5, metadata=[("x-request-id", "req-abc")]
+    )
     assert (reply.service, reply.nonce) == ("tiny", "n-1")
     text = tiny.metrics()
     assert 'linli_grpc_server_handled_total{code="OK",method="/linli.v1.DiagnosticsService/Ping"} 1.0' in text

@@ -83,8 +83,12 @@ def test_aggregate_store_versions_and_conflicts(database: Database[mongo.Documen
     collection = database["requests"]
     collection.create_index("code", unique=True)
     woken: list[str] = []
-    store = AggregateStore(collection, notify=lambda aggregate_id, _events, _replaced: woken.append(aggregate_id),
-                           entity="request", atomic_filters=atomic_filters)
+    store = AggregateStore(
+        collection,
+        notify=lambda aggregate_id, _events, _replaced: woken.append(aggregate_id),
+        entity="request",
+        atomic_filters=atomic_filters,
+    )
     event = new_event("requests", "org.linli.request.submitted.v1", "r1", {"id": "r1"})
     assert store.insert({"_id": "r1", "code": "A", "status": "submitted"}, [event]) == 1
     assert woken == ["r1"]
@@ -125,9 +129,13 @@ def test_a_write_drops_the_published_events_and_keeps_pending_ones(database: Dat
     third = new_event("requests", "t.resolved", "r1", {})
     store.update("r1", 2, {"status": "resolved"}, [third])  # the second is pending: appended behind it
     assert [e["id"] for e in store.collection.find_one({"_id": "r1"})["outbox"]] == [  # type: ignore[index]
-        second.id, third.id]
+        second.id,
+        third.id,
+    ]
     assert store.watermark.published_through() < min(
-        e["seq"] for e in store.collection.find_one({"_id": "r1"})["outbox"])  # type: ignore[index]
+        e["seq"]
+        for e in store.collection.find_one({"_id": "r1"})["outbox"]  # type: ignore[index]
+    )
 
 
 def test_before_recovery_a_write_never_drops_stored_events(database: Database[mongo.Document]) -> None:
@@ -137,7 +145,9 @@ def test_before_recovery_a_write_never_drops_stored_events(database: Database[mo
     restarted = AggregateStore(collection)  # a new process: nothing of r1 is pending in its memory
     restarted.update("r1", 1, {"n": 1}, [new_event("requests", "t.next", "r1", {})])
     assert [e["type"] for e in collection.find_one({"_id": "r1"})["outbox"]] == [  # type: ignore[index]
-        "t.left-by-a-crash", "t.next"]
+        "t.left-by-a-crash",
+        "t.next",
+    ]
 
 
 def test_concurrent_writers_of_one_version_have_exactly_one_winner(database: Database[mongo.Document]) -> None:

@@ -24,8 +24,14 @@ HELPER = Path(__file__).with_name("relay_crash.py")
 
 
 def read_all(infra: Infra, topic: str, expected: int, timeout: float = 20.0) -> list[object]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=1000,
+    )
     records: list[object] = []
     deadline = time.monotonic() + timeout
     try:
@@ -39,16 +45,23 @@ def read_all(infra: Infra, topic: str, expected: int, timeout: float = 20.0) -> 
 
 
 def test_events_are_published_once_with_cloudevents_headers(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
     relay = OutboxRelay(ThreadPublisher(producer), [store], poll_seconds=0.1)
     ids = [f"agg-{i}" for i in range(5)]
     for aggregate_id in ids:
-        store.insert({"_id": aggregate_id}, [new_event("tests", "org.linli.test.created.v1", aggregate_id,
-                                                       {"id": aggregate_id}, topic=topic)])
-        store.update(aggregate_id, 1, {"n": 1}, [new_event("tests", "org.linli.test.changed.v1", aggregate_id,
-                                                           {"id": aggregate_id, "n": 1}, topic=topic)])
+        store.insert(
+            {"_id": aggregate_id},
+            [new_event("tests", "org.linli.test.created.v1", aggregate_id, {"id": aggregate_id}, topic=topic)],
+        )
+        store.update(
+            aggregate_id,
+            1,
+            {"n": 1},
+            [new_event("tests", "org.linli.test.changed.v1", aggregate_id, {"id": aggregate_id, "n": 1}, topic=topic)],
+        )
     relay.start()  # the events were written before it existed: its recovery finds them
     try:
         assert relay.wait_until_published()
@@ -76,7 +89,8 @@ def test_events_are_published_once_with_cloudevents_headers(
 
 
 def test_events_added_while_publishing_are_kept(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
     store.insert({"_id": "a"}, [new_event("tests", "t.first", "a", {}, topic=topic)])
@@ -104,7 +118,8 @@ def first_event(document: mongo.Document) -> Envelope:
 
 
 def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
     for n in range(3):
@@ -112,7 +127,11 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
 
     crashed = subprocess.run(
         [sys.executable, str(HELPER), infra.kafka_bootstrap, infra.mongo_uri, database.name],
-        capture_output=True, text=True, timeout=120, check=False)
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert crashed.returncode == 17, crashed.stderr  # died between the send and the checkpoint
     assert database[CHECKPOINTS].count_documents({}) == 0  # nothing was recorded as published
     assert len(read_all(infra, topic, 1)) >= 1  # ...but something had been published
@@ -129,8 +148,13 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
         ledger.update_one({"_id": envelope.subject}, {"$inc": {"points": envelope.json()["points"]}}, upsert=True)
 
     consumer = EventConsumer(
-        bootstrap=infra.kafka_bootstrap, group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topic], handler=credit,
-        processed=ProcessedEvents(database["processed_events"]), dlq_producer=producer)
+        bootstrap=infra.kafka_bootstrap,
+        group_id=f"g-{uuid.uuid4().hex[:6]}",
+        topics=[topic],
+        handler=credit,
+        processed=ProcessedEvents(database["processed_events"]),
+        dlq_producer=producer,
+    )
     consumer.start()
     try:
         deadline = time.monotonic() + 30
@@ -145,7 +169,8 @@ def test_relay_killed_after_publish_republishes_and_consumer_applies_once(
 
 
 def test_a_restart_publishes_only_what_the_watermark_does_not_cover(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
     relay = OutboxRelay(ThreadPublisher(producer), [store])
@@ -173,7 +198,8 @@ def test_a_restart_publishes_only_what_the_watermark_does_not_cover(
 
 
 def test_events_stored_before_numbering_are_published_and_removed_at_start(
-        infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    infra: Infra, database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     legacy = new_event("tests", "t.legacy", "old", {}, topic=topic)
     collection.insert_one({"_id": "old", "version": 1, "outbox": [legacy.to_document()]})  # no `seq`
@@ -185,7 +211,8 @@ def test_events_stored_before_numbering_are_published_and_removed_at_start(
 
 
 def test_trimming_waits_for_a_pause_in_writes(
-        database: Database[mongo.Document], topic: str, producer: KafkaProducer) -> None:
+    database: Database[mongo.Document], topic: str, producer: KafkaProducer
+) -> None:
     collection = database["aggregates"]
     store = AggregateStore(collection)
     relay = OutboxRelay(ThreadPublisher(producer), [store], trim_idle_seconds=0.5)

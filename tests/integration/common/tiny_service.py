@@ -23,8 +23,7 @@ from linli.v1 import diagnostics_pb2
 
 
 class SlowDiagnostics(DiagnosticsServicer):
-    def Ping(self, request: diagnostics_pb2.PingRequest,
-             context: grpc.ServicerContext) -> diagnostics_pb2.PingResponse:
+    def Ping(self, request: diagnostics_pb2.PingRequest, context: grpc.ServicerContext) -> diagnostics_pb2.PingResponse:
         if request.nonce.startswith("slow:"):
             time.sleep(float(request.nonce.removeprefix("slow:")))
         if request.nonce == "fail:invalid":

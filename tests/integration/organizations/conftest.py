@@ -35,13 +35,21 @@ class RunningOrganizations:
 
 def start_organizations(infra: Infra, database: str) -> RunningOrganizations:
     config = OrganizationsConfig.from_env(
-        {}, mongo_uri=infra.mongo_uri, mongo_db=database, kafka_bootstrap=infra.kafka_bootstrap, grpc_port=0,
-        metrics_port=0, drain_seconds=2.0, outbox_poll_seconds=0.2)
+        {},
+        mongo_uri=infra.mongo_uri,
+        mongo_db=database,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        grpc_port=0,
+        metrics_port=0,
+        drain_seconds=2.0,
+        outbox_poll_seconds=0.2,
+    )
     runtime, service = build(config)
     runtime.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{runtime.grpc.port}")
-    return RunningOrganizations(config, runtime, service, channel,
-                                organizations_pb2_grpc.OrganizationServiceStub(channel))
+    return RunningOrganizations(
+        config, runtime, service, channel, organizations_pb2_grpc.OrganizationServiceStub(channel)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -50,16 +50,28 @@ def city(organizations: ServiceProcess) -> dict[str, str]:
     """Ids of the seeded demo city's organisations by code."""
     with grpc.insecure_channel(organizations.address) as channel:
         stub = organizations_pb2_grpc.OrganizationServiceStub(channel)
-        return {code: stub.GetOrganization(organizations_pb2.GetOrganizationRequest(code=code), timeout=5).id
-                for code in ("JJ", "JJ-BY", "JJ-BY-C1", "JJ-BY-C2", "JJ-HM-C1", "JJ-POLICE", "JJ-URBAN")}
+        return {
+            code: stub.GetOrganization(organizations_pb2.GetOrganizationRequest(code=code), timeout=5).id
+            for code in ("JJ", "JJ-BY", "JJ-BY-C1", "JJ-BY-C2", "JJ-HM-C1", "JJ-POLICE", "JJ-URBAN")
+        }
 
 
 def start_requests(infra: Infra, organizations: ServiceProcess, database: str) -> RunningRequests:
     config = RequestsConfig.from_env(
-        {}, mongo_uri=infra.mongo_uri, mongo_db=database, kafka_bootstrap=infra.kafka_bootstrap, grpc_port=0,
-        metrics_port=0, drain_seconds=2.0, outbox_poll_seconds=0.2, organizations_addr=organizations.address,
-        volunteers_addr=f"127.0.0.1:{free_port()}", deadline_scan_seconds=0.2, offer_scan_seconds=0.2,
-        visit_scan_seconds=0.2)
+        {},
+        mongo_uri=infra.mongo_uri,
+        mongo_db=database,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        grpc_port=0,
+        metrics_port=0,
+        drain_seconds=2.0,
+        outbox_poll_seconds=0.2,
+        organizations_addr=organizations.address,
+        volunteers_addr=f"127.0.0.1:{free_port()}",
+        deadline_scan_seconds=0.2,
+        offer_scan_seconds=0.2,
+        visit_scan_seconds=0.2,
+    )
     runtime, service = build(config)
     runtime.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{runtime.grpc.port}")

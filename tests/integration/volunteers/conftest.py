@@ -59,9 +59,16 @@ class RunningVolunteers:
 
 def start_volunteers(infra: Infra, database: str, group: str = "") -> RunningVolunteers:
     config = VolunteersConfig.from_env(
-        {}, mongo_uri=infra.mongo_uri, mongo_db=database, kafka_bootstrap=infra.kafka_bootstrap, grpc_port=0,
-        metrics_port=0, drain_seconds=2.0, outbox_poll_seconds=0.2,
-        consumer_group=group or f"volunteers-test-{uuid.uuid4().hex[:8]}")
+        {},
+        mongo_uri=infra.mongo_uri,
+        mongo_db=database,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        grpc_port=0,
+        metrics_port=0,
+        drain_seconds=2.0,
+        outbox_poll_seconds=0.2,
+        consumer_group=group or f"volunteers-test-{uuid.uuid4().hex[:8]}",
+    )
     runtime, services = build(config, ancestors=lambda org_id: ANCESTORS.get(org_id, ()))
     runtime.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{runtime.grpc.port}")

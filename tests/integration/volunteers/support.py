@@ -40,10 +40,17 @@ def window(weekday: int, start: str, end: str) -> common_pb2.TimeWindow:
 def registration(**overrides: Any) -> pb.RegisterVolunteerRequest:
     """A valid registration of a new person; keyword arguments change what a test is about."""
     values: dict[str, Any] = {
-        "person_id": unique("person"), "display_name": "王秀英", "phone": "13800001111",
-        "home_community_id": COMMUNITY, "skills": ["plumbing"], "posts": ["elderly_care"], "languages": ["zh"],
-        "service_radius_km": 5.0, "home": common_pb2.GeoPoint(lat=28.66, lng=121.42),
-        "availability": [window(1, "08:00", "12:00")], "max_concurrent_tasks": 3,
+        "person_id": unique("person"),
+        "display_name": "王秀英",
+        "phone": "13800001111",
+        "home_community_id": COMMUNITY,
+        "skills": ["plumbing"],
+        "posts": ["elderly_care"],
+        "languages": ["zh"],
+        "service_radius_km": 5.0,
+        "home": common_pb2.GeoPoint(lat=28.66, lng=121.42),
+        "availability": [window(1, "08:00", "12:00")],
+        "max_concurrent_tasks": 3,
     }
     values.update(overrides)
     return pb.RegisterVolunteerRequest(**values)
@@ -75,5 +82,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "
 
 def events_for(infra: Infra, keys: set[str], expected: int, timeout: float = 20.0) -> list[tuple[str, str]]:
     """(ce_type, key) of the volunteers topic's records for `keys`, in log order per key."""
-    return [(ce_type(r), r.key.decode())
-            for r in read_topic(infra.kafka_bootstrap, "linli.volunteers.v1", keys, expected, timeout)]
+    return [
+        (ce_type(r), r.key.decode())
+        for r in read_topic(infra.kafka_bootstrap, "linli.volunteers.v1", keys, expected, timeout)
+    ]

@@ -42,30 +42,56 @@ def stored_counts(vols: RunningVolunteers) -> dict[str, int]:
 def test_register_read_update_and_identity_card(vols: RunningVolunteers) -> None:
     me = unique("person")
     mine = person(me)
-    created = register(vols, mine, person_id=me, skills=["plumbing", "first_aid"], posts=["safety_patrol"],
-                       workplace_community_id=OTHER_COMMUNITY)
+    created = register(
+        vols,
+        mine,
+        person_id=me,
+        skills=["plumbing", "first_aid"],
+        posts=["safety_patrol"],
+        workplace_community_id=OTHER_COMMUNITY,
+    )
     assert created.id.startswith("vol_") and created.version == 1
     assert created.status == pb.VOLUNTEER_STATUS_ACTIVE and created.phone == "13800001111"
     assert created.HasField("home") and list(created.skills) == ["plumbing", "first_aid"]
 
     stranger = vols.stub.GetVolunteer(pb.GetVolunteerRequest(id=created.id), metadata=person("nosy"), timeout=5)
     assert stranger.phone == "" and not stranger.HasField("home") and stranger.display_name == "王秀英"
-    admin = vols.stub.GetVolunteer(pb.GetVolunteerRequest(person_id=me),
-                                   metadata=person("adm", f"admin@{STREET}"), timeout=5)
+    admin = vols.stub.GetVolunteer(
+        pb.GetVolunteerRequest(person_id=me), metadata=person("adm", f"admin@{STREET}"), timeout=5
+    )
     assert admin.id == created.id and admin.phone == "13800001111"
 
-    updated = vols.stub.UpdateVolunteer(pb.UpdateVolunteerRequest(
-        id=created.id, expected_version=1, skills=["tutoring"], display_name="",
-        update_mask=field_mask_pb2.FieldMask(paths=["skills"])), metadata=mine, timeout=5)
+    updated = vols.stub.UpdateVolunteer(
+        pb.UpdateVolunteerRequest(
+            id=created.id,
+            expected_version=1,
+            skills=["tutoring"],
+            display_name="",
+            update_mask=field_mask_pb2.FieldMask(paths=["skills"]),
+        ),
+        metadata=mine,
+        timeout=5,
+    )
     assert list(updated.skills) == ["tutoring"] and updated.version == 2 and updated.display_name == "王秀英"
-    stale = rpc_error(lambda: vols.stub.UpdateVolunteer(pb.UpdateVolunteerRequest(
-        id=created.id, expected_version=1, display_name="李四"), metadata=mine, timeout=5))
+    stale = rpc_error(
+        lambda: vols.stub.UpdateVolunteer(
+            pb.UpdateVolunteerRequest(id=created.id, expected_version=1, display_name="李四"), metadata=mine, timeout=5
+        )
+    )
     assert stale.code() == grpc.StatusCode.ABORTED and field_of(stale) == "expected_version"
-    bad_path = rpc_error(lambda: vols.stub.UpdateVolunteer(pb.UpdateVolunteerRequest(
-        id=created.id, update_mask=field_mask_pb2.FieldMask(paths=["status"])), metadata=mine, timeout=5))
+    bad_path = rpc_error(
+        lambda: vols.stub.UpdateVolunteer(
+            pb.UpdateVolunteerRequest(id=created.id, update_mask=field_mask_pb2.FieldMask(paths=["status"])),
+            metadata=mine,
+            timeout=5,
+        )
+    )
     assert bad_path.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(bad_path) == "update_mask.paths[0]"
-    other = rpc_error(lambda: vols.stub.UpdateVolunteer(pb.UpdateVolunteerRequest(
-        id=created.id, display_name="冒名"), metadata=person("someone-else"), timeout=5))
+    other = rpc_error(
+        lambda: vols.stub.UpdateVolunteer(
+            pb.UpdateVolunteerRequest(id=created.id, display_name="冒名"), metadata=person("someone-else"), timeout=5
+        )
+    )
     assert other.code() == grpc.StatusCode.PERMISSION_DENIED
 
     card = vols.stub.GetIdentityCard(pb.GetIdentityCardRequest(volunteer_id=created.id), timeout=5)
@@ -81,16 +107,18 @@ def test_suspend_and_reactivate_need_staff_in_scope(vols: RunningVolunteers) -> 
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
     anonymous = rpc_error(lambda: vols.stub.SuspendVolunteer(request, timeout=5))
     assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
-    other_admin = rpc_error(lambda: vols.stub.SuspendVolunteer(
-        request, metadata=person("adm-west", f"admin@{OTHER_COMMUNITY}"), timeout=5))
+    other_admin = rpc_error(
+        lambda: vols.stub.SuspendVolunteer(request, metadata=person("adm-west", f"admin@{OTHER_COMMUNITY}"), timeout=5)
+    )
     assert other_admin.code() == grpc.StatusCode.PERMISSION_DENIED
     street_admin = person("adm-street", f"admin@{STREET}")  # scope above the community: asks the tree
     suspended = vols.stub.SuspendVolunteer(request, metadata=street_admin, timeout=5)
     assert suspended.status == pb.VOLUNTEER_STATUS_SUSPENDED and suspended.suspension_reason == "repeated no-shows"
     again = vols.stub.SuspendVolunteer(request, metadata=street_admin, timeout=5)
     assert again.version == suspended.version  # suspending a suspended volunteer changes nothing
-    hidden = vols.stub.SearchVolunteers(pb.SearchVolunteersRequest(community_id=COMMUNITY,
-                                                                   page=common_pb2.PageRequest(page_size=500)))
+    hidden = vols.stub.SearchVolunteers(
+        pb.SearchVolunteersRequest(community_id=COMMUNITY, page=common_pb2.PageRequest(page_size=500))
+    )
     assert volunteer.id not in {v.id for v in hidden.volunteers}
     reactivated = vols.stub.ReactivateVolunteer(pb.ReactivateVolunteerRequest(id=volunteer.id), metadata=OPERATOR)
     assert reactivated.status == pb.VOLUNTEER_STATUS_ACTIVE and not reactivated.HasField("suspended_at")
@@ -104,19 +132,22 @@ def test_suspend_and_reactivate_need_staff_in_scope(vols: RunningVolunteers) -> 
         ({"home": common_pb2.GeoPoint(lat=91.0, lng=121.4)}, grpc.StatusCode.INVALID_ARGUMENT, "home.lat"),
         ({"home": common_pb2.GeoPoint(lat=28.6, lng=181.0)}, grpc.StatusCode.INVALID_ARGUMENT, "home.lng"),
         ({"home": None}, grpc.StatusCode.INVALID_ARGUMENT, "home"),
-        ({"availability": [window(1, "08:00", "12:00"), window(1, "11:00", "13:00")]},
-         grpc.StatusCode.INVALID_ARGUMENT, "availability[1]"),
+        (
+            {"availability": [window(1, "08:00", "12:00"), window(1, "11:00", "13:00")]},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "availability[1]",
+        ),
         ({"availability": [window(2, "18:00", "09:00")]}, grpc.StatusCode.INVALID_ARGUMENT, "availability[0].end"),
-        ({"availability": [window(8, "08:00", "09:00")]}, grpc.StatusCode.INVALID_ARGUMENT,
-         "availability[0].weekday"),
+        ({"availability": [window(8, "08:00", "09:00")]}, grpc.StatusCode.INVALID_ARGUMENT, "availability[0].weekday"),
         ({"service_radius_km": -1.0}, grpc.StatusCode.INVALID_ARGUMENT, "service_radius_km"),
         ({"max_concurrent_tasks": 99}, grpc.StatusCode.INVALID_ARGUMENT, "max_concurrent_tasks"),
         ({"display_name": ""}, grpc.StatusCode.INVALID_ARGUMENT, "display_name"),
         ({"languages": ["chinese!"]}, grpc.StatusCode.INVALID_ARGUMENT, "languages[0]"),
     ],
 )
-def test_bad_registrations_name_the_field_and_store_nothing(vols: RunningVolunteers, overrides: dict[str, Any],
-                                                            code: grpc.StatusCode, field: str) -> None:
+def test_bad_registrations_name_the_field_and_store_nothing(
+    vols: RunningVolunteers, overrides: dict[str, Any], code: grpc.StatusCode, field: str
+) -> None:
     before = stored_counts(vols)
     error = rpc_error(lambda: register(vols, **overrides))
     assert error.code() == code and field_of(error) == field
@@ -126,14 +157,19 @@ def test_bad_registrations_name_the_field_and_store_nothing(vols: RunningVolunte
 
 def test_duplicate_registration_and_idempotent_retry(infra: Infra, vols: RunningVolunteers) -> None:
     request = registration()
-    first = vols.stub.RegisterVolunteer(pb.RegisterVolunteerRequest(idempotency_key="k1", **_fields(request)),
-                                        metadata=OPERATOR, timeout=5)
-    retry = vols.stub.RegisterVolunteer(pb.RegisterVolunteerRequest(idempotency_key="k1", **_fields(request)),
-                                        metadata=OPERATOR, timeout=5)
+    first = vols.stub.RegisterVolunteer(
+        pb.RegisterVolunteerRequest(idempotency_key="k1", **_fields(request)), metadata=OPERATOR, timeout=5
+    )
+    retry = vols.stub.RegisterVolunteer(
+        pb.RegisterVolunteerRequest(idempotency_key="k1", **_fields(request)), metadata=OPERATOR, timeout=5
+    )
     assert retry.id == first.id and retry.version == 1
     before = stored_counts(vols)
-    duplicate = rpc_error(lambda: vols.stub.RegisterVolunteer(
-        pb.RegisterVolunteerRequest(idempotency_key="k2", **_fields(request)), metadata=OPERATOR, timeout=5))
+    duplicate = rpc_error(
+        lambda: vols.stub.RegisterVolunteer(
+            pb.RegisterVolunteerRequest(idempotency_key="k2", **_fields(request)), metadata=OPERATOR, timeout=5
+        )
+    )
     assert duplicate.code() == grpc.StatusCode.ALREADY_EXISTS and field_of(duplicate) == "person_id"
     assert first.id in (duplicate.details() or "")
     assert stored_counts(vols) == before
@@ -157,12 +193,15 @@ def test_search_by_community_skill_post_and_team(vols: RunningVolunteers) -> Non
     assert search(community_id=community) == sorted([a.id, b.id, c.id])
     assert search(community_id=community, skill="tutoring") == sorted([b.id, c.id])
     assert search(community_id=community, post="safety_patrol") == sorted([a.id, b.id])
-    paged = vols.stub.SearchVolunteers(pb.SearchVolunteersRequest(
-        community_id=community, page=common_pb2.PageRequest(page_size=2)), timeout=5)
+    paged = vols.stub.SearchVolunteers(
+        pb.SearchVolunteersRequest(community_id=community, page=common_pb2.PageRequest(page_size=2)), timeout=5
+    )
     assert len(paged.volunteers) == 2 and paged.page.total_size == 3 and paged.page.next_page_token
     assert all(not v.phone for v in paged.volunteers)  # anonymous caller: no personal data
-    team = vols.stub.CreateTeam(pb.CreateTeamRequest(name=unique("队"), leader_volunteer_id=a.id,
-                                                     owning_organization_id=community), metadata=OPERATOR)
+    team = vols.stub.CreateTeam(
+        pb.CreateTeamRequest(name=unique("队"), leader_volunteer_id=a.id, owning_organization_id=community),
+        metadata=OPERATOR,
+    )
     assert search(team_id=team.id, skill="plumbing") == [a.id]
     nothing = rpc_error(search)
     assert nothing.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(nothing) == "community_id"
@@ -173,28 +212,45 @@ def test_search_by_community_skill_post_and_team(vols: RunningVolunteers) -> Non
 def test_teams_join_leave_and_roster(infra: Infra, vols: RunningVolunteers) -> None:
     leader, member, stranger = register(vols), register(vols), register(vols)
     name = unique("东山应急突击队")
-    create = pb.CreateTeamRequest(idempotency_key=name, name=name, leader_volunteer_id=leader.id, focus="emergency",
-                                  owning_organization_id=COMMUNITY, rapid_response=True)
+    create = pb.CreateTeamRequest(
+        idempotency_key=name,
+        name=name,
+        leader_volunteer_id=leader.id,
+        focus="emergency",
+        owning_organization_id=COMMUNITY,
+        rapid_response=True,
+    )
     denied = rpc_error(lambda: vols.stub.CreateTeam(create, metadata=person(leader.person_id), timeout=5))
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
     team = vols.stub.CreateTeam(create, metadata=person("adm", f"admin@{COMMUNITY}"), timeout=5)
     assert list(team.member_ids) == [leader.id] and team.rapid_response
     assert vols.stub.CreateTeam(create, metadata=person("adm", f"admin@{COMMUNITY}"), timeout=5).id == team.id
-    same_name = rpc_error(lambda: vols.stub.CreateTeam(pb.CreateTeamRequest(
-        name=name, leader_volunteer_id=member.id, owning_organization_id=COMMUNITY), metadata=OPERATOR, timeout=5))
+    same_name = rpc_error(
+        lambda: vols.stub.CreateTeam(
+            pb.CreateTeamRequest(name=name, leader_volunteer_id=member.id, owning_organization_id=COMMUNITY),
+            metadata=OPERATOR,
+            timeout=5,
+        )
+    )
     assert same_name.code() == grpc.StatusCode.ALREADY_EXISTS and field_of(same_name) == "name"
 
-    by_stranger = rpc_error(lambda: vols.stub.JoinTeam(pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id),
-                                                       metadata=person(stranger.person_id), timeout=5))
+    by_stranger = rpc_error(
+        lambda: vols.stub.JoinTeam(
+            pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id), metadata=person(stranger.person_id), timeout=5
+        )
+    )
     assert by_stranger.code() == grpc.StatusCode.PERMISSION_DENIED
-    joined = vols.stub.JoinTeam(pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id),
-                                metadata=person(member.person_id), timeout=5)
+    joined = vols.stub.JoinTeam(
+        pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id), metadata=person(member.person_id), timeout=5
+    )
     assert list(joined.member_ids) == [leader.id, member.id]
-    again = vols.stub.JoinTeam(pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id),
-                               metadata=person(member.person_id), timeout=5)
+    again = vols.stub.JoinTeam(
+        pb.JoinTeamRequest(team_id=team.id, volunteer_id=member.id), metadata=person(member.person_id), timeout=5
+    )
     assert again.version == joined.version
-    added_by_leader = vols.stub.JoinTeam(pb.JoinTeamRequest(team_id=team.id, volunteer_id=stranger.id),
-                                         metadata=person(leader.person_id), timeout=5)
+    added_by_leader = vols.stub.JoinTeam(
+        pb.JoinTeamRequest(team_id=team.id, volunteer_id=stranger.id), metadata=person(leader.person_id), timeout=5
+    )
     assert stranger.id in added_by_leader.member_ids
     assert list(vols.stub.GetVolunteer(pb.GetVolunteerRequest(id=member.id), timeout=5).team_ids) == [team.id]
 
@@ -204,23 +260,34 @@ def test_teams_join_leave_and_roster(infra: Infra, vols: RunningVolunteers) -> N
     card = vols.stub.GetIdentityCard(pb.GetIdentityCardRequest(volunteer_id=member.id), timeout=5)
     assert [(t.team_id, t.name) for t in card.teams] == [(team.id, name)]
 
-    leader_leaves = rpc_error(lambda: vols.stub.LeaveTeam(pb.LeaveTeamRequest(
-        team_id=team.id, volunteer_id=leader.id), metadata=OPERATOR, timeout=5))
+    leader_leaves = rpc_error(
+        lambda: vols.stub.LeaveTeam(
+            pb.LeaveTeamRequest(team_id=team.id, volunteer_id=leader.id), metadata=OPERATOR, timeout=5
+        )
+    )
     assert leader_leaves.code() == grpc.StatusCode.FAILED_PRECONDITION and field_of(leader_leaves) == "volunteer_id"
-    left = vols.stub.LeaveTeam(pb.LeaveTeamRequest(team_id=team.id, volunteer_id=member.id,
-                                                   expected_version=added_by_leader.version),
-                               metadata=person(member.person_id), timeout=5)
+    left = vols.stub.LeaveTeam(
+        pb.LeaveTeamRequest(team_id=team.id, volunteer_id=member.id, expected_version=added_by_leader.version),
+        metadata=person(member.person_id),
+        timeout=5,
+    )
     assert list(left.member_ids) == [leader.id, stranger.id]
     assert list(vols.stub.GetVolunteer(pb.GetVolunteerRequest(id=member.id), timeout=5).team_ids) == []
-    unknown = rpc_error(lambda: vols.stub.JoinTeam(pb.JoinTeamRequest(team_id="team_missing", volunteer_id=member.id),
-                                                   metadata=OPERATOR, timeout=5))
+    unknown = rpc_error(
+        lambda: vols.stub.JoinTeam(
+            pb.JoinTeamRequest(team_id="team_missing", volunteer_id=member.id), metadata=OPERATOR, timeout=5
+        )
+    )
     assert unknown.code() == grpc.StatusCode.NOT_FOUND and field_of(unknown) == "team_id"
 
     listed = vols.stub.ListTeams(pb.ListTeamsRequest(owning_organization_id=COMMUNITY, rapid_response_only=True))
     assert team.id in {t.id for t in listed.teams}
     assert events_for(infra, {team.id}, 4) == [
-        ("org.linli.team.created.v1", team.id), ("org.linli.team.member_joined.v1", team.id),
-        ("org.linli.team.member_joined.v1", team.id), ("org.linli.team.member_left.v1", team.id)]
+        ("org.linli.team.created.v1", team.id),
+        ("org.linli.team.member_joined.v1", team.id),
+        ("org.linli.team.member_joined.v1", team.id),
+        ("org.linli.team.member_left.v1", team.id),
+    ]
 
 
 def test_catalogue(vols: RunningVolunteers) -> None:
@@ -245,8 +312,9 @@ def test_match_ranks_a_hand_made_neighbourhood(vols: RunningVolunteers) -> None:
     suspended = at(0.4)
     vols.stub.SuspendVolunteer(pb.SuspendVolunteerRequest(id=suspended.id, reason="test"), metadata=OPERATOR)
 
-    request = pb.MatchVolunteersRequest(location=common_pb2.GeoPoint(lat=lat, lng=lng), skills=["plumbing"],
-                                        at=timestamp(MONDAY_10), k=10)
+    request = pb.MatchVolunteersRequest(
+        location=common_pb2.GeoPoint(lat=lat, lng=lng), skills=["plumbing"], at=timestamp(MONDAY_10), k=10
+    )
     found = vols.stub.MatchVolunteers(request, timeout=5)
     assert [c.volunteer_id for c in found.candidates] == [near.id, far.id, busy_hours.id]
     assert list(found.skills) == ["plumbing"]
@@ -256,14 +324,14 @@ def test_match_ranks_a_hand_made_neighbourhood(vols: RunningVolunteers) -> None:
     assert best.score == pytest.approx(0.3 + 0.3 / (1 + 0.5 / 2) + 0.2 + 0.1 + 0.1, abs=1e-3)
     assert found.candidates[2].breakdown.availability == 0.0
 
-    by_category = vols.stub.MatchVolunteers(pb.MatchVolunteersRequest(
-        location=request.location, category="water_supply", at=request.at, k=2), timeout=5)
+    by_category = vols.stub.MatchVolunteers(
+        pb.MatchVolunteersRequest(location=request.location, category="water_supply", at=request.at, k=2), timeout=5
+    )
     assert [c.volunteer_id for c in by_category.candidates] == [near.id, far.id]
     assert list(by_category.skills) == ["plumbing"]
     no_location = rpc_error(lambda: vols.stub.MatchVolunteers(pb.MatchVolunteersRequest(skills=["plumbing"])))
     assert no_location.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(no_location) == "location"
-    too_many = rpc_error(lambda: vols.stub.MatchVolunteers(pb.MatchVolunteersRequest(location=request.location,
-                                                                                     k=500)))
+    too_many = rpc_error(lambda: vols.stub.MatchVolunteers(pb.MatchVolunteersRequest(location=request.location, k=500)))
     assert field_of(too_many) == "k"
 
 
@@ -274,9 +342,19 @@ def test_corrections_balance_and_leaderboard(infra: Infra, vols: RunningVoluntee
     staff = person("adm", f"admin@{community}")
 
     def correct(volunteer: pb.Volunteer, key: str, points: int, hours: float = 1.0, **extra: Any) -> pb.LedgerEntry:
-        entry: pb.LedgerEntry = vols.stub.RecordCorrection(pb.RecordCorrectionRequest(
-            idempotency_key=key, volunteer_id=volunteer.id, community_id=community, hours_delta=hours,
-            points_delta=points, reason="offline service day", **extra), metadata=staff, timeout=5)
+        entry: pb.LedgerEntry = vols.stub.RecordCorrection(
+            pb.RecordCorrectionRequest(
+                idempotency_key=key,
+                volunteer_id=volunteer.id,
+                community_id=community,
+                hours_delta=hours,
+                points_delta=points,
+                reason="offline service day",
+                **extra,
+            ),
+            metadata=staff,
+            timeout=5,
+        )
         return entry
 
     entry = correct(first, "day-1", 30)
@@ -292,26 +370,44 @@ def test_corrections_balance_and_leaderboard(infra: Infra, vols: RunningVoluntee
     assert (balance.total_points, balance.service_hours, balance.entry_count) == (20, 1.0, 2)
     history = vols.stub.ListLedgerEntries(pb.ListLedgerEntriesRequest(volunteer_id=first.id), timeout=5)
     assert {e.id for e in history.entries} == {entry.id, minus.id}
-    board = vols.stub.GetLeaderboard(pb.GetLeaderboardRequest(
-        community_id=community, period=pb.LEADERBOARD_PERIOD_MONTH), timeout=5)
+    board = vols.stub.GetLeaderboard(
+        pb.GetLeaderboardRequest(community_id=community, period=pb.LEADERBOARD_PERIOD_MONTH), timeout=5
+    )
     assert [(r.rank, r.display_name, r.points) for r in board.rows] == [(1, "刘洋", 50), (2, "陈静", 20)]
     assert board.HasField("period_start") and board.HasField("period_end")
 
     def bad_correction(**bad: Any) -> grpc.RpcError:
-        values: dict[str, Any] = {"idempotency_key": unique("k"), "volunteer_id": first.id, "community_id": community,
-                                  "hours_delta": -1.0, "points_delta": -5, "reason": "why", **bad}
-        return rpc_error(lambda: vols.stub.RecordCorrection(pb.RecordCorrectionRequest(**values), metadata=staff,
-                                                            timeout=5))
+        values: dict[str, Any] = {
+            "idempotency_key": unique("k"),
+            "volunteer_id": first.id,
+            "community_id": community,
+            "hours_delta": -1.0,
+            "points_delta": -5,
+            "reason": "why",
+            **bad,
+        }
+        return rpc_error(
+            lambda: vols.stub.RecordCorrection(pb.RecordCorrectionRequest(**values), metadata=staff, timeout=5)
+        )
 
     bad_inputs: list[tuple[dict[str, Any], str]] = [
-        ({"hours_delta": -5000.0}, "hours_delta"), ({"hours_delta": 0.0, "points_delta": 0}, "points_delta"),
-        ({"reason": ""}, "reason"), ({"idempotency_key": ""}, "idempotency_key")]
+        ({"hours_delta": -5000.0}, "hours_delta"),
+        ({"hours_delta": 0.0, "points_delta": 0}, "points_delta"),
+        ({"reason": ""}, "reason"),
+        ({"idempotency_key": ""}, "idempotency_key"),
+    ]
     for bad, field in bad_inputs:
         error = bad_correction(**bad)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(error) == field, bad
-    not_staff = rpc_error(lambda: vols.stub.RecordCorrection(pb.RecordCorrectionRequest(
-        idempotency_key="self", volunteer_id=first.id, community_id=community, points_delta=1000, reason="me"),
-        metadata=person(first.person_id), timeout=5))
+    not_staff = rpc_error(
+        lambda: vols.stub.RecordCorrection(
+            pb.RecordCorrectionRequest(
+                idempotency_key="self", volunteer_id=first.id, community_id=community, points_delta=1000, reason="me"
+            ),
+            metadata=person(first.person_id),
+            timeout=5,
+        )
+    )
     assert not_staff.code() == grpc.StatusCode.PERMISSION_DENIED
     period = rpc_error(lambda: vols.stub.GetLeaderboard(pb.GetLeaderboardRequest(community_id=community)))
     assert field_of(period) == "period"
@@ -324,5 +420,8 @@ def test_every_change_is_an_event_keyed_by_the_volunteer(infra: Infra, vols: Run
     vols.stub.SuspendVolunteer(pb.SuspendVolunteerRequest(id=volunteer.id, reason="leave"), metadata=OPERATOR)
     vols.stub.ReactivateVolunteer(pb.ReactivateVolunteerRequest(id=volunteer.id), metadata=OPERATOR)
     assert events_for(infra, {volunteer.id}, 4) == [
-        ("org.linli.volunteer.registered.v1", volunteer.id), ("org.linli.volunteer.updated.v1", volunteer.id),
-        ("org.linli.volunteer.suspended.v1", volunteer.id), ("org.linli.volunteer.reactivated.v1", volunteer.id)]
+        ("org.linli.volunteer.registered.v1", volunteer.id),
+        ("org.linli.volunteer.updated.v1", volunteer.id),
+        ("org.linli.volunteer.suspended.v1", volunteer.id),
+        ("org.linli.volunteer.reactivated.v1", volunteer.id),
+    ]

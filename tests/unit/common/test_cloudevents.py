@@ -42,16 +42,28 @@ def test_document_round_trip_keeps_milliseconds() -> None:
     ("headers", "value", "field"),
     [
         ([("ce_id", b"1")], b"{}", "ce_specversion"),
-        ([("ce_specversion", b"0.3"), ("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t")], b"{}",
-         "ce_specversion"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t")], b"not json",
-         "value"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t"),
-          ("ce_time", b"yesterday")], b"{}", "ce_time"),
+        (
+            [("ce_specversion", b"0.3"), ("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t")],
+            b"{}",
+            "ce_specversion",
+        ),
+        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t")], b"not json", "value"),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"s"),
+                ("ce_type", b"t"),
+                ("ce_time", b"yesterday"),
+            ],
+            b"{}",
+            "ce_time",
+        ),
     ],
 )
 def test_malformed_records_are_rejected_naming_the_problem(
-        headers: list[tuple[str, bytes]], value: bytes, field: str) -> None:
+    headers: list[tuple[str, bytes]], value: bytes, field: str
+) -> None:
     with pytest.raises(InvalidArgument) as caught:
         from_kafka("t", b"k", value, headers)
     assert caught.value.field == field

@@ -38,13 +38,26 @@ class Node:
 
 def test_round_trip_of_nested_dataclasses() -> None:
     when = utc_millis(dt.datetime(2026, 5, 1, 8, 30, 0, 123456, tzinfo=dt.UTC))
-    node = Node(id="n1", kind=Kind.COMMUNITY, path=("a", "b"), tags={"y", "x"}, location=Point(28.6, 121.4),
-                points=(Point(1, 2), Point(3, 4)), created_at=when, extra={"k": [1, 2]})
+    node = Node(
+        id="n1",
+        kind=Kind.COMMUNITY,
+        path=("a", "b"),
+        tags={"y", "x"},
+        location=Point(28.6, 121.4),
+        points=(Point(1, 2), Point(3, 4)),
+        created_at=when,
+        extra={"k": [1, 2]},
+    )
     document = to_document(node, skip={"pending"})
     assert document == {
-        "id": "n1", "kind": "COMMUNITY", "path": ["a", "b"], "tags": ["x", "y"],
-        "location": {"lat": 28.6, "lng": 121.4}, "points": [{"lat": 1, "lng": 2}, {"lat": 3, "lng": 4}],
-        "created_at": when, "extra": {"k": [1, 2]},
+        "id": "n1",
+        "kind": "COMMUNITY",
+        "path": ["a", "b"],
+        "tags": ["x", "y"],
+        "location": {"lat": 28.6, "lng": 121.4},
+        "points": [{"lat": 1, "lng": 2}, {"lat": 3, "lng": 4}],
+        "created_at": when,
+        "extra": {"k": [1, 2]},
     }
     document["created_at"] = when.replace(tzinfo=None)  # BSON returns naive UTC
     back = from_document(Node, document, skip={"pending"})

@@ -50,7 +50,7 @@ class FakeKafka:
         return self
 
     def poll(self, timeout_ms: int) -> dict[Any, list[Any]]:
-        batch = self.records[self.position:self.position + 3]
+        batch = self.records[self.position : self.position + 3]
         self.position += len(batch)
         if not batch:
             self.drained.set()
@@ -107,13 +107,28 @@ def records_of(stream: list[Envelope]) -> list[Record]:
     return [record_of(offset, event) for offset, event in enumerate(stream)]
 
 
-def run(kafka: FakeKafka, handler: Callable[[Envelope], None], *, limit: DeadLetterLimit | None = None,
-        processed: MemoryProcessed | None = None, dlq: FakeDlq | None = None,
-        group: str = "g-test") -> EventConsumer:
-    consumer = EventConsumer(bootstrap="unused:9092", group_id=group, topics=[TOPIC], handler=handler,
-                             processed=processed, dlq_producer=dlq or FakeDlq(), max_attempts=2,
-                             retry_backoff=0.001, poll_timeout_ms=5, dead_letter_limit=limit,
-                             consumer_factory=kafka.factory)
+def run(
+    kafka: FakeKafka,
+    handler: Callable[[Envelope], None],
+    *,
+    limit: DeadLetterLimit | None = None,
+    processed: MemoryProcessed | None = None,
+    dlq: FakeDlq | None = None,
+    group: str = "g-test",
+) -> EventConsumer:
+    consumer = EventConsumer(
+        bootstrap="unused:9092",
+        group_id=group,
+        topics=[TOPIC],
+        handler=handler,
+        processed=processed,
+        dlq_producer=dlq or FakeDlq(),
+        max_attempts=2,
+        retry_backoff=0.001,
+        poll_timeout_ms=5,
+        dead_letter_limit=limit,
+        consumer_factory=kafka.factory,
+    )
     consumer.start()
     finished = threading.Event()
 

@@ -14,8 +14,12 @@ from linli.common.ids import idempotent_id, new_id
 def test_problem_details_follow_rfc_9457() -> None:
     problem = InvalidArgument("name must not be empty", field="name").problem(instance="/api/v1/orgs")
     assert problem == {
-        "type": "https://linli.dev/problems/invalid-argument", "title": "Invalid argument", "status": 400,
-        "detail": "name must not be empty", "field": "name", "instance": "/api/v1/orgs",
+        "type": "https://linli.dev/problems/invalid-argument",
+        "title": "Invalid argument",
+        "status": 400,
+        "detail": "name must not be empty",
+        "field": "name",
+        "instance": "/api/v1/orgs",
     }
 
 
@@ -39,8 +43,9 @@ def test_identity_travels_in_metadata() -> None:
 
 
 def test_config_reads_environment_with_typed_defaults() -> None:
-    config = ServiceConfig.from_env({"LINLI_GRPC_PORT": "6000", "LINLI_SERVICE_NAME": "requests",
-                                     "LINLI_DRAIN_SECONDS": "2.5"})
+    config = ServiceConfig.from_env(
+        {"LINLI_GRPC_PORT": "6000", "LINLI_SERVICE_NAME": "requests", "LINLI_DRAIN_SECONDS": "2.5"}
+    )
     assert config.grpc_port == 6000 and config.drain_seconds == 2.5
     assert config.database == "linli_requests"
     assert ServiceConfig.from_env({}).kafka_bootstrap == "127.0.0.1:9092"

@@ -42,8 +42,10 @@ class MemoryStore:
         self.checkpoint = published_through
 
     def unpublished(self, published_through: int) -> list[tuple[Any, list[Document]]]:
-        found = [(aggregate_id, [e for e in events if e.get(SEQ) is None or e[SEQ] > published_through])
-                 for aggregate_id, events in self.documents.items()]
+        found = [
+            (aggregate_id, [e for e in events if e.get(SEQ) is None or e[SEQ] > published_through])
+            for aggregate_id, events in self.documents.items()
+        ]
         return [(aggregate_id, events) for aggregate_id, events in found if events]
 
     def trim_published(self, aggregate_id: Any, published: list[Document]) -> None:
@@ -77,8 +79,9 @@ class FakePublisher:
         """Nothing to close."""
 
     def ids(self) -> list[str]:
-        return [from_kafka(topic, key, value, headers).id for round_ in self.rounds
-                for topic, key, value, headers in round_]
+        return [
+            from_kafka(topic, key, value, headers).id for round_ in self.rounds for topic, key, value, headers in round_
+        ]
 
 
 def event(subject: str, n: int = 0) -> Envelope:
@@ -199,8 +202,13 @@ def test_published_events_are_trimmed_once_writes_go_quiet() -> None:
 def test_a_hook_sees_each_aggregates_events_after_the_acknowledgement() -> None:
     store, publisher = MemoryStore(), FakePublisher()
     seen: list[tuple[Any, list[str], int]] = []
-    relay = OutboxRelay(publisher, [store], on_published=lambda s, aggregate_id, events: seen.append(
-        (aggregate_id, [e.id for e in events], len(publisher.rounds))))
+    relay = OutboxRelay(
+        publisher,
+        [store],
+        on_published=lambda s, aggregate_id, events: seen.append(
+            (aggregate_id, [e.id for e in events], len(publisher.rounds))
+        ),
+    )
     relay.recover()
     first = event("a")
     store.write("a", first)

@@ -45,18 +45,29 @@ def test_request_resources() -> None:
         assert view is not None
         assert_same(event_payloads.public_request(view), requests_pb2.PublicRequest)
     start, end = NOW - timedelta(days=1), NOW + timedelta(days=1)
-    assert_same(convert.statistics(statistics(samples, period_start=start, period_end=end,
-                                              group_by=[Dimension.STATUS, Dimension.PERIOD])), requests_pb2.Statistics)
-    assert_same(convert.public_board(public_board(samples, period_start=start, period_end=end)),
-                requests_pb2.PublicBoard)
+    assert_same(
+        convert.statistics(
+            statistics(samples, period_start=start, period_end=end, group_by=[Dimension.STATUS, Dimension.PERIOD])
+        ),
+        requests_pb2.Statistics,
+    )
+    assert_same(
+        convert.public_board(public_board(samples, period_start=start, period_end=end)), requests_pb2.PublicBoard
+    )
     (suggestion, *_) = suggest_duplicates(DuplicateProbe.of(submitted()), samples)
     assert_same(convert.duplicate_suggestion(suggestion), requests_pb2.DuplicateSuggestion)
 
 
-@pytest.mark.parametrize("value", [
-    "2025-03-03T09:00:00Z", "2025-03-03T09:00:00.005Z", "2025-03-03T09:00:00.000005Z",
-    "2025-03-03T17:00:00.25+08:00", "1969-12-31T23:59:59.5Z",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-03-03T09:00:00Z",
+        "2025-03-03T09:00:00.005Z",
+        "2025-03-03T09:00:00.000005Z",
+        "2025-03-03T17:00:00.25+08:00",
+        "1969-12-31T23:59:59.5Z",
+    ],
+)
 def test_timestamps(value: str) -> None:
     assert_same({"submittedAt": value}, requests_pb2.PublicRequest)
     expected = Timestamp()

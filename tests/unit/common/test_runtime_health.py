@@ -77,8 +77,9 @@ def test_database_down_stops_serving() -> None:
     assert status(service) == SERVING
 
 
-@pytest.mark.parametrize(("name", "critical", "serving"), [
-    ("kafka", True, False), ("cache", False, True), ("cache", None, False)])
+@pytest.mark.parametrize(
+    ("name", "critical", "serving"), [("kafka", True, False), ("cache", False, True), ("cache", None, False)]
+)
 def test_the_critical_flag_overrides_the_default(name: str, critical: bool | None, serving: bool) -> None:
     service, check = runtime(), Switch()
     service.add_health_check(name, check, critical=critical)

@@ -178,6 +178,7 @@ def test_locks_are_reentrant_and_exclusive() -> None:
     locks = KeyedLocks()
     entered = threading.Event()
     with locks.hold("k"), locks.hold("k", "j"):
+
         def take() -> None:
             with locks.hold("k"):
                 entered.set()

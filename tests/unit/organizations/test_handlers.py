@@ -57,6 +57,7 @@ OPERATOR = Actor(identity=Identity.of("op-1", ["operator"]), request_id="req-op"
 RESIDENT = Actor(identity=Identity.of("p-res", ["resident"]), request_id="req-res")
 ANONYMOUS = Actor()
 
+
 def admin_of(org_id: str) -> Actor:
     return Actor(identity=Identity.of("p-adm", [f"admin@{org_id}"]), request_id="req-adm")
 
@@ -142,16 +143,27 @@ class App:
 
 def make_app() -> App:
     repository, directory, clock = FakeRepository(), Directory(), Clock()
-    bus = MessageBus(HANDLERS, {"uow": UnitOfWork(repository, directory), "directory": directory,
-                                "repository": repository, "clock": clock})
+    bus = MessageBus(
+        HANDLERS,
+        {"uow": UnitOfWork(repository, directory), "directory": directory, "repository": repository, "clock": clock},
+    )
     return App(bus, repository, directory, clock)
 
 
-def create(app: App, kind: OrganizationKind, code: str, parent: str = "", actor: Actor = OPERATOR,
-           **values: Any) -> Organization:
-    org: Organization = app.run(c.CreateOrganization(
-        actor=actor, idempotency_key=f"k-{code}", kind=kind, code=code, name=LocalizedText(en=code),
-        parent_id=app.directory.codes.get(parent, parent), **values))
+def create(
+    app: App, kind: OrganizationKind, code: str, parent: str = "", actor: Actor = OPERATOR, **values: Any
+) -> Organization:
+    org: Organization = app.run(
+        c.CreateOrganization(
+            actor=actor,
+            idempotency_key=f"k-{code}",
+            kind=kind,
+            code=code,
+            name=LocalizedText(en=code),
+            parent_id=app.directory.codes.get(parent, parent),
+            **values,
+        )
+    )
     return org
 
 
@@ -164,8 +176,15 @@ def app() -> App:
     create(app, K.STREET_OFFICE, "S2", "D")
     create(app, K.COMMUNITY_COMMITTEE, "C1", "S1")
     create(app, K.COMPOUND_BRANCH, "B1", "C1")
-    create(app, K.CO_BUILDING_UNIT, "U1", "D", served_org_ids=[app.org("S1").id], accepted_categories=["repairs"],
-           response_deadline_minutes=60)
+    create(
+        app,
+        K.CO_BUILDING_UNIT,
+        "U1",
+        "D",
+        served_org_ids=[app.org("S1").id],
+        accepted_categories=["repairs"],
+        response_deadline_minutes=60,
+    )
     return app
 
 
@@ -174,23 +193,47 @@ def cell(lat: float, lng: float, size: float = 0.01) -> Any:
 
 
 def make_grid(app: App, code: str, owner: str, lat: float = 28.6, lng: float = 121.4, **values: Any) -> Grid:
-    grid: Grid = app.run(c.CreateGrid(actor=OPERATOR, idempotency_key=f"k-{code}", organization_id=app.org(owner).id,
-                                      code=code, name=LocalizedText(en=code), shape=cell(lat, lng), **values))
+    grid: Grid = app.run(
+        c.CreateGrid(
+            actor=OPERATOR,
+            idempotency_key=f"k-{code}",
+            organization_id=app.org(owner).id,
+            code=code,
+            name=LocalizedText(en=code),
+            shape=cell(lat, lng),
+            **values,
+        )
+    )
     return grid
 
 
 def make_station(app: App, code: str, owner: str, capacity: int = 0) -> Station:
-    station: Station = app.run(c.CreateStation(
-        actor=OPERATOR, idempotency_key=f"k-{code}", organization_id=app.org(owner).id,
-        kind=StationKind.LIVING_ROOM, code=code, name=LocalizedText(en=code), capacity=capacity))
+    station: Station = app.run(
+        c.CreateStation(
+            actor=OPERATOR,
+            idempotency_key=f"k-{code}",
+            organization_id=app.org(owner).id,
+            kind=StationKind.LIVING_ROOM,
+            code=code,
+            name=LocalizedText(en=code),
+            capacity=capacity,
+        )
+    )
     return station
 
 
 def make_event(app: App, station: Station, capacity: int = 0) -> StationEvent:
-    event: StationEvent = app.run(c.ScheduleStationEvent(
-        actor=OPERATOR, idempotency_key=f"ev-{station.code}-{capacity}", station_id=station.id,
-        title=LocalizedText(en="tea"), starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=3),
-        capacity=capacity))
+    event: StationEvent = app.run(
+        c.ScheduleStationEvent(
+            actor=OPERATOR,
+            idempotency_key=f"ev-{station.code}-{capacity}",
+            station_id=station.id,
+            title=LocalizedText(en="tea"),
+            starts_at=NOW + timedelta(hours=1),
+            ends_at=NOW + timedelta(hours=3),
+            capacity=capacity,
+        )
+    )
     return event
 
 
@@ -202,8 +245,12 @@ def test_create_stores_the_organisation_with_its_event_and_the_callers_header(ap
     assert (write.op, write.kind, write.id, write.version) == ("add", "Organization", org.id, 1)
     [event] = write.events
     assert event.type == ev.ORGANIZATION_CREATED and event.subject == org.id
-    assert event.payload["header"] == {"aggregateVersion": "1", "actorPersonId": "p-adm", "actorRole": "admin",
-                                       "requestId": "req-adm"}
+    assert event.payload["header"] == {
+        "aggregateVersion": "1",
+        "actorPersonId": "p-adm",
+        "actorRole": "admin",
+        "requestId": "req-adm",
+    }
     assert app.directory.organizations[org.id] is org
     assert org.path == (app.org("D").id, app.org("S2").id)
 
@@ -222,21 +269,29 @@ def test_a_retried_create_returns_the_first_without_writing(app: App) -> None:
         (dict(code="X1", parent="nope"), NotFound, "parent_id: organisation nope does not exist"),
         (dict(code="X1", parent="S1", actor=RESIDENT), PermissionDenied, "p-res is not an administrator of"),
         (dict(code="X1", parent="S1", actor=ANONYMOUS), Unauthenticated, "this call needs an authenticated caller"),
-        (dict(code="X1", parent="S1", key="k" * 201), InvalidArgument,
-         "idempotency_key: must be at most 200 characters"),
+        (
+            dict(code="X1", parent="S1", key="k" * 201),
+            InvalidArgument,
+            "idempotency_key: must be at most 200 characters",
+        ),
         (dict(code="bad code", parent="S1"), InvalidArgument, "code: 'bad code' is not a valid code"),
         (dict(code="X1", parent="B1"), InvalidArgument, "parent_id: a COMMUNITY_COMMITTEE cannot be placed under"),
     ],
 )
-def test_refused_creates_store_nothing(app: App, command: dict[str, Any], error: type[Exception],
-                                       message: str) -> None:
+def test_refused_creates_store_nothing(app: App, command: dict[str, Any], error: type[Exception], message: str) -> None:
     mark, before = len(app.repository.writes), dict(app.directory.organizations)
     parent = command["parent"]
     with pytest.raises(error, match=message.replace("(", r"\(")):
-        app.run(c.CreateOrganization(
-            actor=command.get("actor", OPERATOR), idempotency_key=command.get("key", command["code"]),
-            kind=K.COMMUNITY_COMMITTEE, code=command["code"], name=LocalizedText(en="x"),
-            parent_id=app.directory.codes.get(parent, parent)))
+        app.run(
+            c.CreateOrganization(
+                actor=command.get("actor", OPERATOR),
+                idempotency_key=command.get("key", command["code"]),
+                kind=K.COMMUNITY_COMMITTEE,
+                code=command["code"],
+                name=LocalizedText(en="x"),
+                parent_id=app.directory.codes.get(parent, parent),
+            )
+        )
     assert app.writes_since(mark) == [] and app.directory.organizations == before
 
 
@@ -259,9 +314,15 @@ def test_update_changes_a_copy_then_swaps_it_in(app: App) -> None:
     before = app.org("C1")
     mark = len(app.repository.writes)
     app.clock.advance(timedelta(minutes=1))
-    updated: Organization = app.run(c.UpdateOrganization(
-        actor=OPERATOR, id=before.id, expected_version=1, mask=["name", "code"],
-        values=OrganizationUpdate(name=LocalizedText(zh="东山"), code="C1-NEW")))
+    updated: Organization = app.run(
+        c.UpdateOrganization(
+            actor=OPERATOR,
+            id=before.id,
+            expected_version=1,
+            mask=["name", "code"],
+            values=OrganizationUpdate(name=LocalizedText(zh="东山"), code="C1-NEW"),
+        )
+    )
     assert updated.version == 2 and updated.code == "C1-NEW" and updated.updated_at == app.clock.now
     assert before.version == 1 and before.code == "C1"  # the old snapshot was never changed
     [write] = app.writes_since(mark)
@@ -272,8 +333,9 @@ def test_update_changes_a_copy_then_swaps_it_in(app: App) -> None:
 
 def test_an_update_changing_nothing_writes_nothing(app: App) -> None:
     mark = len(app.repository.writes)
-    same = app.run(c.UpdateOrganization(actor=OPERATOR, id=app.org("C1").id, mask=["code"],
-                                        values=OrganizationUpdate(code="C1")))
+    same = app.run(
+        c.UpdateOrganization(actor=OPERATOR, id=app.org("C1").id, mask=["code"], values=OrganizationUpdate(code="C1"))
+    )
     assert same is app.org("C1") and app.writes_since(mark) == []
 
 
@@ -281,19 +343,27 @@ def test_an_update_changing_nothing_writes_nothing(app: App) -> None:
     ("values", "mask", "expected_version", "error", "message"),
     [
         (OrganizationUpdate(code="S2"), ["code"], 0, AlreadyExists, "code: 'S2' is already used by"),
-        (OrganizationUpdate(name=LocalizedText(zh="x")), ["name"], 7, Conflict,
-         "expected_version: organisation .* is at version 1, not 7; reload and retry"),
+        (
+            OrganizationUpdate(name=LocalizedText(zh="x")),
+            ["name"],
+            7,
+            Conflict,
+            "expected_version: organisation .* is at version 1, not 7; reload and retry",
+        ),
         (OrganizationUpdate(), ["kind"], 0, InvalidArgument, "update_mask: 'kind' cannot be updated"),
     ],
 )
-def test_refused_updates_leave_everything_untouched(app: App, values: OrganizationUpdate, mask: list[str],
-                                                     expected_version: int, error: type[Exception],
-                                                     message: str) -> None:
+def test_refused_updates_leave_everything_untouched(
+    app: App, values: OrganizationUpdate, mask: list[str], expected_version: int, error: type[Exception], message: str
+) -> None:
     before = app.org("C1")
     mark = len(app.repository.writes)
     with pytest.raises(error, match=message):
-        app.run(c.UpdateOrganization(actor=OPERATOR, id=before.id, expected_version=expected_version, mask=mask,
-                                     values=values))
+        app.run(
+            c.UpdateOrganization(
+                actor=OPERATOR, id=before.id, expected_version=expected_version, mask=mask, values=values
+            )
+        )
     assert app.writes_since(mark) == [] and app.directory.organizations[before.id] is before
 
 
@@ -301,8 +371,11 @@ def test_a_stale_stored_version_is_a_conflict_and_the_directory_keeps_its_copy(a
     before = app.org("C1")
     app.repository.versions[("Organization", before.id)] = 5  # another writer got there first
     with pytest.raises(Conflict):
-        app.run(c.UpdateOrganization(actor=OPERATOR, id=before.id, mask=["name"],
-                                     values=OrganizationUpdate(name=LocalizedText(en="late"))))
+        app.run(
+            c.UpdateOrganization(
+                actor=OPERATOR, id=before.id, mask=["name"], values=OrganizationUpdate(name=LocalizedText(en="late"))
+            )
+        )
     assert app.directory.organizations[before.id] is before
 
 
@@ -310,16 +383,25 @@ def test_a_failed_write_leaves_the_directory_untouched(app: App) -> None:
     before = app.org("C1")
     app.repository.fail_on.add(before.id)
     with pytest.raises(RuntimeError):
-        app.run(c.UpdateOrganization(actor=OPERATOR, id=before.id, mask=["name"],
-                                     values=OrganizationUpdate(name=LocalizedText(en="lost"))))
+        app.run(
+            c.UpdateOrganization(
+                actor=OPERATOR, id=before.id, mask=["name"], values=OrganizationUpdate(name=LocalizedText(en="lost"))
+            )
+        )
     assert app.directory.organizations[before.id] is before
 
 
 def test_served_organisations_of_an_update_must_be_active(app: App) -> None:
     app.run(c.ArchiveOrganization(actor=OPERATOR, id=app.org("S2").id))
     with pytest.raises(FailedPrecondition, match=r"served_org_ids\[0\]: organisation .* is archived"):
-        app.run(c.UpdateOrganization(actor=OPERATOR, id=app.org("U1").id, mask=["served_org_ids"],
-                                     values=OrganizationUpdate(served_org_ids=(app.org("S2").id,))))
+        app.run(
+            c.UpdateOrganization(
+                actor=OPERATOR,
+                id=app.org("U1").id,
+                mask=["served_org_ids"],
+                values=OrganizationUpdate(served_org_ids=(app.org("S2").id,)),
+            )
+        )
 
 
 # -- organisations: move and archive ---------------------------------------------------------
@@ -357,15 +439,17 @@ def test_a_move_into_its_own_subtree_is_refused(app: App) -> None:
     with pytest.raises(InvalidArgument, match="id: is required"):
         app.run(c.MoveOrganization(actor=OPERATOR, id=""))
     with pytest.raises(Conflict):
-        app.run(c.MoveOrganization(actor=OPERATOR, id=app.org("C1").id, new_parent_id=app.org("S2").id,
-                                   expected_version=3))
+        app.run(
+            c.MoveOrganization(actor=OPERATOR, id=app.org("C1").id, new_parent_id=app.org("S2").id, expected_version=3)
+        )
     assert app.writes_since(mark) == [] and app.repository.paths == [] and app.directory.organizations == before
 
 
 def test_moving_needs_admin_rights_at_both_ends(app: App) -> None:
     with pytest.raises(PermissionDenied):
-        app.run(c.MoveOrganization(actor=admin_of(app.org("S1").id), id=app.org("C1").id,
-                                   new_parent_id=app.org("S2").id))
+        app.run(
+            c.MoveOrganization(actor=admin_of(app.org("S1").id), id=app.org("C1").id, new_parent_id=app.org("S2").id)
+        )
 
 
 def test_archive_refuses_active_children_unless_cascading(app: App) -> None:
@@ -378,8 +462,7 @@ def test_archive_refuses_active_children_unless_cascading(app: App) -> None:
     assert archived.archived_ids == [app.org("B1").id, c1.id]  # deepest first
     assert archived.organization.archived and app.org("B1").archived
     events = [e for w in app.writes_since(mark) for e in w.events]
-    assert [(e.subject, e.payload.get("cascadeRootId")) for e in events] == [(app.org("B1").id, c1.id),
-                                                                             (c1.id, c1.id)]
+    assert [(e.subject, e.payload.get("cascadeRootId")) for e in events] == [(app.org("B1").id, c1.id), (c1.id, c1.id)]
     again: Archived = app.run(c.ArchiveOrganization(actor=OPERATOR, id=c1.id, cascade=True))
     assert again.archived_ids == [] and len(app.repository.writes) == mark + 2
 
@@ -444,14 +527,22 @@ def test_grids_create_update_and_queries(app: App) -> None:
     assert make_grid(app, "G1", "B1", leader_person_id="p-lead", worker_person_ids=["p-w"]) is grid  # retry
     mark = len(app.repository.writes)
     with pytest.raises(AlreadyExists, match="code: 'G1' is already used by"):
-        app.run(c.CreateGrid(actor=OPERATOR, organization_id=app.org("B1").id, code="G1",
-                             name=LocalizedText(en="x"), shape=cell(28.7, 121.4)))
+        app.run(
+            c.CreateGrid(
+                actor=OPERATOR,
+                organization_id=app.org("B1").id,
+                code="G1",
+                name=LocalizedText(en="x"),
+                shape=cell(28.7, 121.4),
+            )
+        )
     with pytest.raises(InvalidArgument, match="organization_id: a DISTRICT cannot own grids"):
         make_grid(app, "G2", "D")
     assert app.writes_since(mark) == []
 
-    updated: Grid = app.run(c.UpdateGrid(actor=OPERATOR, id=grid.id, expected_version=1,
-                                         values=GridUpdate(households_count=420)))
+    updated: Grid = app.run(
+        c.UpdateGrid(actor=OPERATOR, id=grid.id, expected_version=1, values=GridUpdate(households_count=420))
+    )
     assert updated.version == 2 and updated.households_count == 420
     assert app.repository.writes[-1].events[0].payload["changedFields"] == ["households_count"]
     with pytest.raises(Conflict):
@@ -477,16 +568,27 @@ def test_stations_create_update_and_queries(app: App) -> None:
     station = make_station(app, "ST1", "C1", capacity=20)
     assert [e.type for e in app.repository.writes[-1].events] == [ev.STATION_CREATED]
     mark = len(app.repository.writes)
-    updated: Station = app.run(c.UpdateStation(actor=OPERATOR, id=station.id, mask=["capacity"],
-                                               values=StationUpdate(capacity=30)))
+    updated: Station = app.run(
+        c.UpdateStation(actor=OPERATOR, id=station.id, mask=["capacity"], values=StationUpdate(capacity=30))
+    )
     [write] = app.writes_since(mark)
     assert updated.version == 2 and write.events == []  # station edits have no event
     with pytest.raises(AlreadyExists, match="code: 'ST1' is already used by"):
-        app.run(c.CreateStation(actor=OPERATOR, organization_id=app.org("S1").id, kind=StationKind.OTHER,
-                                code="ST1", name=LocalizedText(en="x")))
+        app.run(
+            c.CreateStation(
+                actor=OPERATOR,
+                organization_id=app.org("S1").id,
+                kind=StationKind.OTHER,
+                code="ST1",
+                name=LocalizedText(en="x"),
+            )
+        )
     with pytest.raises(PermissionDenied):
-        app.run(c.UpdateStation(actor=admin_of(app.org("S2").id), id=station.id, mask=["capacity"],
-                                values=StationUpdate(capacity=1)))
+        app.run(
+            c.UpdateStation(
+                actor=admin_of(app.org("S2").id), id=station.id, mask=["capacity"], values=StationUpdate(capacity=1)
+            )
+        )
     assert app.run(c.GetStation(id=station.id)) is updated
     with pytest.raises(NotFound, match="id: station nope does not exist"):
         app.run(c.GetStation(id="nope"))
@@ -521,8 +623,9 @@ def test_station_events_sign_ups_and_attendance(app: App) -> None:
     with pytest.raises(FailedPrecondition, match="has not started yet"):
         app.run(c.RecordAttendance(actor=OPERATOR, event_id=event.id, attendance_count=3))
     app.clock.advance(timedelta(hours=2))
-    recorded: StationEvent = app.run(c.RecordAttendance(actor=OPERATOR, event_id=event.id, attendance_count=3,
-                                                        expected_version=3))
+    recorded: StationEvent = app.run(
+        c.RecordAttendance(actor=OPERATOR, event_id=event.id, attendance_count=3, expected_version=3)
+    )
     assert recorded.attendance_count == 3 and recorded.version == 4
     assert app.run(c.RecordAttendance(actor=OPERATOR, event_id=event.id, attendance_count=3)) is recorded
     with pytest.raises(Conflict):
@@ -540,34 +643,37 @@ def test_station_events_sign_ups_and_attendance(app: App) -> None:
 # -- roles ------------------------------------------------------------------------------------
 def test_roles_grant_revoke_and_scopes(app: App) -> None:
     c1, b1 = app.org("C1"), app.org("B1")
-    granted: RoleAssignment = app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id,
-                                                  role=Role.DISPATCHER))
+    granted: RoleAssignment = app.run(
+        c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)
+    )
     assert granted.active and granted.granted_by == "op-1"
     assert [e.type for e in app.repository.writes[-1].events] == [ev.ROLE_GRANTED]
     mark = len(app.repository.writes)
-    assert app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id,
-                               role=Role.DISPATCHER)) is granted
+    assert app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)) is granted
     assert app.writes_since(mark) == []
     app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=b1.id, role=Role.GRID_WORKER))
     scopes = app.run(c.GetVisibleScopes(person_id="p1"))
     assert [(s.root.code, s.nested) for s in scopes] == [("C1", False), ("B1", True)]
-    assert [a.role for a in app.run(c.ListRoles(organization_id=c1.id, include_subtree=True))] == \
-        [Role.DISPATCHER, Role.GRID_WORKER]
+    assert [a.role for a in app.run(c.ListRoles(organization_id=c1.id, include_subtree=True))] == [
+        Role.DISPATCHER,
+        Role.GRID_WORKER,
+    ]
     assert app.run(c.ListRoles(organization_id=c1.id)) == [granted]
 
-    revoked: Revoked = app.run(c.RevokeRole(actor=admin_of(c1.id), person_id="p1", organization_id=c1.id,
-                                            role=Role.DISPATCHER))
+    revoked: Revoked = app.run(
+        c.RevokeRole(actor=admin_of(c1.id), person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)
+    )
     assert revoked.was_active and not revoked.assignment.active and revoked.assignment.revoked_by == "p-adm"
     assert [e.type for e in app.repository.writes[-1].events] == [ev.ROLE_REVOKED]
     mark = len(app.repository.writes)
-    twice: Revoked = app.run(c.RevokeRole(actor=OPERATOR, person_id="p1", organization_id=c1.id,
-                                          role=Role.DISPATCHER))
+    twice: Revoked = app.run(c.RevokeRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER))
     assert not twice.was_active and app.writes_since(mark) == []
     assert [a.role for a in app.run(c.ListRoles(person_id="p1"))] == [Role.GRID_WORKER]
     assert len(app.run(c.ListRoles(person_id="p1", include_revoked=True))) == 2
 
-    regranted: RoleAssignment = app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id,
-                                                    role=Role.DISPATCHER))
+    regranted: RoleAssignment = app.run(
+        c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)
+    )
     assert regranted.id == granted.id and regranted.active and regranted.version == 3
 
     with pytest.raises(NotFound, match="role: p1 holds no admin role in"):
@@ -592,6 +698,7 @@ def run_threads(*targets: Callable[[], None], timeout: float = 20) -> list[BaseE
                 target()
             except Exception as error:
                 errors.append(error)
+
         return run
 
     threads = [threading.Thread(target=guarded(t), daemon=True) for t in targets]
@@ -605,8 +712,16 @@ def run_threads(*targets: Callable[[], None], timeout: float = 20) -> list[BaseE
 
 def test_concurrent_creates_of_one_code_store_one(app: App) -> None:
     def claim(key: str) -> Callable[[], None]:
-        return lambda: app.run(c.CreateGrid(actor=OPERATOR, idempotency_key=key, organization_id=app.org("B1").id,
-                                            code="SAME", name=LocalizedText(en="x"), shape=cell(28.6, 121.4)))
+        return lambda: app.run(
+            c.CreateGrid(
+                actor=OPERATOR,
+                idempotency_key=key,
+                organization_id=app.org("B1").id,
+                code="SAME",
+                name=LocalizedText(en="x"),
+                shape=cell(28.6, 121.4),
+            )
+        )
 
     errors = run_threads(*(claim(f"k{i}") for i in range(8)))
     assert len(errors) == 7 and all(isinstance(e, AlreadyExists) for e in errors)
@@ -624,8 +739,15 @@ def test_moves_archives_and_edits_running_together_finish_and_agree(app: App) ->
     def edits(org_id: str) -> Callable[[], None]:
         def run() -> None:
             for i in range(30):
-                app.run(c.UpdateOrganization(actor=OPERATOR, id=org_id, mask=["name"],
-                                             values=OrganizationUpdate(name=LocalizedText(en=f"n{i}"))))
+                app.run(
+                    c.UpdateOrganization(
+                        actor=OPERATOR,
+                        id=org_id,
+                        mask=["name"],
+                        values=OrganizationUpdate(name=LocalizedText(en=f"n{i}")),
+                    )
+                )
+
         return run
 
     assert run_threads(moves, *(edits(o) for o in compounds)) == []

@@ -32,8 +32,9 @@ def test_enums_reject_unspecified() -> None:
         (pb.StationKind, "STATION_KIND_", StationKind, convert.parse_station_kind),
     ],
 )
-def test_every_proto_value_but_unspecified_has_a_domain_value(proto_enum: object, prefix: str,
-                                                              domain: type[object], parse: object) -> None:
+def test_every_proto_value_but_unspecified_has_a_domain_value(
+    proto_enum: object, prefix: str, domain: type[object], parse: object
+) -> None:
     names = [v.name for v in proto_enum.DESCRIPTOR.values if not v.name.endswith("_UNSPECIFIED")]  # type: ignore[attr-defined]
     assert {n.removeprefix(prefix) for n in names} == {m.name for m in domain}  # type: ignore[attr-defined]
     assert callable(parse)

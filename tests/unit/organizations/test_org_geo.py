@@ -124,10 +124,7 @@ def test_custom_field_name() -> None:
 
 
 def test_find_self_intersection_on_a_large_simple_ring() -> None:
-    ring = [
-        GeoPoint(lat=math.sin(2 * math.pi * i / 3000), lng=math.cos(2 * math.pi * i / 3000))
-        for i in range(3000)
-    ]
+    ring = [GeoPoint(lat=math.sin(2 * math.pi * i / 3000), lng=math.cos(2 * math.pi * i / 3000)) for i in range(3000)]
     assert find_self_intersection(ring) is None
     assert signed_area(ring) > 0  # counter-clockwise
 

@@ -64,20 +64,14 @@ def test_index_agrees_with_naive_on_random_points() -> None:
     size = 0.004
     grids = [(f"irr{r}-{c}", irregular_cell(rng, r, c, size)) for r in range(25) for c in range(25)]
     # a few big overlapping ones, one of them large enough for the overflow list
-    grids.append(
-        ("big", validate_polygon([GeoPoint(28.61, 121.36), GeoPoint(28.61, 121.40), GeoPoint(28.65, 121.38)]))
-    )
-    grids.append(
-        ("huge", validate_polygon([GeoPoint(28.0, 121.0), GeoPoint(28.0, 122.0), GeoPoint(29.0, 122.0)]))
-    )
+    grids.append(("big", validate_polygon([GeoPoint(28.61, 121.36), GeoPoint(28.61, 121.40), GeoPoint(28.65, 121.38)])))
+    grids.append(("huge", validate_polygon([GeoPoint(28.0, 121.0), GeoPoint(28.0, 122.0), GeoPoint(29.0, 122.0)])))
     index = GridIndex.build(grids)
     assert len(index) == len(grids)
     span = 25 * size
     hits = 0
     for _ in range(4000):
-        p = GeoPoint(
-            ORIGIN.lat - 0.01 + rng.random() * (span + 0.02), ORIGIN.lng - 0.01 + rng.random() * (span + 0.02)
-        )
+        p = GeoPoint(ORIGIN.lat - 0.01 + rng.random() * (span + 0.02), ORIGIN.lng - 0.01 + rng.random() * (span + 0.02))
         expected = naive_locate(p, grids)
         assert index.locate(p) == expected, p
         hits += expected is not None
@@ -260,9 +254,7 @@ def test_update_grid_and_refresh_context(tree: list[Organization]) -> None:
         now=NOW,
     )
     new_shape = shape_from_cell(GeoPoint(0, 0), GeoPoint(0.01, 0.01))
-    changed = update_grid(
-        grid, [], GridUpdate(shape=new_shape, households_count=300), now=NOW, expected_version=1
-    )
+    changed = update_grid(grid, [], GridUpdate(shape=new_shape, households_count=300), now=NOW, expected_version=1)
     assert changed == ("households_count", "shape")
     assert grid.version == 2
     assert update_grid(grid, ["shape"], GridUpdate(shape=new_shape), now=NOW) == ()

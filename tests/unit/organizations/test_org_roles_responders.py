@@ -32,9 +32,7 @@ K = OrganizationKind
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 
-def make(
-    org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object
-) -> Organization:
+def make(org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object) -> Organization:
     return new_organization(
         org_id=org_id,
         kind=kind,

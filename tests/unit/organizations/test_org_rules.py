@@ -107,10 +107,7 @@ def test_overlapping_windows_are_rejected() -> None:
     windows = [TimeWindow(3, "08:00", "12:00"), TimeWindow(3, "11:59", "13:00")]
     assert field_of(rules.validate_time_windows, windows) == "opening_hours[1]"
     # touching windows are fine
-    assert (
-        len(rules.validate_time_windows([TimeWindow(3, "08:00", "12:00"), TimeWindow(3, "12:00", "13:00")]))
-        == 2
-    )
+    assert len(rules.validate_time_windows([TimeWindow(3, "08:00", "12:00"), TimeWindow(3, "12:00", "13:00")])) == 2
 
 
 def test_categories_and_deadline() -> None:

@@ -124,9 +124,7 @@ def test_bad_station_fields(owner: Organization) -> None:
 def test_update_station(station: Station) -> None:
     assert st.update_station(station, ["capacity"], st.StationUpdate(capacity=3), now=NOW) == ()
     assert station.version == 1
-    changed = st.update_station(
-        station, [], st.StationUpdate(capacity=40, kind=StationKind.SERVICE_POST), now=NOW
-    )
+    changed = st.update_station(station, [], st.StationUpdate(capacity=40, kind=StationKind.SERVICE_POST), now=NOW)
     assert changed == ("capacity", "kind")
     assert station.version == 2
     with pytest.raises(ConflictError):

@@ -36,9 +36,7 @@ K = OrganizationKind
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
-def make(
-    org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object
-) -> Organization:
+def make(org_id: str, kind: OrganizationKind, parent: Organization | None = None, **kw: object) -> Organization:
     return new_organization(
         org_id=org_id,
         kind=kind,
@@ -227,9 +225,7 @@ def test_update_rejects_unknown_mask_path(city: dict[str, Organization]) -> None
 
 def test_update_bad_name_names_the_field(city: dict[str, Organization]) -> None:
     with pytest.raises(ValidationError) as err:
-        update_organization(
-            city["c1"], ["name"], OrganizationUpdate(name=LocalizedText(en="x" * 101)), now=NOW
-        )
+        update_organization(city["c1"], ["name"], OrganizationUpdate(name=LocalizedText(en="x" * 101)), now=NOW)
     assert err.value.field == "name.en"
 
 

@@ -83,9 +83,7 @@ def every_event() -> list[DomainEvent]:
         response_deadline_minutes=90,
     )
     later = NOW + timedelta(minutes=5)
-    update_organization(
-        unit, ["name"], OrganizationUpdate(name=LocalizedText(zh="人民医院")), now=later, ctx=CTX
-    )
+    update_organization(unit, ["name"], OrganizationUpdate(name=LocalizedText(zh="人民医院")), now=later, ctx=CTX)
     plan = plan_move(c1, s2, [])
     apply_move(c1, plan, [], now=later, ctx=CTX)
 
@@ -130,9 +128,7 @@ def every_event() -> list[DomainEvent]:
     )
     st.sign_up(event, "p-9", now=NOW)
 
-    assignment, _ = grant_role(
-        None, person_id="p1", organization=s1, role=Role.LIAISON, granted_by="p-admin", now=NOW
-    )
+    assignment, _ = grant_role(None, person_id="p1", organization=s1, role=Role.LIAISON, granted_by="p-admin", now=NOW)
     revoke_role(assignment, revoked_by="p-admin", now=later, ctx=CTX)
 
     archive_organization(c1, now=later + timedelta(minutes=1), reason="merged", ctx=CTX)

@@ -167,8 +167,13 @@ def repo(app: RequestsApp) -> FakeRepository:
 
 
 def submit(app: RequestsApp, who: Actor = RESIDENT, **overrides: Any) -> Request:
-    values: dict[str, Any] = {"category": "repairs", "title": "楼道灯坏了", "description": "3号楼2单元",
-                              "address": Address(text="东山社区3号楼", point=POINT), "point": POINT}
+    values: dict[str, Any] = {
+        "category": "repairs",
+        "title": "楼道灯坏了",
+        "description": "3号楼2单元",
+        "address": Address(text="东山社区3号楼", point=POINT),
+        "point": POINT,
+    }
     values.update(overrides)
     created, _ = app.handle(c.SubmitRequest(actor=who, submission=lifecycle.Submission(**values)))
     assert isinstance(created, Request)
@@ -183,8 +188,11 @@ def accepted(app: RequestsApp, **overrides: Any) -> Request:
 
 def claimed(app: RequestsApp) -> Request:
     request = accepted(app)
-    app.handle(c.DispatchRequest(actor=DISPATCHER, request_id=request.id,
-                                 assignee=Assignee(kind=AssigneeKind.VOLUNTEER, id="v-1")))
+    app.handle(
+        c.DispatchRequest(
+            actor=DISPATCHER, request_id=request.id, assignee=Assignee(kind=AssigneeKind.VOLUNTEER, id="v-1")
+        )
+    )
     done: Request = app.handle(c.ClaimRequest(actor=VOLUNTEER, request_id=request.id))
     return done
 
@@ -192,8 +200,15 @@ def claimed(app: RequestsApp) -> Request:
 def resolved(app: RequestsApp) -> Request:
     request = claimed(app)
     app.handle(c.StartWork(actor=VOLUNTEER, request_id=request.id))
-    done: Request = app.handle(c.ResolveRequest(actor=VOLUNTEER, request_id=request.id, text="换了灯泡",
-                                                photos=(Attachment(id="r1", url="https://f/r1.jpg"),), hours=1.5))
+    done: Request = app.handle(
+        c.ResolveRequest(
+            actor=VOLUNTEER,
+            request_id=request.id,
+            text="换了灯泡",
+            photos=(Attachment(id="r1", url="https://f/r1.jpg"),),
+            hours=1.5,
+        )
+    )
     return done
 
 
@@ -222,8 +237,14 @@ def test_the_trace_id_of_the_api_call_reaches_the_event_header(app: RequestsApp)
 
     repository._written = capture  # type: ignore[method-assign]
     submit(app)
-    assert headers == [{"aggregateVersion": "1", "actorPersonId": "p-resident", "actorRole": "requester",
-                        "requestId": "api-p-resident"}]
+    assert headers == [
+        {
+            "aggregateVersion": "1",
+            "actorPersonId": "p-resident",
+            "actorRole": "requester",
+            "requestId": "api-p-resident",
+        }
+    ]
 
 
 def test_a_retried_submit_returns_the_first_request_and_writes_nothing(app: RequestsApp) -> None:
@@ -244,8 +265,11 @@ def test_submit_refusals_store_nothing(app: RequestsApp) -> None:
 
 def test_submit_suggests_duplicates_nearby(app: RequestsApp) -> None:
     first = submit(app)
-    _, suggestions = app.handle(c.SubmitRequest(actor=NEIGHBOUR, submission=lifecycle.Submission(
-        category="repairs", title="楼道灯坏了", point=POINT)))
+    _, suggestions = app.handle(
+        c.SubmitRequest(
+            actor=NEIGHBOUR, submission=lifecycle.Submission(category="repairs", title="楼道灯坏了", point=POINT)
+        )
+    )
     assert [s.request_id for s in suggestions] == [first.id]
 
 
@@ -271,8 +295,11 @@ def test_reject_reopen_and_cancel(app: RequestsApp) -> None:
 
 
 def test_offers_to_named_or_matched_volunteers_and_declines(app: RequestsApp) -> None:
-    named = app.handle(c.OfferToVolunteers(actor=DISPATCHER, request_id=accepted(app).id, candidates=("v-1", "v-2"),
-                                           batch_size=1, ttl_seconds=60))
+    named = app.handle(
+        c.OfferToVolunteers(
+            actor=DISPATCHER, request_id=accepted(app).id, candidates=("v-1", "v-2"), batch_size=1, ttl_seconds=60
+        )
+    )
     assert [o.volunteer_id for o in named.open_offers] == ["v-1"]
     declined = app.handle(c.DeclineOffer(actor=VOLUNTEER, request_id=named.id, reason="busy"))
     assert [o.volunteer_id for o in declined.open_offers] == ["v-2"]
@@ -306,8 +333,9 @@ def test_transfer_and_the_receivers_answer(app: RequestsApp) -> None:
 
 def test_escalation_looks_up_the_departments_and_is_acknowledged(app: RequestsApp) -> None:
     request = accepted(app)
-    escalated = app.handle(c.EscalateRequest(actor=DISPATCHER, request_id=request.id, reason="whistle",
-                                             department_code="JJ-HOUSING"))
+    escalated = app.handle(
+        c.EscalateRequest(actor=DISPATCHER, request_id=request.id, reason="whistle", department_code="JJ-HOUSING")
+    )
     assert escalated.escalations[-1].target_id == "org-housing"
     done = app.handle(c.AcknowledgeEscalation(actor=HOUSING, request_id=request.id, note="coming"))
     assert done.escalations[-1].acknowledged_by == "p-housing"
@@ -323,41 +351,70 @@ def test_follow_and_unfollow(app: RequestsApp) -> None:
 
 def test_moderation_hides_and_redacts(app: RequestsApp) -> None:
     request = submit(app)
-    hidden = app.handle(c.ModerateRequest(actor=OPERATOR, request_id=request.id, hidden=True, reason="private",
-                                          redactions=(TextRedaction(RedactableField.TITLE, 0, 1),)))
+    hidden = app.handle(
+        c.ModerateRequest(
+            actor=OPERATOR,
+            request_id=request.id,
+            hidden=True,
+            reason="private",
+            redactions=(TextRedaction(RedactableField.TITLE, 0, 1),),
+        )
+    )
     assert hidden.moderation.hidden and ev.REQUEST_MODERATED in repo(app).events(request.id)
 
 
 # -- round-table and merge -------------------------------------------------------------------------
 def test_round_table_split_stores_the_parent_then_its_new_requests(app: RequestsApp) -> None:
     request = accepted(app)
-    started = app.handle(c.StartRoundTable(actor=DISPATCHER, request_id=request.id, topic="parking", parties=(
-        RoundTableParty(kind=PartyKind.ORGANIZATION, id="org-pm", name="物业"),)))
+    started = app.handle(
+        c.StartRoundTable(
+            actor=DISPATCHER,
+            request_id=request.id,
+            topic="parking",
+            parties=(RoundTableParty(kind=PartyKind.ORGANIZATION, id="org-pm", name="物业"),),
+        )
+    )
     assert started.status is Status.DELIBERATING
-    app.handle(c.RecordMeeting(actor=DISPATCHER, request_id=request.id, held_at=NOW, notes="met",
-                               attendees=("物业",)))
+    app.handle(c.RecordMeeting(actor=DISPATCHER, request_id=request.id, held_at=NOW, notes="met", attendees=("物业",)))
     version = in_ledger(app, request.id).version
-    parent, created = app.handle(c.ConcludeRoundTable(
-        actor=DISPATCHER, request_id=request.id, expected_version=version, outcome=RoundTableOutcome.SPLIT,
-        summary="two", parts=(SplitPart(category="parking", title="paint"), SplitPart(category="other", title="sign"))))
+    parent, created = app.handle(
+        c.ConcludeRoundTable(
+            actor=DISPATCHER,
+            request_id=request.id,
+            expected_version=version,
+            outcome=RoundTableOutcome.SPLIT,
+            summary="two",
+            parts=(SplitPart(category="parking", title="paint"), SplitPart(category="other", title="sign")),
+        )
+    )
     assert [w[0] for w in repo(app).writes[-3:]] == [parent.id, *(child.id for child in created)]
     assert all(in_ledger(app, child.id) is child for child in created)
 
 
 def test_round_table_resolve(app: RequestsApp) -> None:
     request = accepted(app)
-    app.handle(c.StartRoundTable(actor=DISPATCHER, request_id=request.id, topic="t", parties=(
-        RoundTableParty(kind=PartyKind.RESIDENT, name="楼长"),)))
-    parent, created = app.handle(c.ConcludeRoundTable(actor=DISPATCHER, request_id=request.id,
-                                                      outcome=RoundTableOutcome.RESOLVE, summary="agreed"))
+    app.handle(
+        c.StartRoundTable(
+            actor=DISPATCHER,
+            request_id=request.id,
+            topic="t",
+            parties=(RoundTableParty(kind=PartyKind.RESIDENT, name="楼长"),),
+        )
+    )
+    parent, created = app.handle(
+        c.ConcludeRoundTable(
+            actor=DISPATCHER, request_id=request.id, outcome=RoundTableOutcome.RESOLVE, summary="agreed"
+        )
+    )
     assert parent.status is Status.RESOLVED and created == []
 
 
 def test_merge_writes_the_duplicate_then_the_original(app: RequestsApp) -> None:
     original = accepted(app)
     duplicate = submit(app, NEIGHBOUR)
-    merged, into = app.handle(c.MergeRequests(actor=DISPATCHER, duplicate_id=duplicate.id, original_id=original.id,
-                                              reason="same light"))
+    merged, into = app.handle(
+        c.MergeRequests(actor=DISPATCHER, duplicate_id=duplicate.id, original_id=original.id, reason="same light")
+    )
     assert merged.status is Status.MERGED and "p-neighbour" in into.followers
     assert [w[0] for w in repo(app).writes[-2:]] == [duplicate.id, original.id]
     with pytest.raises(InvalidArgument, match=r"^original_id: a request cannot be merged into itself$"):
@@ -368,8 +425,12 @@ def test_merge_writes_the_duplicate_then_the_original(app: RequestsApp) -> None:
 
 # -- visits ----------------------------------------------------------------------------------------
 def draft(**overrides: Any) -> visits.VisitPlanDraft:
-    values: dict[str, Any] = {"resident_group": ResidentGroup.SPECIAL, "resident_person_id": "p-elder",
-                              "starts_at": NOW - timedelta(days=2, minutes=1), "point": POINT}
+    values: dict[str, Any] = {
+        "resident_group": ResidentGroup.SPECIAL,
+        "resident_person_id": "p-elder",
+        "starts_at": NOW - timedelta(days=2, minutes=1),
+        "point": POINT,
+    }
     values.update(overrides)
     return visits.VisitPlanDraft(**values)
 
@@ -424,8 +485,11 @@ def test_one_failing_request_does_not_stop_the_sweep(app: RequestsApp, clock: Cl
 
 
 def test_expired_offers_move_on(app: RequestsApp, clock: Clock) -> None:
-    request = app.handle(c.OfferToVolunteers(actor=DISPATCHER, request_id=accepted(app).id,
-                                             candidates=("v-1", "v-2"), batch_size=1, ttl_seconds=60))
+    request = app.handle(
+        c.OfferToVolunteers(
+            actor=DISPATCHER, request_id=accepted(app).id, candidates=("v-1", "v-2"), batch_size=1, ttl_seconds=60
+        )
+    )
     timer = Actor.system("timer:offers")
     assert app.handle(c.ExpireOffers(actor=timer)) == 0
     clock.now += timedelta(seconds=61)
@@ -483,8 +547,11 @@ START, END = NOW - timedelta(days=1), NOW + timedelta(days=1)
 def test_statistics_board_and_export(app: RequestsApp) -> None:
     submit(app)
     accepted(app)
-    stats = app.handle(c.GetStatistics(actor=DISPATCHER, scope_id="c1", group_by=(statistics.Dimension.STATUS,),
-                                       period_start=START, period_end=END))
+    stats = app.handle(
+        c.GetStatistics(
+            actor=DISPATCHER, scope_id="c1", group_by=(statistics.Dimension.STATUS,), period_start=START, period_end=END
+        )
+    )
     assert stats.overall.total == 2
     assert app.handle(c.GetStatistics(actor=FOREIGN_DISPATCHER, period_start=START, period_end=END)).overall.total == 0
     board = app.handle(c.GetPublicBoard(actor=ANONYMOUS, scope_id="c1", period_start=START, period_end=END))
@@ -525,13 +592,43 @@ def test_a_stale_stored_version_is_a_conflict_and_the_ledger_keeps_its_request(a
 
 
 def test_every_command_has_a_handler_and_a_test() -> None:
-    tested = {c.SubmitRequest, c.AcceptRequest, c.RejectRequest, c.DispatchRequest, c.OfferToVolunteers,
-              c.ClaimRequest, c.DeclineOffer, c.StartWork, c.ResolveRequest, c.RateRequest, c.CloseRequest,
-              c.ReopenRequest, c.CancelRequest, c.TransferRequest, c.RespondToTransfer, c.EscalateRequest,
-              c.AcknowledgeEscalation, c.FollowRequest, c.ModerateRequest, c.StartRoundTable, c.RecordMeeting,
-              c.ConcludeRoundTable, c.MergeRequests, c.ScheduleVisits, c.StopVisitPlan, c.SweepDeadlines,
-              c.ExpireOffers, c.GenerateVisits, c.GetRequest, c.ListRequests, c.SuggestDuplicates, c.ListVisitPlans,
-              c.GetStatistics, c.GetPublicBoard, c.ExportLedgerCsv}
+    tested = {
+        c.SubmitRequest,
+        c.AcceptRequest,
+        c.RejectRequest,
+        c.DispatchRequest,
+        c.OfferToVolunteers,
+        c.ClaimRequest,
+        c.DeclineOffer,
+        c.StartWork,
+        c.ResolveRequest,
+        c.RateRequest,
+        c.CloseRequest,
+        c.ReopenRequest,
+        c.CancelRequest,
+        c.TransferRequest,
+        c.RespondToTransfer,
+        c.EscalateRequest,
+        c.AcknowledgeEscalation,
+        c.FollowRequest,
+        c.ModerateRequest,
+        c.StartRoundTable,
+        c.RecordMeeting,
+        c.ConcludeRoundTable,
+        c.MergeRequests,
+        c.ScheduleVisits,
+        c.StopVisitPlan,
+        c.SweepDeadlines,
+        c.ExpireOffers,
+        c.GenerateVisits,
+        c.GetRequest,
+        c.ListRequests,
+        c.SuggestDuplicates,
+        c.ListVisitPlans,
+        c.GetStatistics,
+        c.GetPublicBoard,
+        c.ExportLedgerCsv,
+    }
     assert set(HANDLERS) == tested
 
 
@@ -575,8 +672,13 @@ def _seed(app: RequestsApp, request_ids: Iterable[str]) -> None:
     seeding = UnitOfWork(app.repository, app.ledger)
     caller = Caller.of(RESIDENT.identity)
     for request_id in request_ids:
-        request = lifecycle.submit(lifecycle.Submission(category="repairs", title="灯坏了", point=POINT),
-                                   request_id=request_id, place=PLACE, caller=caller, now=NOW)
+        request = lifecycle.submit(
+            lifecycle.Submission(category="repairs", title="灯坏了", point=POINT),
+            request_id=request_id,
+            place=PLACE,
+            caller=caller,
+            now=NOW,
+        )
         with seeding.start(request_id) as work:
             work.add(request)
             work.commit()

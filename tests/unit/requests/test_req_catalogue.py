@@ -11,8 +11,17 @@ from linli.requests.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
 from linli.requests.domain.model import Urgency
 
 REPORTED = (
-    "repairs", "elderly_care", "illegal_construction", "flying_wire_charging", "throwing_objects", "parking",
-    "water_supply", "heating", "road_flooding", "poor_signal", "neighbour_dispute",
+    "repairs",
+    "elderly_care",
+    "illegal_construction",
+    "flying_wire_charging",
+    "throwing_objects",
+    "parking",
+    "water_supply",
+    "heating",
+    "road_flooding",
+    "poor_signal",
+    "neighbour_dispute",
 )
 
 
@@ -42,8 +51,15 @@ def test_round_trip_and_overrides() -> None:
         {
             "categories": [
                 {"code": "parking", "resolve_minutes": 2880},
-                {"code": "garbage", "zh": "垃圾清运", "en": "Garbage", "accept_minutes": 60, "resolve_minutes": 600,
-                 "department_code": "JJ-URBAN", "default_urgency": "low"},
+                {
+                    "code": "garbage",
+                    "zh": "垃圾清运",
+                    "en": "Garbage",
+                    "accept_minutes": 60,
+                    "resolve_minutes": 600,
+                    "department_code": "JJ-URBAN",
+                    "default_urgency": "low",
+                },
             ],
             "departments": [{"code": "JJ-POLICE", "response_minutes": 30}],
         }
@@ -70,14 +86,19 @@ def test_retired_categories_are_refused_for_new_requests() -> None:
     [
         ({"categories": [{"code": "Bad Code", "accept_minutes": 1, "resolve_minutes": 1}]}, "categories[0].code"),
         ({"categories": [{"code": "x", "accept_minutes": 0, "resolve_minutes": 1}]}, "categories[0].accept_minutes"),
-        ({"categories": [{"code": "x", "accept_minutes": 60, "resolve_minutes": 30}]},
-         "categories[0].resolve_minutes"),
-        ({"categories": [{"code": "x", "accept_minutes": True, "resolve_minutes": 30}]},
-         "categories[0].accept_minutes"),
-        ({"categories": [{"code": "x", "accept_minutes": 1, "resolve_minutes": 1, "default_urgency": "asap"}]},
-         "categories[0].default_urgency"),
-        ({"categories": [{"code": "x", "accept_minutes": 1, "resolve_minutes": 1, "department_code": "JJ-NONE"}]},
-         "categories"),
+        ({"categories": [{"code": "x", "accept_minutes": 60, "resolve_minutes": 30}]}, "categories[0].resolve_minutes"),
+        (
+            {"categories": [{"code": "x", "accept_minutes": True, "resolve_minutes": 30}]},
+            "categories[0].accept_minutes",
+        ),
+        (
+            {"categories": [{"code": "x", "accept_minutes": 1, "resolve_minutes": 1, "default_urgency": "asap"}]},
+            "categories[0].default_urgency",
+        ),
+        (
+            {"categories": [{"code": "x", "accept_minutes": 1, "resolve_minutes": 1, "department_code": "JJ-NONE"}]},
+            "categories",
+        ),
         ({"categories": [{"code": "x", "accept_minutes": 1, "resolve_minutes": 1}] * 2}, "categories"),
         ({"departments": [{"code": "D", "response_minutes": -5}]}, "departments[0].response_minutes"),
     ],

@@ -184,7 +184,9 @@ def test_ladder_shape_and_policy() -> None:
     request = accepted()
     rungs = deadlines.ladder(request, policy=LadderPolicy(upper_level_minutes=60))
     assert [(r.level, r.target_id, r.response_minutes) for r in rungs] == [
-        (1, "JJ-HOUSING", 480), (2, "s1", 60), (3, "d1", 60)
+        (1, "JJ-HOUSING", 480),
+        (2, "s1", 60),
+        (3, "d1", 60),
     ]
     care = submitted(category="care_visit")  # no department: straight up the tree
     assert [r.target_id for r in deadlines.ladder(care)] == ["s1", "d1"]

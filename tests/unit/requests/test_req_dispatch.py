@@ -48,7 +48,10 @@ def test_offers_go_to_the_top_candidates() -> None:
 def test_policy_defaults() -> None:
     request = accepted()
     offers = dispatch.offer_to_volunteers(
-        request, DISPATCHER, candidates=[f"v-{i}" for i in range(10)], now=NOW,
+        request,
+        DISPATCHER,
+        candidates=[f"v-{i}" for i in range(10)],
+        now=NOW,
         policy=OfferPolicy(batch_size=4, ttl=timedelta(minutes=5)),
     )
     assert len(offers) == 4
@@ -112,12 +115,17 @@ def test_expiry_moves_to_the_next_candidates_then_exhausts() -> None:
     t1 = NOW + TTL
     assert dispatch.expire_offers(request, t1) is True
     assert _statuses(request) == {
-        "v-1": OfferStatus.EXPIRED, "v-2": OfferStatus.EXPIRED, "v-3": OfferStatus.OPEN, "v-4": OfferStatus.OPEN
+        "v-1": OfferStatus.EXPIRED,
+        "v-2": OfferStatus.EXPIRED,
+        "v-3": OfferStatus.OPEN,
+        "v-4": OfferStatus.OPEN,
     }
     assert request.offer_round == 2
     assert status_of(request) is Status.OFFERED
     assert [e.type for e in request.pending_events[-3:]] == [
-        ev.OFFER_EXPIRED, ev.REQUEST_OFFERED, ev.PUBLIC_REQUEST_CHANGED
+        ev.OFFER_EXPIRED,
+        ev.REQUEST_OFFERED,
+        ev.PUBLIC_REQUEST_CHANGED,
     ]
     assert dispatch.next_offer_expiry(request) == t1 + TTL
     dispatch.claim(request, VOL3, now=t1 + timedelta(minutes=1))

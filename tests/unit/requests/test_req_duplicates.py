@@ -51,7 +51,10 @@ def test_distance() -> None:
 
 def _probe(**overrides: object) -> DuplicateProbe:
     values: dict[str, object] = {
-        "category": "repairs", "text": "楼道灯坏了 晚上很黑", "at": NOW + timedelta(days=1), "point": NEAR,
+        "category": "repairs",
+        "text": "楼道灯坏了 晚上很黑",
+        "at": NOW + timedelta(days=1),
+        "point": NEAR,
     }
     values.update(overrides)
     return DuplicateProbe(**values)  # type: ignore[arg-type]
@@ -109,9 +112,11 @@ def test_ordering_and_limit() -> None:
 def test_merge_moves_followers_to_the_original() -> None:
     original = accepted()
     duplicate = lifecycle.submit(
-        lifecycle.Submission(category="repairs", title="灯坏了", point=POINT,
-                             requester=Requester(person_id="p-other")),
-        request_id="req-dup", place=original.place, caller=OTHER_RESIDENT, now=NOW,
+        lifecycle.Submission(category="repairs", title="灯坏了", point=POINT, requester=Requester(person_id="p-other")),
+        request_id="req-dup",
+        place=original.place,
+        caller=OTHER_RESIDENT,
+        now=NOW,
     )
     lifecycle.follow(duplicate, person("p-neighbour", "resident"), now=NOW)
     audience = duplicates.merge(duplicate, original, DISPATCHER, reason="same light", now=NOW)
@@ -161,5 +166,6 @@ def test_a_flood_is_compared_with_the_closest_in_time_only() -> None:
     policy = duplicates.DuplicatePolicy(max_candidates=10, limit=100)
     found = suggest_duplicates(DuplicateProbe.of(probe_request), [*reversed(flood), far_candidate], policy)
     assert {s.request_id for s in found} == {r.id for r in flood[:10]}
-    assert len(suggest_duplicates(DuplicateProbe.of(probe_request), flood,
-                                  duplicates.DuplicatePolicy(limit=100))) == 20  # the default bound
+    assert (
+        len(suggest_duplicates(DuplicateProbe.of(probe_request), flood, duplicates.DuplicatePolicy(limit=100))) == 20
+    )  # the default bound

@@ -92,15 +92,17 @@ def flows() -> list[Any]:
     lifecycle.transfer(e, DISPATCHER, to=URBAN, reason="really enforcement", now=NOW)
     lifecycle.respond_to_transfer(e, URBAN_LIAISON, accept=True, now=NOW)
     lifecycle.start_work(e, URBAN_LIAISON, note="on site", now=NOW)
-    lifecycle.resolve(e, URBAN_LIAISON, text="removed", photos=[Attachment(id="p1", url="https://f/p1.jpg")],
-                      hours=2.5, now=NOW)
+    lifecycle.resolve(
+        e, URBAN_LIAISON, text="removed", photos=[Attachment(id="p1", url="https://f/p1.jpg")], hours=2.5, now=NOW
+    )
     lifecycle.rate(e, RESIDENT, stars=1, comment="no", now=NOW)
     out += e.pending_events
 
     f = rated()
     lifecycle.close(f, RESIDENT, now=NOW)
-    moderation.moderate(f, DISPATCHER, hidden=True, redactions=[TextRedaction(RedactableField.TITLE, 0, 1)],
-                        reason="private", now=NOW)
+    moderation.moderate(
+        f, DISPATCHER, hidden=True, redactions=[TextRedaction(RedactableField.TITLE, 0, 1)], reason="private", now=NOW
+    )
     out += f.pending_events
 
     g = claimed()
@@ -115,8 +117,13 @@ def flows() -> list[Any]:
     i = deliberating()
     roundtable.record_meeting(i, DISPATCHER, held_at=NOW, notes="met", attendees=["物业", "楼长"], now=NOW)
     children = roundtable.conclude_round_table(
-        i, DISPATCHER, outcome=RoundTableOutcome.SPLIT, summary="two parts",
-        parts=[roundtable.SplitPart(category="parking", title="paint")], new_ids=[req_support.next_id()], now=NOW,
+        i,
+        DISPATCHER,
+        outcome=RoundTableOutcome.SPLIT,
+        summary="two parts",
+        parts=[roundtable.SplitPart(category="parking", title="paint")],
+        new_ids=[req_support.next_id()],
+        now=NOW,
     )
     out += i.pending_events + children[0].pending_events
 
@@ -130,9 +137,13 @@ def flows() -> list[Any]:
     out += k.pending_events + original.pending_events
 
     plan = visits.schedule_visits(
-        visits.VisitPlanDraft(resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW,
-                              point=POINT),
-        plan_id="plan-1", place=PLACE, caller=GRID, now=NOW,
+        visits.VisitPlanDraft(
+            resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW, point=POINT
+        ),
+        plan_id="plan-1",
+        place=PLACE,
+        caller=GRID,
+        now=NOW,
     )
     (due, *_) = visits.due_visits([plan], NOW + timedelta(days=1))
     out += visits.visit_request(plan, due, request_id="req_visit", now=NOW).pending_events
@@ -155,9 +166,17 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     records = []
     for event in encoded(flows()):
         envelope = envelope_of(event, ev.SOURCE)
-        records.append({"id": envelope.id, "type": envelope.type, "subject": envelope.subject,
-                        "time": envelope.time.isoformat(), "topic": envelope.topic,
-                        "message": event.message_name, "data": envelope.data.decode()})
+        records.append(
+            {
+                "id": envelope.id,
+                "type": envelope.type,
+                "subject": envelope.subject,
+                "time": envelope.time.isoformat(),
+                "topic": envelope.topic,
+                "message": event.message_name,
+                "data": envelope.data.decode(),
+            }
+        )
     return records
 
 

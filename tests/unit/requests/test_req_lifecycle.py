@@ -57,7 +57,10 @@ def test_submit_computes_deadlines_and_records_history() -> None:
     assert request.version == 1
     (entry,) = request.history
     assert (entry.action, entry.actor_person_id, entry.actor_role, entry.from_status) == (
-        "submit", "p-resident", "requester", None
+        "submit",
+        "p-resident",
+        "requester",
+        None,
     )
     assert [e.type for e in request.pending_events] == [ev.REQUEST_SUBMITTED, ev.PUBLIC_REQUEST_CHANGED]
 
@@ -108,9 +111,7 @@ def test_anonymous_submission_needs_a_contact() -> None:
 )
 def test_submit_rejects_bad_input_naming_the_field(overrides: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidArgument) as raised:
-        lifecycle.submit(
-            submission(**overrides), request_id=next_id(), place=PLACE, caller=DISPATCHER, now=NOW
-        )
+        lifecycle.submit(submission(**overrides), request_id=next_id(), place=PLACE, caller=DISPATCHER, now=NOW)
     assert raised.value.field == field
     assert field.partition("[")[0].partition(".")[0] in raised.value.message
 
@@ -132,16 +133,18 @@ def test_limits_at_the_boundary_pass() -> None:
 
 def test_staff_channels_and_on_behalf() -> None:
     with pytest.raises(PermissionDenied) as raised:
-        lifecycle.submit(submission(channel=Channel.GRID_PATROL), request_id=next_id(), place=PLACE, caller=RESIDENT,
-                         now=NOW)
+        lifecycle.submit(
+            submission(channel=Channel.GRID_PATROL), request_id=next_id(), place=PLACE, caller=RESIDENT, now=NOW
+        )
     assert raised.value.field == "channel"
     patrol = lifecycle.submit(
         submission(channel=Channel.GRID_PATROL), request_id=next_id(), place=PLACE, caller=GRID, now=NOW
     )
     assert patrol.history[0].actor_role == "grid_worker"
     with pytest.raises(PermissionDenied):
-        lifecycle.submit(submission(channel=Channel.SCHEDULED_VISIT), request_id=next_id(), place=PLACE,
-                         caller=DISPATCHER, now=NOW)
+        lifecycle.submit(
+            submission(channel=Channel.SCHEDULED_VISIT), request_id=next_id(), place=PLACE, caller=DISPATCHER, now=NOW
+        )
     with pytest.raises(PermissionDenied) as raised:
         lifecycle.submit(submission(), request_id=next_id(), place=PLACE, caller=OTHER_RESIDENT, now=NOW)
     assert raised.value.field == "requester.person_id"
@@ -270,7 +273,9 @@ def test_poor_rating_reopens_automatically() -> None:
     rate_entry, reopen_entry = request.history[-2:]
     assert (rate_entry.action, rate_entry.actor_role) == ("rate", "requester")
     assert (reopen_entry.action, reopen_entry.actor_role, reopen_entry.to_status) == (
-        "reopen", "system", Status.REOPENED
+        "reopen",
+        "system",
+        Status.REOPENED,
     )
     reopened_event = next(encode(e) for e in request.pending_events if e.type == ev.REQUEST_REOPENED)
     assert reopened_event.payload["automatic"] is True
@@ -327,8 +332,11 @@ def test_hidden_request_cannot_be_followed_by_others() -> None:
 
 def test_address_only_location_is_enough() -> None:
     request = lifecycle.submit(
-        submission(point=None, address=Address(text="东山社区")), request_id=next_id(), place=PLACE,
-        caller=RESIDENT, now=NOW,
+        submission(point=None, address=Address(text="东山社区")),
+        request_id=next_id(),
+        place=PLACE,
+        caller=RESIDENT,
+        now=NOW,
     )
     assert request.location is None
     assert request.address == Address(text="东山社区")
@@ -338,6 +346,9 @@ def test_anonymous_contact_validation() -> None:
     with pytest.raises(InvalidArgument) as raised:
         lifecycle.submit(
             submission(requester=Requester(contact=Contact(name="x", email="not-an-email"))),
-            request_id=next_id(), place=PLACE, caller=ANONYMOUS, now=NOW,
+            request_id=next_id(),
+            place=PLACE,
+            caller=ANONYMOUS,
+            now=NOW,
         )
     assert raised.value.field == "requester.contact.email"

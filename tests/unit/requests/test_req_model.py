@@ -41,8 +41,15 @@ def _round_trip(request: Request) -> None:
 def test_requests_in_many_shapes_round_trip() -> None:
     full = rated()
     lifecycle.follow(full, OTHER_RESIDENT, now=NOW)
-    moderation.moderate(full, DISPATCHER, hidden=True, redactions=[TextRedaction(RedactableField.TITLE, 0, 2)],
-                        redact_attachment_ids=["r1"], reason="private", now=NOW)
+    moderation.moderate(
+        full,
+        DISPATCHER,
+        hidden=True,
+        redactions=[TextRedaction(RedactableField.TITLE, 0, 2)],
+        redact_attachment_ids=["r1"],
+        reason="private",
+        now=NOW,
+    )
     lifecycle.reopen(full, DISPATCHER, reason="complaint", now=NOW)
     deadlines.sweep(full, NOW + timedelta(days=30))
     pending = in_progress()
@@ -54,9 +61,13 @@ def test_requests_in_many_shapes_round_trip() -> None:
 
 def test_visit_plan_round_trips() -> None:
     plan = visits.schedule_visits(
-        visits.VisitPlanDraft(resident_group=ResidentGroup.KEY, resident_person_id="p-elder", starts_at=NOW,
-                              point=POINT),
-        plan_id="plan-x", place=PLACE, caller=GRID, now=NOW,
+        visits.VisitPlanDraft(
+            resident_group=ResidentGroup.KEY, resident_person_id="p-elder", starts_at=NOW, point=POINT
+        ),
+        plan_id="plan-x",
+        place=PLACE,
+        caller=GRID,
+        now=NOW,
     )
     visits.mark_generated(plan, NOW, NOW)
     again = from_document(VisitPlan, to_document(plan, skip=SKIP), skip=SKIP)

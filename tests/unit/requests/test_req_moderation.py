@@ -43,8 +43,18 @@ from tests.unit.requests.req_support import (
 
 SECRET_POINT = GeoPoint(28.123456, 121.654321)
 PERSONAL = [
-    "王秀英", "13912345678", "wang@example.com", "东山路88号3幢401", "p-resident", "p-other", "p-disp", "p-vol1",
-    "v-1", "110101199003074514", "28.123456", "121.654321",
+    "王秀英",
+    "13912345678",
+    "wang@example.com",
+    "东山路88号3幢401",
+    "p-resident",
+    "p-other",
+    "p-disp",
+    "p-vol1",
+    "v-1",
+    "110101199003074514",
+    "28.123456",
+    "121.654321",
 ]
 
 
@@ -56,14 +66,18 @@ def _full_lifecycle() -> Request:
             description="联系王秀英 13912345678 或 wang@example.com, 身份证110101199003074514, 地址东山路88号3幢401",
             address=Address(text="东山路88号3幢401", detail="东山路88号3幢401", point=SECRET_POINT),
             point=SECRET_POINT,
-            requester=Requester(person_id="p-resident", contact=Contact(name="王秀英", phone="13912345678",
-                                                                        email="wang@example.com")),
+            requester=Requester(
+                person_id="p-resident", contact=Contact(name="王秀英", phone="13912345678", email="wang@example.com")
+            ),
             attachments=(
                 Attachment(id="a1", url="https://f.example/a1.jpg"),
                 Attachment(id="a2", url="https://f.example/voice.m4a", kind=AttachmentKind.AUDIO),
             ),
         ),
-        request_id=next_id(), place=PLACE, caller=RESIDENT, now=NOW,
+        request_id=next_id(),
+        place=PLACE,
+        caller=RESIDENT,
+        now=NOW,
     )
     lifecycle.follow(request, OTHER_RESIDENT, now=NOW)
     lifecycle.accept(request, DISPATCHER, now=NOW)
@@ -71,8 +85,14 @@ def _full_lifecycle() -> Request:
     dispatch.claim(request, VOL1, now=NOW)
     deadlines.escalate(request, GRID, reason="needs the bureau", now=NOW)
     lifecycle.start_work(request, VOL1, now=NOW)
-    lifecycle.resolve(request, VOL1, text="已为王秀英更换灯泡, 电话13912345678回访", hours=1.0, now=NOW,
-                      photos=[Attachment(id="r1", url="https://f.example/r1.jpg")])
+    lifecycle.resolve(
+        request,
+        VOL1,
+        text="已为王秀英更换灯泡, 电话13912345678回访",
+        hours=1.0,
+        now=NOW,
+        photos=[Attachment(id="r1", url="https://f.example/r1.jpg")],
+    )
     lifecycle.rate(request, RESIDENT, stars=5, comment="王秀英 thanks", now=NOW)
     return request
 
@@ -128,9 +148,12 @@ def test_redacting_text_and_photos() -> None:
     request = resolved()
     title = request.title  # "楼道灯坏了 corridor light broken"
     moderation.moderate(
-        request, DISPATCHER,
+        request,
+        DISPATCHER,
         redactions=[TextRedaction(RedactableField.TITLE, 0, 2), TextRedaction(RedactableField.TITLE, 1, 3)],
-        redact_attachment_ids=["r1"], reason="names a neighbour", now=NOW,
+        redact_attachment_ids=["r1"],
+        reason="names a neighbour",
+        now=NOW,
     )
     view = public_view(request)
     assert view is not None

@@ -52,8 +52,16 @@ def _sample() -> list[Request]:
     poor = resolved()
     lifecycle.rate(poor, RESIDENT, stars=1, now=NOW + timedelta(hours=5))  # reopened
     return [
-        submitted(), accepted(), rejected(), cancelled(), merged(),  # 5: 3 not received
-        resolved(), rated(), closed(), late, poor,
+        submitted(),
+        accepted(),
+        rejected(),
+        cancelled(),
+        merged(),  # 5: 3 not received
+        resolved(),
+        rated(),
+        closed(),
+        late,
+        poor,
         submitted(place=OTHER_PLACE),
     ]
 
@@ -102,8 +110,12 @@ def test_grouping_scope_and_period() -> None:
 
 @pytest.mark.parametrize(
     ("granularity", "label"),
-    [(Granularity.DAY, "2025-03-01"), (Granularity.WEEK, "2025-W09"), (Granularity.MONTH, "2025-03"),
-     (Granularity.YEAR, "2025")],
+    [
+        (Granularity.DAY, "2025-03-01"),
+        (Granularity.WEEK, "2025-W09"),
+        (Granularity.MONTH, "2025-03"),
+        (Granularity.YEAR, "2025"),
+    ],
 )
 def test_period_labels_use_local_time(granularity: Granularity, label: str) -> None:
     late_evening_utc = datetime(2025, 2, 28, 17, 0, tzinfo=UTC)  # 1 March 01:00 in UTC+8
@@ -152,10 +164,16 @@ def dispatched_to_volunteer() -> Request:
 def test_ledger_csv_with_personal_data_and_formula_guard() -> None:
     request = lifecycle.submit(
         lifecycle.Submission(
-            category="repairs", title='=HYPERLINK("http://evil")', description="-2+3", point=POINT,
+            category="repairs",
+            title='=HYPERLINK("http://evil")',
+            description="-2+3",
+            point=POINT,
             requester=Requester(contact=Contact(name="张三", phone="13800000000")),
         ),
-        request_id="req-csv", place=PLACE, caller=DISPATCHER, now=NOW,
+        request_id="req-csv",
+        place=PLACE,
+        caller=DISPATCHER,
+        now=NOW,
     )
     rows = _rows(ledger_csv([request], include_personal=True))
     assert rows[0] == list(LEDGER_COLUMNS + PERSONAL_COLUMNS)

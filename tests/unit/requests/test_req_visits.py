@@ -25,11 +25,18 @@ from tests.unit.requests.req_support import (
 
 def _plan(group: ResidentGroup = ResidentGroup.SPECIAL, **overrides: object) -> VisitPlan:
     values: dict[str, object] = {
-        "resident_group": group, "resident_person_id": "p-elder", "starts_at": NOW, "point": POINT,
+        "resident_group": group,
+        "resident_person_id": "p-elder",
+        "starts_at": NOW,
+        "point": POINT,
     }
     values.update(overrides)
     return visits.schedule_visits(
-        VisitPlanDraft(**values), plan_id=f"plan-{group.name.lower()}", place=PLACE, caller=GRID, now=NOW  # type: ignore[arg-type]
+        VisitPlanDraft(**values),  # type: ignore[arg-type]
+        plan_id=f"plan-{group.name.lower()}",
+        place=PLACE,
+        caller=GRID,
+        now=NOW,
     )
 
 
@@ -65,8 +72,9 @@ def test_plan_input_and_rights() -> None:
     with pytest.raises(InvalidArgument) as raised:
         _plan(category="unicorns")
     assert raised.value.field == "category"
-    draft = VisitPlanDraft(resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW,
-                           point=POINT)
+    draft = VisitPlanDraft(
+        resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW, point=POINT
+    )
     with pytest.raises(PermissionDenied):
         visits.schedule_visits(draft, plan_id="x", place=PLACE, caller=RESIDENT, now=NOW)
     with pytest.raises(PermissionDenied):

@@ -84,15 +84,17 @@ def every_event() -> list[DomainEvent]:
     lifecycle.transfer(e, DISPATCHER, to=URBAN, reason="really enforcement", now=NOW)
     lifecycle.respond_to_transfer(e, URBAN_LIAISON, accept=True, now=NOW)
     lifecycle.start_work(e, URBAN_LIAISON, now=NOW)
-    lifecycle.resolve(e, URBAN_LIAISON, text="removed", photos=[Attachment(id="p1", url="https://f/p1.jpg")],
-                      hours=2.5, now=NOW)
+    lifecycle.resolve(
+        e, URBAN_LIAISON, text="removed", photos=[Attachment(id="p1", url="https://f/p1.jpg")], hours=2.5, now=NOW
+    )
     lifecycle.rate(e, RESIDENT, stars=1, comment="no", now=NOW)
     out += e.pending_events
 
     f = rated()
     lifecycle.close(f, RESIDENT, now=NOW)
-    moderation.moderate(f, DISPATCHER, hidden=True, redactions=[TextRedaction(RedactableField.TITLE, 0, 1)],
-                        reason="private", now=NOW)
+    moderation.moderate(
+        f, DISPATCHER, hidden=True, redactions=[TextRedaction(RedactableField.TITLE, 0, 1)], reason="private", now=NOW
+    )
     out += f.pending_events
 
     g = claimed()
@@ -107,8 +109,13 @@ def every_event() -> list[DomainEvent]:
     i = deliberating()
     roundtable.record_meeting(i, DISPATCHER, held_at=NOW, notes="met", attendees=["物业", "楼长"], now=NOW)
     children = roundtable.conclude_round_table(
-        i, DISPATCHER, outcome=RoundTableOutcome.SPLIT, summary="two parts",
-        parts=[roundtable.SplitPart(category="parking", title="paint")], new_ids=[make_id()], now=NOW,
+        i,
+        DISPATCHER,
+        outcome=RoundTableOutcome.SPLIT,
+        summary="two parts",
+        parts=[roundtable.SplitPart(category="parking", title="paint")],
+        new_ids=[make_id()],
+        now=NOW,
     )
     out += i.pending_events + children[0].pending_events
 
@@ -121,9 +128,13 @@ def every_event() -> list[DomainEvent]:
     out += k.pending_events + original.pending_events
 
     plan = visits.schedule_visits(
-        visits.VisitPlanDraft(resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW,
-                              point=POINT),
-        plan_id="plan-1", place=PLACE, caller=GRID, now=NOW,
+        visits.VisitPlanDraft(
+            resident_group=ResidentGroup.SPECIAL, resident_person_id="p-elder", starts_at=NOW, point=POINT
+        ),
+        plan_id="plan-1",
+        place=PLACE,
+        caller=GRID,
+        now=NOW,
     )
     visits.stop_visit_plan(plan, GRID, reason="moved", now=NOW)
     out += plan.pending_events
@@ -190,8 +201,12 @@ def test_resources_parse_into_the_protobuf_messages() -> None:
         view = moderation.public_view(request)
         assert view is not None
         _parse(pb, json_format, "PublicRequest", payloads.public_request(view))
-    stats = statistics(samples, period_start=NOW - timedelta(days=1), period_end=NOW + timedelta(days=1),
-                       group_by=[Dimension.STATUS, Dimension.PERIOD])
+    stats = statistics(
+        samples,
+        period_start=NOW - timedelta(days=1),
+        period_end=NOW + timedelta(days=1),
+        group_by=[Dimension.STATUS, Dimension.PERIOD],
+    )
     _parse(pb, json_format, "Statistics", convert.statistics(stats))
     board = public_board(samples, period_start=NOW - timedelta(days=1), period_end=NOW + timedelta(days=1))
     _parse(pb, json_format, "PublicBoard", convert.public_board(board))

@@ -31,8 +31,15 @@ def test_volunteer_with_and_without_personal_data(new_volunteer: VolunteerFactor
 def test_team_roster_card_and_catalogue(new_volunteer: VolunteerFactory) -> None:
     leader = new_volunteer("vol_1")
     member = new_volunteer("vol_2")
-    team = teams.create_team("team_1", name="东山应急突击队", leader=leader, focus="emergency",
-                             owning_organization_id="org_home", rapid_response=True, now=NOW)
+    team = teams.create_team(
+        "team_1",
+        name="东山应急突击队",
+        leader=leader,
+        focus="emergency",
+        owning_organization_id="org_home",
+        rapid_response=True,
+        now=NOW,
+    )
     teams.join_team(team, member, NOW)
     cards = [volunteers.identity_card(v, [team]) for v in (leader, member)]
     roster = json_format.ParseDict(convert.team_roster_json(team, cards), pb.TeamRoster())
@@ -45,24 +52,40 @@ def test_team_roster_card_and_catalogue(new_volunteer: VolunteerFactory) -> None
 
 def test_ledger_balance_and_leaderboard(new_volunteer: VolunteerFactory) -> None:
     volunteer = new_volunteer(workplace_community_id="org_work")
-    credit = TaskCredit(cause_event_id="evt-1", volunteer_id=volunteer.id, request_id="req_1", hours=2.0, rating=5,
-                        occurred_at=NOW)
+    credit = TaskCredit(
+        cause_event_id="evt-1", volunteer_id=volunteer.id, request_id="req_1", hours=2.0, rating=5, occurred_at=NOW
+    )
     entries = ledger.credit_task(credit, volunteer, NOW + timedelta(hours=1))
-    fix = ledger.correction(volunteer_id=volunteer.id, community_id="", hours_delta=-0.5, points_delta=-5,
-                            reason="typo", idempotency_key="fix-1", recorded_by="admin-1", now=NOW,
-                            corrects=entries[0])
+    fix = ledger.correction(
+        volunteer_id=volunteer.id,
+        community_id="",
+        hours_delta=-0.5,
+        points_delta=-5,
+        reason="typo",
+        idempotency_key="fix-1",
+        recorded_by="admin-1",
+        now=NOW,
+        corrects=entries[0],
+    )
     parsed = [json_format.ParseDict(convert.ledger_entry_json(e), pb.LedgerEntry()) for e in [*entries, fix]]
-    assert [p.kind for p in parsed] == [pb.LEDGER_ENTRY_KIND_HOME, pb.LEDGER_ENTRY_KIND_WORKPLACE,
-                                        pb.LEDGER_ENTRY_KIND_CORRECTION]
+    assert [p.kind for p in parsed] == [
+        pb.LEDGER_ENTRY_KIND_HOME,
+        pb.LEDGER_ENTRY_KIND_WORKPLACE,
+        pb.LEDGER_ENTRY_KIND_CORRECTION,
+    ]
     assert parsed[0].points == 38 and parsed[2].points == -5 and parsed[2].recorded_by.person_id == "admin-1"
-    balance = json_format.ParseDict(convert.points_balance_json(ledger.balance(volunteer.id, [*entries, fix])),
-                                    pb.PointsBalance())
+    balance = json_format.ParseDict(
+        convert.points_balance_json(ledger.balance(volunteer.id, [*entries, fix])), pb.PointsBalance()
+    )
     assert (balance.total_points, balance.service_hours, balance.entry_count) == (71, 1.5, 3)
     bounds = ledger.period_bounds(LeaderboardPeriod.MONTH, NOW)
     rows = ledger.leaderboard([*entries, fix], "org_home", bounds)
-    board = json_format.ParseDict(convert.leaderboard_json(Leaderboard("org_home", LeaderboardPeriod.MONTH, bounds,
-                                                                       rows, {volunteer.id: "王秀英"})),
-                                  pb.Leaderboard())
+    board = json_format.ParseDict(
+        convert.leaderboard_json(
+            Leaderboard("org_home", LeaderboardPeriod.MONTH, bounds, rows, {volunteer.id: "王秀英"})
+        ),
+        pb.Leaderboard(),
+    )
     assert board.period == pb.LEADERBOARD_PERIOD_MONTH and board.HasField("period_start")
     assert [(r.rank, r.display_name, r.points) for r in board.rows] == [(1, "王秀英", 33)]
 

@@ -38,36 +38,92 @@ def outboxed(events: list[Any]) -> list[Outboxed]:
 
 def every_event_type() -> list[Any]:
     registration = Registration(
-        person_id="person_1", display_name="王师傅", phone="13800000000", home_community_id="org_dongshan",
-        workplace_community_id="org_baiyun", skills=["electrical_repair", "plumbing"], posts=["safety_patrol"],
-        languages=["zh"], service_radius_km=3.0, home=GeoPoint(28.68, 121.44),
-        availability=[TimeWindow(6, "09:00", "12:00")])
+        person_id="person_1",
+        display_name="王师傅",
+        phone="13800000000",
+        home_community_id="org_dongshan",
+        workplace_community_id="org_baiyun",
+        skills=["electrical_repair", "plumbing"],
+        posts=["safety_patrol"],
+        languages=["zh"],
+        service_radius_km=3.0,
+        home=GeoPoint(28.68, 121.44),
+        availability=[TimeWindow(6, "09:00", "12:00")],
+    )
     first = volunteers.register("vol_1", registration, NOW, context=STAFF)
-    volunteers.update(first, ProfileChanges(display_name="王大师", skills=["plumbing"], phone="13900000000"),
-                      NOW + timedelta(minutes=1), context=STAFF)
+    volunteers.update(
+        first,
+        ProfileChanges(display_name="王大师", skills=["plumbing"], phone="13900000000"),
+        NOW + timedelta(minutes=1),
+        context=STAFF,
+    )
     volunteers.suspend(first, "on leave", NOW + timedelta(minutes=2, microseconds=1500), context=STAFF)
     volunteers.reactivate(first, NOW + timedelta(minutes=3), context=EventContext())
     second = volunteers.register(
-        "vol_2", Registration(person_id="person_2", display_name="李", home_community_id="org_dongshan",
-                              service_radius_km=2.5, home=GeoPoint(28.6, 121.4)),
-        NOW, context=EventContext(actor_person_id="person_2"))
-    team = teams.create_team("team_1", name="东山应急突击队", leader=first, focus="emergency",
-                             owning_organization_id="org_dongshan", rapid_response=True, now=NOW, context=STAFF)
+        "vol_2",
+        Registration(
+            person_id="person_2",
+            display_name="李",
+            home_community_id="org_dongshan",
+            service_radius_km=2.5,
+            home=GeoPoint(28.6, 121.4),
+        ),
+        NOW,
+        context=EventContext(actor_person_id="person_2"),
+    )
+    team = teams.create_team(
+        "team_1",
+        name="东山应急突击队",
+        leader=first,
+        focus="emergency",
+        owning_organization_id="org_dongshan",
+        rapid_response=True,
+        now=NOW,
+        context=STAFF,
+    )
     teams.join_team(team, second, NOW + timedelta(minutes=5), context=STAFF)
     teams.leave_team(team, "vol_2", NOW + timedelta(minutes=6), context=STAFF)
-    quiet = teams.create_team("team_2", name="Quiet", leader=second, focus="", owning_organization_id="org_x",
-                              rapid_response=False, now=NOW, context=EventContext())
-    credit = TaskCredit(cause_event_id="evt-1", volunteer_id="vol_1", request_id="req_1", hours=2.0, rating=5,
-                        occurred_at=NOW)
+    quiet = teams.create_team(
+        "team_2",
+        name="Quiet",
+        leader=second,
+        focus="",
+        owning_organization_id="org_x",
+        rapid_response=False,
+        now=NOW,
+        context=EventContext(),
+    )
+    credit = TaskCredit(
+        cause_event_id="evt-1", volunteer_id="vol_1", request_id="req_1", hours=2.0, rating=5, occurred_at=NOW
+    )
     entries = ledger.credit_task(credit, first, NOW + timedelta(hours=1))
-    fix = ledger.correction(volunteer_id="vol_1", community_id="", hours_delta=-0.5, points_delta=-5, reason="typo",
-                            idempotency_key="fix-1", recorded_by="admin-1", now=NOW + timedelta(hours=2),
-                            corrects=entries[0])
-    low = ledger.credit_task(TaskCredit(cause_event_id="evt-2", volunteer_id="vol_2", request_id="req_2", hours=0.0,
-                                        rating=1, occurred_at=NOW), second, NOW)
-    return [*first.pending_events, *second.pending_events, *team.pending_events, *quiet.pending_events,
-            *(ledger.points_credited_event(e, SYSTEM) for e in entries), ledger.points_credited_event(fix, STAFF),
-            *(ledger.points_credited_event(e) for e in low)]
+    fix = ledger.correction(
+        volunteer_id="vol_1",
+        community_id="",
+        hours_delta=-0.5,
+        points_delta=-5,
+        reason="typo",
+        idempotency_key="fix-1",
+        recorded_by="admin-1",
+        now=NOW + timedelta(hours=2),
+        corrects=entries[0],
+    )
+    low = ledger.credit_task(
+        TaskCredit(
+            cause_event_id="evt-2", volunteer_id="vol_2", request_id="req_2", hours=0.0, rating=1, occurred_at=NOW
+        ),
+        second,
+        NOW,
+    )
+    return [
+        *first.pending_events,
+        *second.pending_events,
+        *team.pending_events,
+        *quiet.pending_events,
+        *(ledger.points_credited_event(e, SYSTEM) for e in entries),
+        ledger.points_credited_event(fix, STAFF),
+        *(ledger.points_credited_event(e) for e in low),
+    ]
 
 
 #: Recorded with the code of commit ff80cfe (before issue 9 moved anything).
@@ -77,7 +133,9 @@ EXPECTED = Path(__file__).with_name("vol_event_payloads.json")
 def test_every_event_type_is_published_exactly_as_recorded() -> None:
     recorded = outboxed(every_event_type())
     assert {r[1] for r in recorded} == set(ev.MESSAGE_OF_TYPE)
-    expected = [tuple(r[key] for key in ("id", "type", "subject", "time", "topic", "data"))
-                for r in json.loads(EXPECTED.read_text(encoding="utf-8"))]
+    expected = [
+        tuple(r[key] for key in ("id", "type", "subject", "time", "topic", "data"))
+        for r in json.loads(EXPECTED.read_text(encoding="utf-8"))
+    ]
     for actual, wanted in zip(recorded, expected, strict=True):
         assert actual == wanted

@@ -52,7 +52,8 @@ def test_holding_and_releasing_are_idempotent(new_volunteer: VolunteerFactory) -
     assert volunteer.recent_assignments.at(NOW.timestamp()) == pytest.approx(2.0)  # releasing keeps history
 
 
-@pytest.mark.parametrize(("reported", "credited"), [(2.5, 2.5), (0.0, 0.0), (30.0, rules.MAX_TASK_HOURS),
-                                                      (-1.0, 0.0), (float("nan"), 0.0)])
+@pytest.mark.parametrize(
+    ("reported", "credited"), [(2.5, 2.5), (0.0, 0.0), (30.0, rules.MAX_TASK_HOURS), (-1.0, 0.0), (float("nan"), 0.0)]
+)
 def test_creditable_hours_cap_what_the_ledger_refuses(reported: float, credited: float) -> None:
     assert tasks.creditable_hours(reported) == credited

@@ -27,6 +27,7 @@ from tests.unit.volunteers.conftest import NOW
 DISTRICT, STREET, EAST, WEST = "org_district", "org_street", "org_east", "org_west"
 ANCESTORS: dict[str, tuple[str, ...]] = {STREET: (DISTRICT,), EAST: (DISTRICT, STREET), WEST: (DISTRICT, STREET)}
 
+
 def actor(subject: str, *roles: str, request_id: str = "") -> Actor:
     return Actor(identity=Identity.of(subject, roles), request_id=request_id)
 
@@ -134,6 +135,7 @@ class App:
 def make_app() -> App:
     repository, ledger, directory = FakeRepository(), FakeLedgerStore(), Directory(28.65)
     clock, organizations = FakeClock(), FakeOrganizations()
-    bus = message_bus(repository=repository, directory=directory, ledger_store=ledger, ancestors=organizations,
-                      clock=clock)
+    bus = message_bus(
+        repository=repository, directory=directory, ledger_store=ledger, ancestors=organizations, clock=clock
+    )
     return App(bus, repository, ledger, directory, clock, organizations)

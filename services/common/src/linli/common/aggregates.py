@@ -37,9 +37,15 @@ _SKIP = frozenset({"version", "pending_events", "id"})
 
 
 def envelope_of(event: DomainEvent, source: str) -> Envelope:
-    return Envelope(id=event.id, source=source, type=event.type, subject=event.subject, time=event.time,
-                    data=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(),
-                    topic=event.topic)
+    return Envelope(
+        id=event.id,
+        source=source,
+        type=event.type,
+        subject=event.subject,
+        time=event.time,
+        data=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+        topic=event.topic,
+    )
 
 
 def as_domain_event(event: Any) -> DomainEvent:
@@ -50,15 +56,21 @@ def as_domain_event(event: Any) -> DomainEvent:
 
 
 class AggregateRepository:
-    def __init__(self, stores: Mapping[type[Any], AggregateStore], source: str,
-                 encode: Callable[[Any], DomainEvent] = as_domain_event) -> None:
+    def __init__(
+        self,
+        stores: Mapping[type[Any], AggregateStore],
+        source: str,
+        encode: Callable[[Any], DomainEvent] = as_domain_event,
+    ) -> None:
         self.stores = dict(stores)
         self.source = source
         self.encode = encode
 
     def _envelopes(self, aggregate: AggregateLike) -> list[Envelope]:
-        return [envelope_of(e if isinstance(e, DomainEvent) else self.encode(e), self.source)
-                for e in aggregate.pending_events]
+        return [
+            envelope_of(e if isinstance(e, DomainEvent) else self.encode(e), self.source)
+            for e in aggregate.pending_events
+        ]
 
     def add(self, aggregate: AggregateLike) -> None:
         """Stores a new aggregate with its pending events in one write."""
@@ -69,8 +81,9 @@ class AggregateRepository:
     def save(self, aggregate: AggregateLike, expected_version: int) -> None:
         """Replaces the aggregate's state if it is still at `expected_version` (else Conflict)."""
         changes = to_document(aggregate, skip=_SKIP)
-        aggregate.version = self.stores[type(aggregate)].update(aggregate.id, expected_version, changes,
-                                                                self._envelopes(aggregate))
+        aggregate.version = self.stores[type(aggregate)].update(
+            aggregate.id, expected_version, changes, self._envelopes(aggregate)
+        )
         aggregate.pending_events.clear()
 
     def get(self, kind: type[A], aggregate_id: str) -> A | None:

@@ -71,8 +71,13 @@ class Envelope:
         # Milliseconds, as BSON stores them: the relay removes published events by equality.
         time = self.time.replace(microsecond=self.time.microsecond // 1000 * 1000)
         return {
-            "id": self.id, "source": self.source, "type": self.type, "subject": self.subject,
-            "time": time, "data": self.data.decode(), "topic": self.topic,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": time,
+            "data": self.data.decode(),
+            "topic": self.topic,
         }
 
     @classmethod
@@ -80,12 +85,26 @@ class Envelope:
         time = doc["time"]
         if time.tzinfo is None:  # BSON dates come back naive, in UTC
             time = time.replace(tzinfo=dt.UTC)
-        return cls(id=doc["id"], source=doc["source"], type=doc["type"], subject=doc["subject"],
-                   time=time, data=doc["data"].encode(), topic=doc["topic"])
+        return cls(
+            id=doc["id"],
+            source=doc["source"],
+            type=doc["type"],
+            subject=doc["subject"],
+            time=time,
+            data=doc["data"].encode(),
+            topic=doc["topic"],
+        )
 
 
-def new_event(service: str, type_: str, subject: str, message: Message | Mapping[str, Any],
-              *, topic: str | None = None, time: dt.datetime | None = None) -> Envelope:
+def new_event(
+    service: str,
+    type_: str,
+    subject: str,
+    message: Message | Mapping[str, Any],
+    *,
+    topic: str | None = None,
+    time: dt.datetime | None = None,
+) -> Envelope:
     """A new event of `service` about aggregate `subject`, with a fresh UUID."""
     if isinstance(message, Message):
         data = json_format.MessageToJson(message, indent=None, preserving_proto_field_name=False)
@@ -95,8 +114,13 @@ def new_event(service: str, type_: str, subject: str, message: Message | Mapping
     # BSON keeps milliseconds; rounding here keeps a stored event equal to the one we built.
     when = when.replace(microsecond=when.microsecond // 1000 * 1000)
     return Envelope(
-        id=str(uuid.uuid4()), source=f"/linli/{service}", type=type_, subject=subject,
-        time=when, data=data.encode(), topic=topic or topic_for(service),
+        id=str(uuid.uuid4()),
+        source=f"/linli/{service}",
+        type=type_,
+        subject=subject,
+        time=when,
+        data=data.encode(),
+        topic=topic or topic_for(service),
     )
 
 
@@ -114,16 +138,18 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, Headers]:
     return envelope.key, envelope.data, headers
 
 
-def from_kafka(topic: str, key: bytes | None, value: bytes | None,
-               headers: Sequence[tuple[str, bytes | None]]) -> Envelope:
+def from_kafka(
+    topic: str, key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes | None]]
+) -> Envelope:
     """Decodes a binary-mode CloudEvent; raises InvalidArgument when it is not one."""
     found = {name: (raw or b"").decode("utf-8", "replace") for name, raw in headers}
     missing = [h for h in ("ce_specversion", "ce_id", "ce_source", "ce_type") if not found.get(h)]
     if missing:
         raise InvalidArgument(f"not a CloudEvent: missing header(s) {', '.join(missing)}", field=missing[0])
     if found["ce_specversion"] != SPEC_VERSION:
-        raise InvalidArgument(f"unsupported CloudEvents specversion {found['ce_specversion']!r}",
-                              field="ce_specversion")
+        raise InvalidArgument(
+            f"unsupported CloudEvents specversion {found['ce_specversion']!r}", field="ce_specversion"
+        )
     if value is None:
         raise InvalidArgument("CloudEvent has no data", field="value")
     try:
@@ -135,5 +161,12 @@ def from_kafka(topic: str, key: bytes | None, value: bytes | None,
     except ValueError as exc:
         raise InvalidArgument(f"ce_time is not RFC 3339: {found['ce_time']!r}", field="ce_time") from exc
     subject = found.get("ce_subject") or (key or b"").decode("utf-8", "replace")
-    return Envelope(id=found["ce_id"], source=found["ce_source"], type=found["ce_type"], subject=subject,
-                    time=time, data=value, topic=topic)
+    return Envelope(
+        id=found["ce_id"],
+        source=found["ce_source"],
+        type=found["ce_type"],
+        subject=subject,
+        time=time,
+        data=value,
+        topic=topic,
+    )

@@ -39,8 +39,9 @@ def _parse(raw: str, kind: Any, env: str) -> Any:
             return float(raw)
         return raw
     except ValueError as exc:
-        raise InvalidArgument(f"environment variable {env}={raw!r} is not a valid {kind.__name__}: {exc}",
-                              field=env) from exc
+        raise InvalidArgument(
+            f"environment variable {env}={raw!r} is not a valid {kind.__name__}: {exc}", field=env
+        ) from exc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,12 +60,15 @@ class ServiceConfig:
     mongo_db: str = setting("LINLI_MONGO_DB", "", "Database name; empty means linli_<service>.")
     mongo_max_pool_size: int = setting("LINLI_MONGO_MAX_POOL_SIZE", 8, "MongoDB connections per process.")
     kafka_bootstrap: str = setting("LINLI_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers.")
-    outbox_poll_seconds: float = setting("LINLI_OUTBOX_POLL_SECONDS", 0.5,
-                                         "Outbox relay's sleep when idle, and first back-off after a failure.")
-    consumer_max_attempts: int = setting("LINLI_CONSUMER_MAX_ATTEMPTS", 5,
-                                         "Tries before a failing event goes to the dead-letter topic.")
-    health_interval_seconds: float = setting("LINLI_HEALTH_INTERVAL_SECONDS", 5.0,
-                                             "How often dependencies (database, broker) are checked.")
+    outbox_poll_seconds: float = setting(
+        "LINLI_OUTBOX_POLL_SECONDS", 0.5, "Outbox relay's sleep when idle, and first back-off after a failure."
+    )
+    consumer_max_attempts: int = setting(
+        "LINLI_CONSUMER_MAX_ATTEMPTS", 5, "Tries before a failing event goes to the dead-letter topic."
+    )
+    health_interval_seconds: float = setting(
+        "LINLI_HEALTH_INTERVAL_SECONDS", 5.0, "How often dependencies (database, broker) are checked."
+    )
     log_level: str = setting("LINLI_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.")
 
     @property

@@ -115,16 +115,34 @@ class ProcessedEvents:
 
     def mark(self, group: str, envelope: Envelope) -> None:
         with contextlib.suppress(DuplicateKeyError):  # applied before: nothing to record
-            self.collection.insert_one({"_id": f"{group}:{envelope.id}", "type": envelope.type,
-                                        "subject": envelope.subject, "applied_at": utc_now()})
+            self.collection.insert_one(
+                {
+                    "_id": f"{group}:{envelope.id}",
+                    "type": envelope.type,
+                    "subject": envelope.subject,
+                    "applied_at": utc_now(),
+                }
+            )
 
 
 class EventConsumer:
-    def __init__(self, *, bootstrap: str, group_id: str, topics: Sequence[str], handler: Handler,
-                 processed: AppliedEvents | None, dlq_producer: KafkaProducer, max_attempts: int = 5,
-                 retry_backoff: float = 0.2, poll_timeout_ms: int = 500, max_poll_records: int = 100,
-                 client_id: str = "linli", dead_letter_limit: DeadLetterLimit | None = None,
-                 consumer_factory: ConsumerFactory = KafkaConsumer) -> None:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        processed: AppliedEvents | None,
+        dlq_producer: KafkaProducer,
+        max_attempts: int = 5,
+        retry_backoff: float = 0.2,
+        poll_timeout_ms: int = 500,
+        max_poll_records: int = 100,
+        client_id: str = "linli",
+        dead_letter_limit: DeadLetterLimit | None = None,
+        consumer_factory: ConsumerFactory = KafkaConsumer,
+    ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.topics = list(topics)
@@ -164,9 +182,16 @@ class EventConsumer:
 
     def _new_consumer(self) -> KafkaLikeConsumer:
         return self.consumer_factory(
-            *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id, client_id=self.client_id,
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.max_poll_records,
-            session_timeout_ms=10000, heartbeat_interval_ms=1000, max_poll_interval_ms=300000,
+            *self.topics,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            client_id=self.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_poll_records,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
+            max_poll_interval_ms=300000,
         )
 
     def run(self) -> None:
@@ -220,8 +245,9 @@ class EventConsumer:
                         self.processed.mark(self.group_id, envelope)
                 except Exception as exc:
                     CONSUMER_FAILURES.labels(self.group_id, topic).inc()
-                    log.warning("event handler failed", exc_info=True,
-                                extra={"type": envelope.type, "attempt": attempt})
+                    log.warning(
+                        "event handler failed", exc_info=True, extra={"type": envelope.type, "attempt": attempt}
+                    )
                     if isinstance(exc, InvalidArgument) or attempt >= self.max_attempts:
                         return self._give_up(record, exc, attempts=attempt)
                     if self._stopping.wait(min(self.retry_backoff * 2 ** (attempt - 1), 5.0)):
@@ -239,9 +265,16 @@ class EventConsumer:
             self.halted.set()
             self._stopping.set()
             CONSUMER_STOPPED.labels(self.group_id).set(1)
-            log.critical("consumer halted: too many events failing, the fault is not in the events", extra={
-                "topic": record.topic, "offset": record.offset, "error": str(error),
-                "failures_in_a_row": self._failures.in_a_row + 1, "limit": dataclasses.asdict(self.dead_letter_limit)})
+            log.critical(
+                "consumer halted: too many events failing, the fault is not in the events",
+                extra={
+                    "topic": record.topic,
+                    "offset": record.offset,
+                    "error": str(error),
+                    "failures_in_a_row": self._failures.in_a_row + 1,
+                    "limit": dataclasses.asdict(self.dead_letter_limit),
+                },
+            )
             return False
         self._dead_letter(record, error, attempts=attempts)
         self._failures.record(True)
@@ -257,8 +290,11 @@ class EventConsumer:
             ("linli_original_offset", str(record.offset).encode()),
             ("linli_consumer_group", self.group_id.encode()),
         ]
-        self.dlq_producer.send(dlq_topic(record.topic), key=record.key, value=record.value,
-                               headers=headers).get(timeout=30)
+        self.dlq_producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(
+            timeout=30
+        )
         EVENTS_CONSUMED.labels(self.group_id, record.topic, "dead_lettered").inc()
-        log.error("event dead-lettered", extra={"topic": record.topic, "offset": record.offset,
-                                                "error": str(error), "attempts": attempts})
+        log.error(
+            "event dead-lettered",
+            extra={"topic": record.topic, "offset": record.offset, "error": str(error), "attempts": attempts},
+        )

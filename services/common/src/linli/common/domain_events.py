@@ -100,8 +100,17 @@ def address_json(value: AddressLike | None) -> JsonDict | None:
     """`linli.v1.Address`."""
     if value is None:
         return None
-    return compact({"text": value.text, "province": value.province, "city": value.city, "district": value.district,
-                    "street": value.street, "detail": value.detail, "point": point_json(value.point)})
+    return compact(
+        {
+            "text": value.text,
+            "province": value.province,
+            "city": value.city,
+            "district": value.district,
+            "street": value.street,
+            "detail": value.detail,
+            "point": point_json(value.point),
+        }
+    )
 
 
 def compact(values: dict[str, Any]) -> JsonDict:
@@ -111,9 +120,11 @@ def compact(values: dict[str, Any]) -> JsonDict:
 
 def event_header(aggregate_version: int, context: EventContext) -> JsonDict:
     """`linli.v1.EventHeader` in the JSON mapping (int64 as a string)."""
-    return compact({
-        "aggregateVersion": str(aggregate_version),
-        "actorPersonId": context.actor_person_id,
-        "actorRole": context.actor_role,
-        "requestId": context.request_id,
-    })
+    return compact(
+        {
+            "aggregateVersion": str(aggregate_version),
+            "actorPersonId": context.actor_person_id,
+            "actorRole": context.actor_role,
+            "requestId": context.request_id,
+        }
+    )

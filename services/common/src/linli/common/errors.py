@@ -130,8 +130,17 @@ class Internal(LinliError):
 
 
 ALL_ERRORS: tuple[type[LinliError], ...] = (
-    InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Conflict, Unauthenticated, PermissionDenied,
-    ResourceExhausted, Unavailable, DeadlineExceeded, Internal,
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    Conflict,
+    Unauthenticated,
+    PermissionDenied,
+    ResourceExhausted,
+    Unavailable,
+    DeadlineExceeded,
+    Internal,
 )
 _BY_STATUS: dict[str, type[LinliError]] = {cls.status_name: cls for cls in ALL_ERRORS}
 _BY_STATUS.update(OUT_OF_RANGE=InvalidArgument, CANCELLED=Unavailable)

@@ -103,9 +103,7 @@ class BoundingBox:
 
     def expanded(self, margin: float) -> BoundingBox:
         """The box grown by ``margin`` degrees on every side."""
-        return BoundingBox(
-            self.min_lat - margin, self.min_lng - margin, self.max_lat + margin, self.max_lng + margin
-        )
+        return BoundingBox(self.min_lat - margin, self.min_lng - margin, self.max_lat + margin, self.max_lng + margin)
 
     def corners(self) -> tuple[GeoPoint, GeoPoint, GeoPoint, GeoPoint]:
         """Counter-clockwise from the south-west corner."""

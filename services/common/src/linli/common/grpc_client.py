@@ -35,21 +35,34 @@ _CHANNEL_OPTIONS = [("grpc.keepalive_time_ms", 30000), ("grpc.max_receive_messag
 
 def retry_service_config(attempts: int = 3, initial_backoff: float = 0.1, max_backoff: float = 1.0) -> str:
     """A service config retrying every method of the channel on RETRYABLE codes."""
-    return json.dumps({"methodConfig": [{
-        "name": [{}],
-        "retryPolicy": {
-            "maxAttempts": max(2, attempts),
-            "initialBackoff": f"{initial_backoff}s",
-            "maxBackoff": f"{max_backoff}s",
-            "backoffMultiplier": 2,
-            "retryableStatusCodes": sorted(code.name for code in RETRYABLE),
-        },
-    }]})
+    return json.dumps(
+        {
+            "methodConfig": [
+                {
+                    "name": [{}],
+                    "retryPolicy": {
+                        "maxAttempts": max(2, attempts),
+                        "initialBackoff": f"{initial_backoff}s",
+                        "maxBackoff": f"{max_backoff}s",
+                        "backoffMultiplier": 2,
+                        "retryableStatusCodes": sorted(code.name for code in RETRYABLE),
+                    },
+                }
+            ]
+        }
+    )
 
 
 class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
-    def __init__(self, method: str, timeout: float | None, metadata: Any, credentials: Any,
-                 wait_for_ready: bool | None, compression: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        timeout: float | None,
+        metadata: Any,
+        credentials: Any,
+        wait_for_ready: bool | None,
+        compression: Any,
+    ) -> None:
         self.method = method
         self.timeout = timeout
         self.metadata = metadata
@@ -58,8 +71,12 @@ class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
         self.compression = compression
 
 
-class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
-                          grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):  # type: ignore[misc]
+class _ContextInterceptor(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
+):
     """Adds the deadline (the default, cut to what the served call has left) and forwards the
     current identity and request id."""
 
@@ -75,8 +92,9 @@ class _ContextInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
         if REQUEST_ID_KEY not in keys and (request_id := request_id_var.get()):
             metadata.append((REQUEST_ID_KEY, request_id))
         timeout = deadlines.bounded(details.timeout if details.timeout is not None else self.default_timeout)
-        return _CallDetails(details.method, timeout, metadata, details.credentials,
-                            details.wait_for_ready, details.compression)
+        return _CallDetails(
+            details.method, timeout, metadata, details.credentials, details.wait_for_ready, details.compression
+        )
 
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(self._details(details), request)
@@ -116,20 +134,24 @@ class RetryingChannel(grpc.Channel):  # type: ignore[misc]
         self.retrying = retrying
 
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
-        return _Routed(self.plain.unary_unary(method, *args, **kwargs),
-                       self.retrying.unary_unary(method, *args, **kwargs))
+        return _Routed(
+            self.plain.unary_unary(method, *args, **kwargs), self.retrying.unary_unary(method, *args, **kwargs)
+        )
 
     def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
-        return _Routed(self.plain.unary_stream(method, *args, **kwargs),
-                       self.retrying.unary_stream(method, *args, **kwargs))
+        return _Routed(
+            self.plain.unary_stream(method, *args, **kwargs), self.retrying.unary_stream(method, *args, **kwargs)
+        )
 
     def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
-        return _Routed(self.plain.stream_unary(method, *args, **kwargs),
-                       self.retrying.stream_unary(method, *args, **kwargs))
+        return _Routed(
+            self.plain.stream_unary(method, *args, **kwargs), self.retrying.stream_unary(method, *args, **kwargs)
+        )
 
     def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> _Routed:
-        return _Routed(self.plain.stream_stream(method, *args, **kwargs),
-                       self.retrying.stream_stream(method, *args, **kwargs))
+        return _Routed(
+            self.plain.stream_stream(method, *args, **kwargs), self.retrying.stream_stream(method, *args, **kwargs)
+        )
 
     def subscribe(self, callback: Callable[[Any], None], try_to_connect: bool = False) -> None:
         self.plain.subscribe(callback, try_to_connect)
@@ -156,15 +178,26 @@ def from_rpc_error(error: grpc.RpcError) -> LinliError:
     return error_for_status(code.name)(details, field=field)
 
 
-def make_channel(target: str, default_timeout: float = 5.0, *, retry_attempts: int = 3,
-                 initial_backoff: float = 0.1, max_backoff: float = 1.0) -> grpc.Channel:
+def make_channel(
+    target: str,
+    default_timeout: float = 5.0,
+    *,
+    retry_attempts: int = 3,
+    initial_backoff: float = 0.1,
+    max_backoff: float = 1.0,
+) -> grpc.Channel:
     """An insecure channel (inside the cluster network) with the kit's interceptor; idempotent
     calls made through `call` are retried up to `retry_attempts` times in all."""
     interceptor = _ContextInterceptor(default_timeout)
     plain = grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
-    retrying = grpc.insecure_channel(target, options=[
-        *_CHANNEL_OPTIONS, ("grpc.enable_retries", 1),
-        ("grpc.service_config", retry_service_config(retry_attempts, initial_backoff, max_backoff))])
+    retrying = grpc.insecure_channel(
+        target,
+        options=[
+            *_CHANNEL_OPTIONS,
+            ("grpc.enable_retries", 1),
+            ("grpc.service_config", retry_service_config(retry_attempts, initial_backoff, max_backoff)),
+        ],
+    )
     return RetryingChannel(grpc.intercept_channel(plain, interceptor), grpc.intercept_channel(retrying, interceptor))
 
 

@@ -66,8 +66,10 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         return wrapped
 
     def _wrap(self, handler: Any, method: str) -> Any:
-        codecs = {"request_deserializer": handler.request_deserializer,
-                  "response_serializer": handler.response_serializer}
+        codecs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(self._unary(handler.unary_unary, method), **codecs)
         if handler.unary_stream is not None:
@@ -96,6 +98,7 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
                 error = exc
             _leave(concerns, states, method, context, error)
             return response
+
         return call
 
     def _streaming(self, behaviour: Behaviour, method: str) -> Callable[[Any, Any], Iterable[Any]]:
@@ -111,6 +114,7 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             except BaseException as exc:
                 error = exc
             _leave(concerns, states, method, context, error)
+
         return call
 
 
@@ -127,11 +131,16 @@ class InterceptorChain(HandlerInterceptor):
         return self._concerns
 
 
-def _leave(concerns: Sequence[HandlerInterceptor], states: list[Any], method: str, context: grpc.ServicerContext,
-           error: BaseException | None) -> None:
+def _leave(
+    concerns: Sequence[HandlerInterceptor],
+    states: list[Any],
+    method: str,
+    context: grpc.ServicerContext,
+    error: BaseException | None,
+) -> None:
     """Leaves the entered concerns innermost first; one that raises replaces the error the
     outer ones see (the error interceptor's abort). Raises what is left."""
-    for concern, state in zip(reversed(concerns[:len(states)]), reversed(states), strict=True):
+    for concern, state in zip(reversed(concerns[: len(states)]), reversed(states), strict=True):
         try:
             concern.leave(state, method, context, error)
         except BaseException as replaced:
@@ -184,9 +193,15 @@ class LoggingInterceptor(HandlerInterceptor):
         return time.perf_counter()
 
     def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
-        log.info("grpc call", extra={"method": method, "code": status_of(context, error).name,
-                                     "ms": round((time.perf_counter() - state) * 1000, 2),
-                                     "caller": current_identity.get().subject})
+        log.info(
+            "grpc call",
+            extra={
+                "method": method,
+                "code": status_of(context, error).name,
+                "ms": round((time.perf_counter() - state) * 1000, 2),
+                "caller": current_identity.get().subject,
+            },
+        )
 
 
 class MetricsInterceptor(HandlerInterceptor):
@@ -213,8 +228,14 @@ class ErrorInterceptor(HandlerInterceptor):
 
 def server_interceptors() -> list[HandlerInterceptor]:
     """The kit's interceptors in the order they must wrap a handler, outermost first."""
-    return [RequestIdInterceptor(), IdentityInterceptor(), DeadlineInterceptor(), LoggingInterceptor(),
-            MetricsInterceptor(), ErrorInterceptor()]
+    return [
+        RequestIdInterceptor(),
+        IdentityInterceptor(),
+        DeadlineInterceptor(),
+        LoggingInterceptor(),
+        MetricsInterceptor(),
+        ErrorInterceptor(),
+    ]
 
 
 def server_interceptor() -> InterceptorChain:

@@ -24,11 +24,17 @@ class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
         self.version = version
         self.started = time.monotonic()
 
-    def Ping(self, request: diagnostics_pb2.PingRequest,  # noqa: N802 - gRPC method name
-             context: grpc.ServicerContext) -> diagnostics_pb2.PingResponse:
-        return diagnostics_pb2.PingResponse(service=self.service, version=self.version,
-                                            uptime_seconds=time.monotonic() - self.started,
-                                            nonce=request.nonce)
+    def Ping(  # noqa: N802 - gRPC method name
+        self,
+        request: diagnostics_pb2.PingRequest,
+        context: grpc.ServicerContext,
+    ) -> diagnostics_pb2.PingResponse:
+        return diagnostics_pb2.PingResponse(
+            service=self.service,
+            version=self.version,
+            uptime_seconds=time.monotonic() - self.started,
+            nonce=request.nonce,
+        )
 
 
 class GrpcServer:
@@ -39,26 +45,35 @@ class GrpcServer:
     up to `grace` seconds for in-flight calls.
     """
 
-    def __init__(self, *, service: str, version: str, host: str, port: int, workers: int = 16,
-                 options: Sequence[tuple[str, Any]] = (), diagnostics: DiagnosticsServicer | None = None,
-                 interceptors: Sequence[grpc.ServerInterceptor] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        version: str,
+        host: str,
+        port: int,
+        workers: int = 16,
+        options: Sequence[tuple[str, Any]] = (),
+        diagnostics: DiagnosticsServicer | None = None,
+        interceptors: Sequence[grpc.ServerInterceptor] | None = None,
+    ) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             interceptors=list(interceptors) if interceptors is not None else [server_interceptor()],
-            options=[("grpc.max_receive_message_length", 8 * 1024 * 1024), ("grpc.so_reuseport", 0),
-                     *options],
+            options=[("grpc.max_receive_message_length", 8 * 1024 * 1024), ("grpc.so_reuseport", 0), *options],
         )
         self.address = f"{host}:{port}"
         self.health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.service_names: list[str] = [health.SERVICE_NAME, reflection.SERVICE_NAME]
-        self.register(diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server,
-                      diagnostics or DiagnosticsServicer(service, version),
-                      diagnostics_pb2.DESCRIPTOR.services_by_name["DiagnosticsService"].full_name)
+        self.register(
+            diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server,
+            diagnostics or DiagnosticsServicer(service, version),
+            diagnostics_pb2.DESCRIPTOR.services_by_name["DiagnosticsService"].full_name,
+        )
         self.port = 0
 
-    def register(self, add_to_server: Callable[[Any, grpc.Server], None], servicer: Any,
-                 full_name: str) -> None:
+    def register(self, add_to_server: Callable[[Any, grpc.Server], None], servicer: Any, full_name: str) -> None:
         add_to_server(servicer, self.server)
         self.service_names.append(full_name)
 

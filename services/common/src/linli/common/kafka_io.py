@@ -67,14 +67,14 @@ def send_envelope(producer: KafkaProducer, envelope: Envelope, topic: str | None
     return producer.send(topic or envelope.topic, key=key, value=value, headers=headers)
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 6, replication: int = 1,
-                  wait_seconds: float = 60.0) -> None:
+def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int = 6, replication: int = 1, wait_seconds: float = 60.0
+) -> None:
     """Creates the missing topics; waits for the broker to accept connections first."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linli-admin",
-                                     request_timeout_ms=10000)
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linli-admin", request_timeout_ms=10000)
             break
         except KafkaError:
             if time.monotonic() > deadline:

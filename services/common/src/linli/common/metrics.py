@@ -13,35 +13,42 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 GRPC_HANDLED = Counter(
-    "linli_grpc_server_handled_total", "gRPC calls completed, by method and status code.",
+    "linli_grpc_server_handled_total",
+    "gRPC calls completed, by method and status code.",
     ["method", "code"],
 )
 GRPC_LATENCY = Histogram(
-    "linli_grpc_server_handling_seconds", "Time to handle a gRPC call.", ["method"],
+    "linli_grpc_server_handling_seconds",
+    "Time to handle a gRPC call.",
+    ["method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 GRPC_IN_FLIGHT = Gauge("linli_grpc_server_in_flight", "gRPC calls being handled now.")
 EVENTS_PUBLISHED = Counter("linli_events_published_total", "Events the outbox relay published.", ["topic"])
 OUTBOX_PUBLISH_FAILURES = Counter("linli_outbox_publish_failures_total", "Failed outbox relay rounds.")
 OUTBOX_LAG = Histogram(
-    "linli_outbox_lag_seconds", "Time from an event being stored to it being published.",
+    "linli_outbox_lag_seconds",
+    "Time from an event being stored to it being published.",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 OUTBOX_PENDING_EVENTS = Gauge("linli_outbox_pending_events", "Events stored and not yet acknowledged by Kafka.")
-OUTBOX_TRIMMED = Counter(
-    "linli_outbox_trimmed_total", "Documents whose published events the relay removed while idle.")
+OUTBOX_TRIMMED = Counter("linli_outbox_trimmed_total", "Documents whose published events the relay removed while idle.")
 EVENTS_CONSUMED = Counter(
-    "linli_events_consumed_total", "Events a consumer handled, by outcome (applied, duplicate, dead_lettered).",
+    "linli_events_consumed_total",
+    "Events a consumer handled, by outcome (applied, duplicate, dead_lettered).",
     ["group", "topic", "outcome"],
 )
 CONSUMER_FAILURES = Counter("linli_consumer_failures_total", "Failed attempts to apply an event.", ["group", "topic"])
 CONSUMER_HANDLE_SECONDS = Histogram("linli_consumer_handle_seconds", "Time to apply one event.", ["group"])
 CONSUMER_STOPPED = Gauge(
-    "linli_consumer_stopped", "1 when the dead-letter limit halted the consumer group's loop (alert on it).", ["group"])
+    "linli_consumer_stopped", "1 when the dead-letter limit halted the consumer group's loop (alert on it).", ["group"]
+)
 DEPENDENCY_UP = Gauge(
-    "linli_dependency_up", "1 while a health check (database, broker, worker) passes, else 0.", ["dependency"])
+    "linli_dependency_up", "1 while a health check (database, broker, worker) passes, else 0.", ["dependency"]
+)
 SERVICE_DEGRADED = Gauge(
-    "linli_service_degraded", "1 while a non-critical dependency fails: still SERVING, writes still accepted.")
+    "linli_service_degraded", "1 while a non-critical dependency fails: still SERVING, writes still accepted."
+)
 
 
 class MetricsServer:

@@ -60,8 +60,14 @@ def connect(uri: str, database: str, alias: str = "default", max_pool_size: int 
     """
     mongoengine.disconnect(alias=alias)
     client: MongoClient[Document] = mongoengine.connect(
-        db=database, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
-        serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, maxPoolSize=max_pool_size,
+        db=database,
+        host=uri,
+        alias=alias,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=5000,
+        maxPoolSize=max_pool_size,
     )
     return client[database]
 
@@ -101,8 +107,14 @@ class AggregateStore:
     `replaced` says the write dropped the aggregate's earlier (published) events.
     """
 
-    def __init__(self, collection: Collection[Document], notify: Notify | None = None,
-                 entity: str = "", *, atomic_filters: bool | None = None) -> None:
+    def __init__(
+        self,
+        collection: Collection[Document],
+        notify: Notify | None = None,
+        entity: str = "",
+        *,
+        atomic_filters: bool | None = None,
+    ) -> None:
         self.collection = collection
         self.notify: Notify = notify or (lambda _id, _events, _replaced: None)
         self.entity = entity or collection.name
@@ -130,8 +142,9 @@ class AggregateStore:
             except BaseException as exc:
                 self.watermark.settle(e[SEQ] for e in outbox)  # never stored
                 if isinstance(exc, DuplicateKeyError):
-                    raise AlreadyExists(f"{self.entity} already exists: {_duplicate_key(exc)}",
-                                        field=_duplicate_key(exc)) from exc
+                    raise AlreadyExists(
+                        f"{self.entity} already exists: {_duplicate_key(exc)}", field=_duplicate_key(exc)
+                    ) from exc
                 raise
             if outbox:  # under the lock: one aggregate's events reach the relay in stored order
                 self.notify(aggregate_id, outbox, True)
@@ -141,9 +154,16 @@ class AggregateStore:
         numbers = self.watermark.reserve(aggregate_id, len(events))
         return [{**e.to_document(), SEQ: number} for e, number in zip(events, numbers, strict=True)]
 
-    def update(self, aggregate_id: Any, expected_version: int, changes: Mapping[str, Any],
-               events: Sequence[Envelope] = (), *, push: Mapping[str, Sequence[Any]] | None = None,
-               unset: Sequence[str] = ()) -> int:
+    def update(
+        self,
+        aggregate_id: Any,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        events: Sequence[Envelope] = (),
+        *,
+        push: Mapping[str, Sequence[Any]] | None = None,
+        unset: Sequence[str] = (),
+    ) -> int:
         """Applies `changes` if the aggregate is still at `expected_version`; returns the new version.
 
         Raises NotFound when it does not exist and Conflict when someone else changed it first.
@@ -190,8 +210,9 @@ class AggregateStore:
         try:
             return self.collection.update_one(query, update).matched_count
         except DuplicateKeyError as exc:
-            raise AlreadyExists(f"{self.entity} conflicts on a unique key: {_duplicate_key(exc)}",
-                                field=_duplicate_key(exc)) from exc
+            raise AlreadyExists(
+                f"{self.entity} conflicts on a unique key: {_duplicate_key(exc)}", field=_duplicate_key(exc)
+            ) from exc
 
     def _check_version(self, aggregate_id: Any, expected_version: int) -> None:
         current = self.collection.find_one({"_id": aggregate_id}, {VERSION: 1})
@@ -200,7 +221,9 @@ class AggregateStore:
         if current[VERSION] != expected_version:
             raise Conflict(
                 f"{self.entity} {aggregate_id} is at version {current[VERSION]}, not {expected_version}: "
-                "reload it and try again", field="expected_version")
+                "reload it and try again",
+                field="expected_version",
+            )
 
     # -- the relay's side --------------------------------------------------------------------
     def load_checkpoint(self) -> int:
@@ -210,7 +233,8 @@ class AggregateStore:
 
     def save_checkpoint(self, published_through: int) -> None:
         self.collection.database[CHECKPOINTS].update_one(
-            {"_id": self.collection.name}, {"$set": {"published_through": published_through}}, upsert=True)
+            {"_id": self.collection.name}, {"$set": {"published_through": published_through}}, upsert=True
+        )
 
     def unpublished(self, published_through: int) -> list[tuple[Any, list[Document]]]:
         """Aggregates' events numbered above the watermark, or stored before numbering: a scan
@@ -218,8 +242,9 @@ class AggregateStore:
         found: dict[Any, list[Document]] = {}
         for query in ({"outbox.seq": {"$gt": published_through}}, UNNUMBERED_QUERY):
             for document in self.collection.find(query, {OUTBOX: 1}):
-                found[document["_id"]] = [e for e in document.get(OUTBOX) or []
-                                          if e.get(SEQ) is None or e[SEQ] > published_through]
+                found[document["_id"]] = [
+                    e for e in document.get(OUTBOX) or [] if e.get(SEQ) is None or e[SEQ] > published_through
+                ]
         return [(aggregate_id, events) for aggregate_id, events in found.items() if events]
 
     def trim_published(self, aggregate_id: Any, published: list[Document]) -> None:

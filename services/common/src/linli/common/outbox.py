@@ -65,9 +65,17 @@ Key = tuple[int, Any]
 
 
 class OutboxRelay:
-    def __init__(self, publisher: Publisher, stores: Sequence[OutboxStore], *, poll_seconds: float = 0.5,
-                 checkpoint_seconds: float = 1.0, trim_idle_seconds: float = 2.0, trim_backlog: int = 100_000,
-                 on_published: PublishedHook | None = None) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        stores: Sequence[OutboxStore],
+        *,
+        poll_seconds: float = 0.5,
+        checkpoint_seconds: float = 1.0,
+        trim_idle_seconds: float = 2.0,
+        trim_backlog: int = 100_000,
+        on_published: PublishedHook | None = None,
+    ) -> None:
         self.publisher = publisher
         self.stores = list(stores)
         self.poll_seconds = poll_seconds
@@ -158,8 +166,9 @@ class OutboxRelay:
             store.watermark.restart_after(through)
             self._saved[id(store)] = through
             found = store.unpublished(through)
-            numbered = sorted((e[SEQ], aggregate_id) for aggregate_id, events in found
-                              for e in events if e.get(SEQ) is not None)
+            numbered = sorted(
+                (e[SEQ], aggregate_id) for aggregate_id, events in found for e in events if e.get(SEQ) is not None
+            )
             for number, aggregate_id in numbered:
                 store.watermark.adopt(aggregate_id, [number])
             with self._queue_lock:  # written by this process before the relay started: queued already
@@ -196,8 +205,10 @@ class OutboxRelay:
         """Sends every event of the batch and returns once Kafka acknowledged all of them (or
         raises), then settles them. Per aggregate, events are sent in stored order on one
         partition, and the idempotent producer keeps that order through retries."""
-        sent = [(store, aggregate_id, stored, [Envelope.from_document(raw) for raw in stored])
-                for store, aggregate_id, stored in batch]
+        sent = [
+            (store, aggregate_id, stored, [Envelope.from_document(raw) for raw in stored])
+            for store, aggregate_id, stored in batch
+        ]
         records = [(event.topic, *to_kafka(event)) for *_, events in sent for event in events]
         if not records:
             return 0
@@ -242,8 +253,9 @@ class OutboxRelay:
         trimmed = 0
         while trimmed < limit:
             with self._queue_lock:
-                if not self._trim or (idle_only and (
-                        self._queue or time.monotonic() - self._last_write < self.trim_idle_seconds)):
+                if not self._trim or (
+                    idle_only and (self._queue or time.monotonic() - self._last_write < self.trim_idle_seconds)
+                ):
                     break
                 (_, aggregate_id), (store, stored) = self._trim.popitem(last=False)
             store.trim_published(aggregate_id, stored)

@@ -43,6 +43,6 @@ def paginate(items: Sequence[T], requested_size: int, token: str) -> tuple[Seque
     """(this page, next page token or "", total count) of an ordered sequence."""
     size = page_size(requested_size)
     offset = decode_token(token)
-    page = items[offset:offset + size]
+    page = items[offset : offset + size]
     following = offset + size
     return page, encode_token(following) if following < len(items) else "", len(items)

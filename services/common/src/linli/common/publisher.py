@@ -98,9 +98,17 @@ class ProcessPublisher:
     def _running(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "linli.common.publisher", self.bootstrap, self.client_id,
-                 str(self.send_timeout)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                [
+                    sys.executable,
+                    "-m",
+                    "linli.common.publisher",
+                    self.bootstrap,
+                    self.client_id,
+                    str(self.send_timeout),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
         return self._child
 
     def _stop_child(self, kill: bool) -> None:
@@ -123,8 +131,7 @@ class ProcessPublisher:
 
 
 def _send_all(producer: KafkaProducer, records: Sequence[Record], timeout: float) -> None:
-    futures = [producer.send(topic, key=key, value=value, headers=headers)
-               for topic, key, value, headers in records]
+    futures = [producer.send(topic, key=key, value=value, headers=headers) for topic, key, value, headers in records]
     producer.flush(timeout)
     try:
         for future in futures:

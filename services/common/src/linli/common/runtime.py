@@ -75,9 +75,14 @@ class HealthReport:
 class ServiceRuntime:
     def __init__(self, config: ServiceConfig, diagnostics: DiagnosticsServicer | None = None) -> None:
         self.config = config
-        self.grpc = GrpcServer(service=config.service_name, version=config.service_version,
-                               host=config.grpc_host, port=config.grpc_port, workers=config.grpc_workers,
-                               diagnostics=diagnostics)
+        self.grpc = GrpcServer(
+            service=config.service_name,
+            version=config.service_version,
+            host=config.grpc_host,
+            port=config.grpc_port,
+            workers=config.grpc_workers,
+            diagnostics=diagnostics,
+        )
         self.workers: list[Worker] = []
         self.health_checks: dict[str, HealthCheck] = {}
         self.critical_checks: set[str] = set()
@@ -132,17 +137,26 @@ class ServiceRuntime:
         up = {name: _safe(check) for name, check in self.health_checks.items()}
         report = HealthReport(
             failing_critical=tuple(n for n, ok in up.items() if not ok and n in self.critical_checks),
-            failing_other=tuple(n for n, ok in up.items() if not ok and n not in self.critical_checks))
+            failing_other=tuple(n for n, ok in up.items() if not ok and n not in self.critical_checks),
+        )
         for name, ok in up.items():
             DEPENDENCY_UP.labels(name).set(1 if ok else 0)
-            self.grpc.health.set(DEPENDENCY_SERVICE_PREFIX + name, health_pb2.HealthCheckResponse.SERVING if ok
-                                 else health_pb2.HealthCheckResponse.NOT_SERVING)
+            self.grpc.health.set(
+                DEPENDENCY_SERVICE_PREFIX + name,
+                health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING,
+            )
         SERVICE_DEGRADED.set(1 if report.degraded else 0)
         if report.serving != self.health.serving:
             self.grpc.set_serving(report.serving)
         if report != self.health:
-            log.warning("health changed", extra={"serving": report.serving, "degraded": report.degraded,
-                                                 "failing": [*report.failing_critical, *report.failing_other]})
+            log.warning(
+                "health changed",
+                extra={
+                    "serving": report.serving,
+                    "degraded": report.degraded,
+                    "failing": [*report.failing_critical, *report.failing_other],
+                },
+            )
         self.health = report
         return report
 

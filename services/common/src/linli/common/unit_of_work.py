@@ -144,8 +144,12 @@ class Work:
 
     def changed(self, aggregate: Any) -> bool:
         tracked = self._tracked[(type(aggregate), aggregate.id)]
-        return (tracked.new or tracked.touched or bool(aggregate.pending_events)
-                or aggregate.version != tracked.loaded_version)
+        return (
+            tracked.new
+            or tracked.touched
+            or bool(aggregate.pending_events)
+            or aggregate.version != tracked.loaded_version
+        )
 
     def commit(self) -> None:
         """Writes every new or changed aggregate (in the order they were first taken), each
@@ -166,8 +170,7 @@ class Work:
 class UnitOfWork:
     """Opens units of work over one repository and read model, with the service's locks."""
 
-    def __init__(self, repository: AggregateRepository, read_model: ReadModel,
-                 locks: KeyedLocks | None = None) -> None:
+    def __init__(self, repository: AggregateRepository, read_model: ReadModel, locks: KeyedLocks | None = None) -> None:
         self.repository = repository
         self.read_model = read_model
         self.locks = locks or KeyedLocks()

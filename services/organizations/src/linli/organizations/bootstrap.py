@@ -29,17 +29,25 @@ from linli.v1 import organizations_pb2, organizations_pb2_grpc
 SERVICE_NAME = organizations_pb2.DESCRIPTOR.services_by_name["OrganizationService"].full_name
 
 
-def message_bus(repository: OrganizationsRepository, directory: Directory,
-                clock: Callable[[], datetime] = utc_millis) -> MessageBus:
+def message_bus(
+    repository: OrganizationsRepository, directory: Directory, clock: Callable[[], datetime] = utc_millis
+) -> MessageBus:
     """Every command and query of the service, with what its handler needs."""
-    return MessageBus(HANDLERS, {"uow": UnitOfWork(repository, directory), "directory": directory,
-                                 "repository": repository, "clock": clock})
+    return MessageBus(
+        HANDLERS,
+        {"uow": UnitOfWork(repository, directory), "directory": directory, "repository": repository, "clock": clock},
+    )
 
 
 def load_directory(repository: Repository, directory: Directory) -> None:
     """Fills the directory from the database (at start), paths repaired from the parent links."""
-    directory.load(repository.load_organizations(), repository.load(Grid), repository.load(Station),
-                   repository.load(StationEvent), repository.load(RoleAssignment))
+    directory.load(
+        repository.load_organizations(),
+        repository.load(Grid),
+        repository.load(Station),
+        repository.load(StationEvent),
+        repository.load(RoleAssignment),
+    )
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,9 @@ def build(config: OrganizationsConfig) -> tuple[ServiceRuntime, Organizations]:
     directory = Directory(config.grid_cell_degrees)
     load_directory(repository, directory)
     bus = message_bus(repository, directory)
-    runtime.grpc.register(organizations_pb2_grpc.add_OrganizationServiceServicer_to_server,
-                          OrganizationServicer(bus), SERVICE_NAME)
+    runtime.grpc.register(
+        organizations_pb2_grpc.add_OrganizationServiceServicer_to_server, OrganizationServicer(bus), SERVICE_NAME
+    )
     runtime.add_worker(relay)
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))
     runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap))

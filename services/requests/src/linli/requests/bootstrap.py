@@ -66,16 +66,19 @@ class RequestsApp:
     bus: MessageBus = field(init=False)
 
     def __post_init__(self) -> None:
-        self.bus = MessageBus(handlers.HANDLERS, {
-            "uow": UnitOfWork(self.repository, self.ledger),
-            "ledger": self.ledger,
-            "repository": self.repository,
-            "organizations": self.organizations,
-            "volunteers": self.volunteers,
-            "catalogue": self.catalogue,
-            "offer_policy": self.offer_policy,
-            "clock": lambda: self.clock(),  # noqa: PLW0108 - the clock in use now, not at wiring
-        })
+        self.bus = MessageBus(
+            handlers.HANDLERS,
+            {
+                "uow": UnitOfWork(self.repository, self.ledger),
+                "ledger": self.ledger,
+                "repository": self.repository,
+                "organizations": self.organizations,
+                "volunteers": self.volunteers,
+                "catalogue": self.catalogue,
+                "offer_policy": self.offer_policy,
+                "clock": lambda: self.clock(),  # noqa: PLW0108 - the clock in use now, not at wiring
+            },
+        )
 
     def handle(self, command: Command) -> Any:
         return self.bus.handle(command)
@@ -121,14 +124,21 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsProcess]:
     organizations = OrganizationsClient(config.organizations_addr, places=places)
     volunteers = VolunteersClient(config.volunteers_addr)
     app = RequestsProcess(
-        repository, Ledger(), organizations, volunteers, catalogue=load_catalogue(config.catalogue_file),
-        offer_policy=OfferPolicy(batch_size=config.offer_batch_size, ttl=timedelta(seconds=config.offer_ttl_seconds)))
+        repository,
+        Ledger(),
+        organizations,
+        volunteers,
+        catalogue=load_catalogue(config.catalogue_file),
+        offer_policy=OfferPolicy(batch_size=config.offer_batch_size, ttl=timedelta(seconds=config.offer_ttl_seconds)),
+    )
     app.load()
-    runtime.grpc.register(requests_pb2_grpc.add_RequestServiceServicer_to_server, RequestServicer(app.bus),
-                          SERVICE_NAME)
+    runtime.grpc.register(
+        requests_pb2_grpc.add_RequestServiceServicer_to_server, RequestServicer(app.bus), SERVICE_NAME
+    )
     runtime.add_worker(relay)
-    runtime.add_worker(OrganizationsFeed(places, organizations.stub, config.kafka_bootstrap,
-                                         config.organizations_topic))
+    runtime.add_worker(
+        OrganizationsFeed(places, organizations.stub, config.kafka_bootstrap, config.organizations_topic)
+    )
     runtime.add_worker(timer(app, "deadlines", config.deadline_scan_seconds, lambda a: SweepDeadlines(actor=a)))
     runtime.add_worker(timer(app, "offers", config.offer_scan_seconds, lambda a: ExpireOffers(actor=a)))
     runtime.add_worker(timer(app, "visits", config.visit_scan_seconds, lambda a: GenerateVisits(actor=a)))

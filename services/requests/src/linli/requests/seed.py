@@ -47,15 +47,31 @@ ASKS = [
     ("environment", "垃圾清运不及时", "垃圾分类点垃圾满溢，两天没人清运。"),
     ("elevator", "电梯经常停", "7幢电梯本周停运三次，有老人被困。"),
 ]
-COMPOUNDS = [(street, c, b) for street in ("JJ-BY", "JJ-HM", "JJ-JZ", "JJ-HJ", "JJ-SJ") for c in (1, 2, 3)
-             for b in (1, 2)]
-CENTRES = {"JJ-BY": (28.660, 121.420), "JJ-HM": (28.680, 121.445), "JJ-JZ": (28.640, 121.400),
-           "JJ-HJ": (28.600, 121.410), "JJ-SJ": (28.620, 121.470)}
+COMPOUNDS = [
+    (street, c, b) for street in ("JJ-BY", "JJ-HM", "JJ-JZ", "JJ-HJ", "JJ-SJ") for c in (1, 2, 3) for b in (1, 2)
+]
+CENTRES = {
+    "JJ-BY": (28.660, 121.420),
+    "JJ-HM": (28.680, 121.445),
+    "JJ-JZ": (28.640, 121.400),
+    "JJ-HJ": (28.600, 121.410),
+    "JJ-SJ": (28.620, 121.470),
+}
 # Who takes which category's orders when the dispatcher sends them to a unit or department.
-TAKERS = {"repairs": "JJ-HOUSING", "elevator": "JJ-HOUSING", "water_supply": "JJ-WATER",
-          "illegal_construction": "JJ-URBAN", "flying_wire_charging": "JJ-CO-1", "road_flooding": "JJ-URBAN",
-          "parking": "JJ-POLICE", "throwing_objects": "JJ-POLICE", "neighbour_dispute": "JJ-POLICE",
-          "poor_signal": "JJ-TELECOM", "environment": "JJ-URBAN", "elderly_care": "JJ-HOSP-1"}
+TAKERS = {
+    "repairs": "JJ-HOUSING",
+    "elevator": "JJ-HOUSING",
+    "water_supply": "JJ-WATER",
+    "illegal_construction": "JJ-URBAN",
+    "flying_wire_charging": "JJ-CO-1",
+    "road_flooding": "JJ-URBAN",
+    "parking": "JJ-POLICE",
+    "throwing_objects": "JJ-POLICE",
+    "neighbour_dispute": "JJ-POLICE",
+    "poor_signal": "JJ-TELECOM",
+    "environment": "JJ-URBAN",
+    "elderly_care": "JJ-HOSP-1",
+}
 
 
 def who(subject: str, *roles: str) -> Metadata:
@@ -63,8 +79,12 @@ def who(subject: str, *roles: str) -> Metadata:
 
 
 class Seeder:
-    def __init__(self, requests: requests_pb2_grpc.RequestServiceStub, org_ids: dict[str, str],
-                 volunteers: volunteers_pb2_grpc.VolunteerServiceStub | None) -> None:
+    def __init__(
+        self,
+        requests: requests_pb2_grpc.RequestServiceStub,
+        org_ids: dict[str, str],
+        volunteers: volunteers_pb2_grpc.VolunteerServiceStub | None,
+    ) -> None:
         self.requests = requests
         self.org_ids = org_ids
         self.volunteers = volunteers
@@ -77,22 +97,36 @@ class Seeder:
             street, c, b = COMPOUNDS[n % len(COMPOUNDS)]
             category, title, description = ASKS[(n * 7) % len(ASKS)]
             lat, lng = CENTRES[street]
-            point = common_pb2.GeoPoint(lat=lat + (c - 1) * 0.012 + self.random.uniform(-0.0025, 0.0025),
-                                        lng=lng + (b - 1) * 0.006 + self.random.uniform(-0.0025, 0.0025))
+            point = common_pb2.GeoPoint(
+                lat=lat + (c - 1) * 0.012 + self.random.uniform(-0.0025, 0.0025),
+                lng=lng + (b - 1) * 0.006 + self.random.uniform(-0.0025, 0.0025),
+            )
             resident_id = f"demo-resident-{n % 97}"
             resident = who(resident_id, "resident")
             # Residents submit on the web; phone calls are taken by the district's dispatcher and
             # patrols reported by the community's grid worker, on the resident's behalf.
             channel = (pb.CHANNEL_WEB, pb.CHANNEL_PHONE, pb.CHANNEL_GRID_PATROL)[n % 3]
-            submitter = {pb.CHANNEL_WEB: resident,
-                         pb.CHANNEL_PHONE: who("person-jj-dispatcher", f"dispatcher@{self.org_ids['JJ']}"),
-                         pb.CHANNEL_GRID_PATROL: who(f"person-{street.lower()}-c{c}-grid-worker",
-                                                     f"grid_worker@{self.org_ids[f'{street}-C{c}']}")}[channel]
-            response = self.requests.SubmitRequest(pb.SubmitRequestRequest(
-                idempotency_key=f"seed:{n}", category=category, title=title, description=description,
-                point=point, channel=channel, requester_person_id=resident_id,
-                address=common_pb2.Address(text=f"浙江省台州市椒江区{street}{c}社区{b}小区{n % 20 + 1}幢")),
-                metadata=submitter, timeout=10)
+            submitter = {
+                pb.CHANNEL_WEB: resident,
+                pb.CHANNEL_PHONE: who("person-jj-dispatcher", f"dispatcher@{self.org_ids['JJ']}"),
+                pb.CHANNEL_GRID_PATROL: who(
+                    f"person-{street.lower()}-c{c}-grid-worker", f"grid_worker@{self.org_ids[f'{street}-C{c}']}"
+                ),
+            }[channel]
+            response = self.requests.SubmitRequest(
+                pb.SubmitRequestRequest(
+                    idempotency_key=f"seed:{n}",
+                    category=category,
+                    title=title,
+                    description=description,
+                    point=point,
+                    channel=channel,
+                    requester_person_id=resident_id,
+                    address=common_pb2.Address(text=f"浙江省台州市椒江区{street}{c}社区{b}小区{n % 20 + 1}幢"),
+                ),
+                metadata=submitter,
+                timeout=10,
+            )
             request = response.request
             if request.submitted_at.ToDatetime(tzinfo=dt.UTC) < self.started:
                 continue  # seeded by an earlier run
@@ -108,46 +142,63 @@ class Seeder:
             return  # waiting to be accepted
         dispatcher = who(f"person-{self.community_code(request)}-dispatcher", f"dispatcher@{request.community_id}")
         if stage == 1:
-            self.requests.RejectRequest(pb.RejectRequestRequest(request_id=request.id,
-                                                                reason="不属于受理范围，已告知居民"),
-                                        metadata=dispatcher, timeout=10)
+            self.requests.RejectRequest(
+                pb.RejectRequestRequest(request_id=request.id, reason="不属于受理范围，已告知居民"),
+                metadata=dispatcher,
+                timeout=10,
+            )
             return
         if stage == 2:
-            self.requests.CancelRequest(pb.CancelRequestRequest(request_id=request.id, reason="问题已自行解决"),
-                                        metadata=resident, timeout=10)
+            self.requests.CancelRequest(
+                pb.CancelRequestRequest(request_id=request.id, reason="问题已自行解决"), metadata=resident, timeout=10
+            )
             return
-        request = self.requests.AcceptRequest(pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher,
-                                              timeout=10)
+        request = self.requests.AcceptRequest(
+            pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher, timeout=10
+        )
         if stage == 3:
             return
         handler = self.hand_over(n, request, dispatcher)
         if handler is None or stage == 4:
             return
-        self.requests.StartWork(pb.StartWorkRequest(request_id=request.id, note="已到现场"), metadata=handler,
-                                timeout=10)
+        self.requests.StartWork(
+            pb.StartWorkRequest(request_id=request.id, note="已到现场"), metadata=handler, timeout=10
+        )
         if stage == 5:
             return
-        self.requests.ResolveRequest(pb.ResolveRequestRequest(
-            request_id=request.id, result_text="已处理完毕，现场照片见附件", hours=round(1 + (n % 4) * 0.5, 1),
-            photos=[pb.Attachment(id=f"photo-{n}", url=f"https://files.linli.example/seed/{n}.jpg")]),
-            metadata=handler, timeout=10)
+        self.requests.ResolveRequest(
+            pb.ResolveRequestRequest(
+                request_id=request.id,
+                result_text="已处理完毕，现场照片见附件",
+                hours=round(1 + (n % 4) * 0.5, 1),
+                photos=[pb.Attachment(id=f"photo-{n}", url=f"https://files.linli.example/seed/{n}.jpg")],
+            ),
+            metadata=handler,
+            timeout=10,
+        )
         if stage == 6:
             return
         stars = 5 if n % 7 else 2  # now and then a poor rating, which reopens the request
-        self.requests.RateRequest(pb.RateRequestRequest(request_id=request.id, stars=stars,
-                                                        comment="处理及时" if stars > 3 else "没有解决根本问题"),
-                                  metadata=resident, timeout=10)
+        self.requests.RateRequest(
+            pb.RateRequestRequest(
+                request_id=request.id, stars=stars, comment="处理及时" if stars > 3 else "没有解决根本问题"
+            ),
+            metadata=resident,
+            timeout=10,
+        )
         if stars > 3 and stage >= 8:
             self.requests.CloseRequest(pb.CloseRequestRequest(request_id=request.id), metadata=resident, timeout=10)
 
     def hand_over(self, n: int, request: pb.Request, dispatcher: Metadata) -> Metadata | None:
         """Dispatches to a unit or department, or offers to volunteers; returns who works on it."""
         if n % 3 == 0 and self.volunteers is not None:
-            offered = self.requests.OfferToVolunteers(pb.OfferToVolunteersRequest(request_id=request.id),
-                                                      metadata=dispatcher, timeout=10)
+            offered = self.requests.OfferToVolunteers(
+                pb.OfferToVolunteersRequest(request_id=request.id), metadata=dispatcher, timeout=10
+            )
             for offer in offered.offers:
-                volunteer = self.volunteers.GetVolunteer(volunteers_pb2.GetVolunteerRequest(id=offer.volunteer_id),
-                                                         timeout=10)
+                volunteer = self.volunteers.GetVolunteer(
+                    volunteers_pb2.GetVolunteerRequest(id=offer.volunteer_id), timeout=10
+                )
                 person = who(volunteer.person_id, "volunteer")
                 self.requests.ClaimRequest(pb.ClaimRequestRequest(request_id=request.id), metadata=person, timeout=10)
                 return person
@@ -156,9 +207,13 @@ class Seeder:
         taker_id = self.org_ids[taker]
         is_unit = taker.startswith("JJ-CO") or taker == "JJ-HOSP-1"
         kind = pb.ASSIGNEE_KIND_UNIT if is_unit else pb.ASSIGNEE_KIND_DEPARTMENT
-        self.requests.DispatchRequest(pb.DispatchRequestRequest(
-            request_id=request.id, assignee=pb.Assignee(kind=kind, id=taker_id), note="中心派单"),
-            metadata=dispatcher, timeout=10)
+        self.requests.DispatchRequest(
+            pb.DispatchRequestRequest(
+                request_id=request.id, assignee=pb.Assignee(kind=kind, id=taker_id), note="中心派单"
+            ),
+            metadata=dispatcher,
+            timeout=10,
+        )
         liaison = who(f"person-{taker.lower()}-liaison", f"liaison@{taker_id}")
         self.requests.ClaimRequest(pb.ClaimRequestRequest(request_id=request.id), metadata=liaison, timeout=10)
         return liaison
@@ -176,13 +231,16 @@ def main() -> int:
     with grpc.insecure_channel(organizations_addr) as org_channel:
         stub = organizations_pb2_grpc.OrganizationServiceStub(org_channel)
         codes = ["JJ", *(f"{s}-C{c}" for s, c, _ in COMPOUNDS), *TAKERS.values()]
-        org_ids = {code: stub.GetOrganization(organizations_pb2.GetOrganizationRequest(code=code), timeout=10).id
-                   for code in set(codes)}
+        org_ids = {
+            code: stub.GetOrganization(organizations_pb2.GetOrganizationRequest(code=code), timeout=10).id
+            for code in set(codes)
+        }
     volunteer_channel = grpc.insecure_channel(volunteers_addr)
     try:
         grpc.channel_ready_future(volunteer_channel).result(timeout=3)
         volunteers: volunteers_pb2_grpc.VolunteerServiceStub | None = volunteers_pb2_grpc.VolunteerServiceStub(
-            volunteer_channel)
+            volunteer_channel
+        )
     except grpc.FutureTimeoutError:
         volunteers = None
         log.warning("volunteers service not reachable: no assisted dispatch in the demo ledger")

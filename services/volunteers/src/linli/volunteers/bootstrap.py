@@ -42,17 +42,26 @@ SERVICE_NAME = volunteers_pb2.DESCRIPTOR.services_by_name["VolunteerService"].fu
 log = logging.getLogger(__name__)
 
 
-def message_bus(*, repository: VolunteersRepository, directory: Directory, ledger_store: LedgerStore,
-                ancestors: AncestorLookup | None = None, clock: Callable[[], datetime] = utc_millis,
-                locks: KeyedLocks | None = None) -> MessageBus:
+def message_bus(
+    *,
+    repository: VolunteersRepository,
+    directory: Directory,
+    ledger_store: LedgerStore,
+    ancestors: AncestorLookup | None = None,
+    clock: Callable[[], datetime] = utc_millis,
+    locks: KeyedLocks | None = None,
+) -> MessageBus:
     """The bus running every command of the service over these adapters."""
-    return MessageBus(HANDLERS, {
-        "uow": UnitOfWork(repository, directory, locks or KeyedLocks()),
-        "directory": directory,
-        "ledger_store": ledger_store,
-        "access": Access(ancestors),
-        "clock": clock,
-    })
+    return MessageBus(
+        HANDLERS,
+        {
+            "uow": UnitOfWork(repository, directory, locks or KeyedLocks()),
+            "directory": directory,
+            "ledger_store": ledger_store,
+            "access": Access(ancestors),
+            "clock": clock,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,15 @@ class Services:
 def load_directory(repository: Repository, directory: Directory) -> None:
     """Fills the directory and builds the MatchIndex from the database (at start)."""
     directory.load(repository.load(Volunteer), repository.load(Team), repository.load_entries())
-    log.info("directory loaded", extra={"volunteers": len(directory.volunteers), "teams": len(directory.teams),
-                                        "ledger_entries": len(directory.entries), **directory.index.stats()})
+    log.info(
+        "directory loaded",
+        extra={
+            "volunteers": len(directory.volunteers),
+            "teams": len(directory.teams),
+            "ledger_entries": len(directory.entries),
+            **directory.index.stats(),
+        },
+    )
 
 
 def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> tuple[ServiceRuntime, Services]:
@@ -96,12 +112,19 @@ def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> 
     load_directory(repository, directory)
     bus = message_bus(repository=repository, directory=directory, ledger_store=repository, ancestors=ancestors)
     tasks = RequestTasks(bus)
-    consumer = make_consumer(bootstrap=config.kafka_bootstrap, group_id=config.consumer_group,
-                             topic=config.requests_topic, tasks=tasks,
-                             processed=ProcessedEvents(repository.processed), dlq_producer=producer,
-                             max_attempts=config.consumer_max_attempts, client_id=config.service_name)
-    runtime.grpc.register(volunteers_pb2_grpc.add_VolunteerServiceServicer_to_server, VolunteerServicer(bus),
-                          SERVICE_NAME)
+    consumer = make_consumer(
+        bootstrap=config.kafka_bootstrap,
+        group_id=config.consumer_group,
+        topic=config.requests_topic,
+        tasks=tasks,
+        processed=ProcessedEvents(repository.processed),
+        dlq_producer=producer,
+        max_attempts=config.consumer_max_attempts,
+        client_id=config.service_name,
+    )
+    runtime.grpc.register(
+        volunteers_pb2_grpc.add_VolunteerServiceServicer_to_server, VolunteerServicer(bus), SERVICE_NAME
+    )
     runtime.add_worker(relay)
     runtime.add_worker(consumer)  # stopped before the relay, which then publishes what it wrote
     runtime.add_health_check("mongodb", lambda: mongo.ping(database))

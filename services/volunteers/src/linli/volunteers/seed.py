@@ -44,10 +44,68 @@ JOIN_SHARE = 0.33
 T = TypeVar("T")
 
 SURNAMES = "王陈林李张徐黄郑周金杨赵吴叶朱蒋应梁许罗管泮潘何胡郭蔡冯章卢阮颜方谢朱洪丁"
-GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-         "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "建国", "志强", "海燕", "晓红", "丹", "慧", "玲", "燕",
-         "红", "波", "斌", "浩", "宇", "婷", "欣怡", "佳琪", "晨", "阳", "鑫", "辉", "亮", "飞", "海峰", "国平",
-         "文华", "德福", "春梅", "玉兰", "凤英", "雪梅", "立新", "永强", "丽娟", "子涵", "雨欣", "一鸣")
+GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "建国",
+    "志强",
+    "海燕",
+    "晓红",
+    "丹",
+    "慧",
+    "玲",
+    "燕",
+    "红",
+    "波",
+    "斌",
+    "浩",
+    "宇",
+    "婷",
+    "欣怡",
+    "佳琪",
+    "晨",
+    "阳",
+    "鑫",
+    "辉",
+    "亮",
+    "飞",
+    "海峰",
+    "国平",
+    "文华",
+    "德福",
+    "春梅",
+    "玉兰",
+    "凤英",
+    "雪梅",
+    "立新",
+    "永强",
+    "丽娟",
+    "子涵",
+    "雨欣",
+    "一鸣",
+)
 
 
 WEEKDAYS = (1, 2, 3, 4, 5)
@@ -74,32 +132,85 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("retired", 40,
-            ("elderly_care", "meal_delivery", "safety_patrol", "policy_explanation", "dispute_mediation", "haircut",
-             "cleaning", "health_clinic"),
-            ("civility_persuasion", "dispute_mediation", "safety_patrol", "elderly_care", "garbage_sorting",
-             "public_opinion"),
-            ((*days(WEEKDAYS, "08:00", "11:30"), *days(WEEKDAYS, "14:00", "17:00")),
-             (*days((1, 3, 5), "07:30", "10:00"), *days((6,), "08:00", "12:00"))),
-            (1.0, 3.0), 0.05, ("zh", "zh-wuu")),
-    Persona("worker", 35,
-            ("electrical_repair", "plumbing", "appliance_repair", "carpentry", "driving", "it_help", "first_aid",
-             "fire_safety"),
-            ("emergency_response", "safety_patrol", "environment_improvement"),
-            ((*days(WEEKDAYS, "18:30", "21:00"), *days((6,), "09:00", "12:00")),
-             (*days((6,), "08:00", "18:00"), *days((7,), "08:00", "12:00"))),
-            (3.0, 8.0), 0.35, ("zh", "zh-wuu")),
-    Persona("professional", 15,
-            ("legal_advice", "medical_care", "psychological_counselling", "first_aid", "tutoring", "translation",
-             "health_clinic"),
-            ("policy_publicity", "consultation", "dispute_mediation"),
-            (((6, "09:00", "12:00"), (6, "14:00", "17:00")), ((7, "09:00", "17:00"),), ((3, "19:00", "21:00"),)),
-            (5.0, 15.0), 0.4, ("zh", "en")),
-    Persona("student", 10,
-            ("tutoring", "it_help", "translation", "sign_language", "childcare"),
-            ("policy_publicity", "garbage_sorting"),
-            (days((6, 7), "09:00", "17:00"), days(WEEKDAYS, "16:30", "18:30")),
-            (2.0, 5.0), 0.0, ("zh", "en")),
+    Persona(
+        "retired",
+        40,
+        (
+            "elderly_care",
+            "meal_delivery",
+            "safety_patrol",
+            "policy_explanation",
+            "dispute_mediation",
+            "haircut",
+            "cleaning",
+            "health_clinic",
+        ),
+        (
+            "civility_persuasion",
+            "dispute_mediation",
+            "safety_patrol",
+            "elderly_care",
+            "garbage_sorting",
+            "public_opinion",
+        ),
+        (
+            (*days(WEEKDAYS, "08:00", "11:30"), *days(WEEKDAYS, "14:00", "17:00")),
+            (*days((1, 3, 5), "07:30", "10:00"), *days((6,), "08:00", "12:00")),
+        ),
+        (1.0, 3.0),
+        0.05,
+        ("zh", "zh-wuu"),
+    ),
+    Persona(
+        "worker",
+        35,
+        (
+            "electrical_repair",
+            "plumbing",
+            "appliance_repair",
+            "carpentry",
+            "driving",
+            "it_help",
+            "first_aid",
+            "fire_safety",
+        ),
+        ("emergency_response", "safety_patrol", "environment_improvement"),
+        (
+            (*days(WEEKDAYS, "18:30", "21:00"), *days((6,), "09:00", "12:00")),
+            (*days((6,), "08:00", "18:00"), *days((7,), "08:00", "12:00")),
+        ),
+        (3.0, 8.0),
+        0.35,
+        ("zh", "zh-wuu"),
+    ),
+    Persona(
+        "professional",
+        15,
+        (
+            "legal_advice",
+            "medical_care",
+            "psychological_counselling",
+            "first_aid",
+            "tutoring",
+            "translation",
+            "health_clinic",
+        ),
+        ("policy_publicity", "consultation", "dispute_mediation"),
+        (((6, "09:00", "12:00"), (6, "14:00", "17:00")), ((7, "09:00", "17:00"),), ((3, "19:00", "21:00"),)),
+        (5.0, 15.0),
+        0.4,
+        ("zh", "en"),
+    ),
+    Persona(
+        "student",
+        10,
+        ("tutoring", "it_help", "translation", "sign_language", "childcare"),
+        ("policy_publicity", "garbage_sorting"),
+        (days((6, 7), "09:00", "17:00"), days(WEEKDAYS, "16:30", "18:30")),
+        (2.0, 5.0),
+        0.0,
+        ("zh", "en"),
+    ),
 )
 #: (focus, Chinese team name suffix, rapid response)
 TEAM_KINDS = (
@@ -123,11 +234,19 @@ def communities(channel: grpc.Channel) -> list[Community]:
     """The seeded district's community committees with their locations."""
     stub = organizations_pb2_grpc.OrganizationServiceStub(channel)
     district = stub.GetOrganization(organizations_pb2.GetOrganizationRequest(code=DISTRICT_CODE), timeout=10)
-    found = stub.ListSubtree(organizations_pb2.ListSubtreeRequest(
-        root_id=district.id, kinds=[organizations_pb2.ORGANIZATION_KIND_COMMUNITY_COMMITTEE],
-        page=common_pb2.PageRequest(page_size=500)), timeout=10)
-    return [Community(o.id, o.code, o.name.zh, o.location.lat, o.location.lng)
-            for o in found.organizations if o.HasField("location")]
+    found = stub.ListSubtree(
+        organizations_pb2.ListSubtreeRequest(
+            root_id=district.id,
+            kinds=[organizations_pb2.ORGANIZATION_KIND_COMMUNITY_COMMITTEE],
+            page=common_pb2.PageRequest(page_size=500),
+        ),
+        timeout=10,
+    )
+    return [
+        Community(o.id, o.code, o.name.zh, o.location.lat, o.location.lng)
+        for o in found.organizations
+        if o.HasField("location")
+    ]
 
 
 def volunteer_request(number: int, places: Sequence[Community]) -> pb.RegisterVolunteerRequest:
@@ -140,18 +259,22 @@ def volunteer_request(number: int, places: Sequence[Community]) -> pb.RegisterVo
         workplace = rng.choice([c for c in places if c.id != home.id] or [home]).id
     schedule = rng.choice(persona.windows)
     return pb.RegisterVolunteerRequest(
-        idempotency_key=f"seed:volunteer:{number:05d}", person_id=f"person-vol-{number:05d}",
+        idempotency_key=f"seed:volunteer:{number:05d}",
+        person_id=f"person-vol-{number:05d}",
         display_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-        phone=f"1{rng.choice('3589')}{rng.randrange(10)}{rng.randrange(10 ** 8):08d}",
-        home_community_id=home.id, workplace_community_id=workplace,
+        phone=f"1{rng.choice('3589')}{rng.randrange(10)}{rng.randrange(10**8):08d}",
+        home_community_id=home.id,
+        workplace_community_id=workplace,
         skills=rng.sample(persona.skills, rng.choice((1, 1, 2, 2, 3))),
         posts=rng.sample(persona.posts, rng.choice((0, 1, 1, 2))),
-        languages=list(persona.languages[:1 + rng.randrange(len(persona.languages))]),
+        languages=list(persona.languages[: 1 + rng.randrange(len(persona.languages))]),
         service_radius_km=round(rng.uniform(*persona.radius_km), 1),
-        home=common_pb2.GeoPoint(lat=round(home.lat + rng.gauss(0, 0.006), 6),
-                                 lng=round(home.lng + rng.gauss(0, 0.006), 6)),
+        home=common_pb2.GeoPoint(
+            lat=round(home.lat + rng.gauss(0, 0.006), 6), lng=round(home.lng + rng.gauss(0, 0.006), 6)
+        ),
         availability=[common_pb2.TimeWindow(weekday=d, start=s, end=e) for d, s, e in schedule],
-        max_concurrent_tasks=rng.choice((1, 2, 2, 3, 3, 3, 4, 5)))
+        max_concurrent_tasks=rng.choice((1, 2, 2, 3, 3, 3, 4, 5)),
+    )
 
 
 class Seeder:
@@ -184,9 +307,13 @@ class Seeder:
                 if rng.random() < JOIN_SHARE:
                     joins.append((rng.choice(team_ids), volunteer.id))
         self._parallel(self._join, joins)
-        return {"volunteers": len(registered), "teams": teams, "members_joined": len(joins),
-                "registering_seconds": round(registering, 1),
-                "teams_seconds": round(time.monotonic() - started - registering, 1)}
+        return {
+            "volunteers": len(registered),
+            "teams": teams,
+            "members_joined": len(joins),
+            "registering_seconds": round(registering, 1),
+            "teams_seconds": round(time.monotonic() - started - registering, 1),
+        }
 
     def _register(self, request: pb.RegisterVolunteerRequest) -> pb.Volunteer:
         result: pb.Volunteer = self.stub.RegisterVolunteer(request, metadata=SEED_IDENTITY, timeout=30)
@@ -194,16 +321,25 @@ class Seeder:
 
     def _team(self, place: Community, kind: tuple[str, str, bool], leader: pb.Volunteer) -> str:
         focus, suffix, rapid = kind
-        team: pb.Team = self.stub.CreateTeam(pb.CreateTeamRequest(
-            idempotency_key=f"seed:team:{place.code}:{focus}", name=f"{place.zh}{suffix}", focus=focus,
-            leader_volunteer_id=leader.id, owning_organization_id=place.id, rapid_response=rapid),
-            metadata=SEED_IDENTITY, timeout=30)
+        team: pb.Team = self.stub.CreateTeam(
+            pb.CreateTeamRequest(
+                idempotency_key=f"seed:team:{place.code}:{focus}",
+                name=f"{place.zh}{suffix}",
+                focus=focus,
+                leader_volunteer_id=leader.id,
+                owning_organization_id=place.id,
+                rapid_response=rapid,
+            ),
+            metadata=SEED_IDENTITY,
+            timeout=30,
+        )
         return team.id
 
     def _join(self, join: tuple[str, str]) -> None:
         team_id, volunteer_id = join
-        self.stub.JoinTeam(pb.JoinTeamRequest(team_id=team_id, volunteer_id=volunteer_id), metadata=SEED_IDENTITY,
-                           timeout=30)
+        self.stub.JoinTeam(
+            pb.JoinTeamRequest(team_id=team_id, volunteer_id=volunteer_id), metadata=SEED_IDENTITY, timeout=30
+        )
 
 
 def main() -> int:
@@ -222,8 +358,10 @@ def main() -> int:
     with grpc.insecure_channel(target) as channel:
         grpc.channel_ready_future(channel).result(timeout=30)
         done = Seeder(volunteers_pb2_grpc.VolunteerServiceStub(channel), workers).run(places, count)
-    log.info("volunteers seeded", extra={**done, "communities": len(places), "target": target,
-                                         "seconds": round(time.monotonic() - started, 1)})
+    log.info(
+        "volunteers seeded",
+        extra={**done, "communities": len(places), "target": target, "seconds": round(time.monotonic() - started, 1)},
+    )
     return 0
 
 

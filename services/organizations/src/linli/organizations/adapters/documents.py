@@ -19,22 +19,31 @@ class OrganizationDocument(AggregateDocument):
     code = mongoengine.StringField(required=True)
     parent_id = mongoengine.StringField()
     path = mongoengine.ListField(mongoengine.StringField())
-    meta: ClassVar[dict[str, Any]] = {"collection": "organizations", "strict": False,
-                                      "indexes": [{"fields": ["code"], "unique": True}, "parent_id", "path"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "organizations",
+        "strict": False,
+        "indexes": [{"fields": ["code"], "unique": True}, "parent_id", "path"],
+    }
 
 
 class GridDocument(AggregateDocument):
     code = mongoengine.StringField(required=True)
     organization_id = mongoengine.StringField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "grids", "strict": False,
-                                      "indexes": [{"fields": ["code"], "unique": True}, "organization_id"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "grids",
+        "strict": False,
+        "indexes": [{"fields": ["code"], "unique": True}, "organization_id"],
+    }
 
 
 class StationDocument(AggregateDocument):
     code = mongoengine.StringField(required=True)
     organization_id = mongoengine.StringField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "stations", "strict": False,
-                                      "indexes": [{"fields": ["code"], "unique": True}, "organization_id"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "stations",
+        "strict": False,
+        "indexes": [{"fields": ["code"], "unique": True}, "organization_id"],
+    }
 
 
 class StationEventDocument(AggregateDocument):
@@ -45,10 +54,17 @@ class StationEventDocument(AggregateDocument):
 class RoleAssignmentDocument(AggregateDocument):
     person_id = mongoengine.StringField(required=True)
     organization_id = mongoengine.StringField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "role_assignments", "strict": False,
-                                      "indexes": ["person_id", "organization_id"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "role_assignments",
+        "strict": False,
+        "indexes": ["person_id", "organization_id"],
+    }
 
 
 ALL_DOCUMENTS: tuple[type[AggregateDocument], ...] = (
-    OrganizationDocument, GridDocument, StationDocument, StationEventDocument, RoleAssignmentDocument,
+    OrganizationDocument,
+    GridDocument,
+    StationDocument,
+    StationEventDocument,
+    RoleAssignmentDocument,
 )

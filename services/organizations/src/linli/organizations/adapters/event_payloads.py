@@ -46,14 +46,19 @@ def event_id(event_type: str, subject: str, aggregate_version: int) -> str:
     return derived_event_id(EVENT_ID_NAMESPACE, event_type, subject, aggregate_version)
 
 
-def make_event(
-    event_type: str, subject: str, aggregate_version: int, time: datetime, payload: JsonDict
-) -> DomainEvent:
+def make_event(event_type: str, subject: str, aggregate_version: int, time: datetime, payload: JsonDict) -> DomainEvent:
     """Builds an event with its derived id; ``event_type`` must be one of the domain's types."""
     if event_type not in ev.MESSAGE_OF_TYPE:
         raise ValueError(f"unknown event type {event_type!r}")
-    return DomainEvent(id=event_id(event_type, subject, aggregate_version), type=event_type, subject=subject,
-                       time=time, payload=payload, topic=ev.TOPIC, message_name=ev.MESSAGE_OF_TYPE[event_type])
+    return DomainEvent(
+        id=event_id(event_type, subject, aggregate_version),
+        type=event_type,
+        subject=subject,
+        time=time,
+        payload=payload,
+        topic=ev.TOPIC,
+        message_name=ev.MESSAGE_OF_TYPE[event_type],
+    )
 
 
 # -- enums by their protobuf value names ---------------------------------------------------------
@@ -229,33 +234,42 @@ def organization_created(event: ev.OrganizationCreated) -> DomainEvent:
 
 def organization_updated(event: ev.OrganizationUpdated) -> DomainEvent:
     org = event.organization
-    payload = _compact({"header": header(org.version, event.context), "organization": organization(org),
-                        "changedFields": list(event.changed_fields)})
+    payload = _compact(
+        {
+            "header": header(org.version, event.context),
+            "organization": organization(org),
+            "changedFields": list(event.changed_fields),
+        }
+    )
     return make_event(event.type, org.id, org.version, org.updated_at, payload)
 
 
 def organization_moved(event: ev.OrganizationMoved) -> DomainEvent:
     org = event.organization
-    payload = _compact({
-        "header": header(org.version, event.context),
-        "organization": organization(org),
-        "oldParentId": event.old_parent_id or "",
-        "newParentId": org.parent_id or "",
-        "oldPath": list(event.old_path),
-        "newPath": list(org.path),
-        "movedDescendants": event.moved_descendants,
-    })
+    payload = _compact(
+        {
+            "header": header(org.version, event.context),
+            "organization": organization(org),
+            "oldParentId": event.old_parent_id or "",
+            "newParentId": org.parent_id or "",
+            "oldPath": list(event.old_path),
+            "newPath": list(org.path),
+            "movedDescendants": event.moved_descendants,
+        }
+    )
     return make_event(event.type, org.id, org.version, org.updated_at, payload)
 
 
 def organization_archived(event: ev.OrganizationArchived) -> DomainEvent:
     org = event.organization
-    payload = _compact({
-        "header": header(org.version, event.context),
-        "organization": organization(org),
-        "reason": event.reason,
-        "cascadeRootId": event.cascade_root_id,
-    })
+    payload = _compact(
+        {
+            "header": header(org.version, event.context),
+            "organization": organization(org),
+            "reason": event.reason,
+            "cascadeRootId": event.cascade_root_id,
+        }
+    )
     return make_event(event.type, org.id, org.version, org.updated_at, payload)
 
 
@@ -267,8 +281,13 @@ def grid_created(event: ev.GridCreated) -> DomainEvent:
 
 def grid_updated(event: ev.GridUpdated) -> DomainEvent:
     value = event.grid
-    payload = _compact({"header": header(value.version, event.context), "grid": grid(value),
-                        "changedFields": list(event.changed_fields)})
+    payload = _compact(
+        {
+            "header": header(value.version, event.context),
+            "grid": grid(value),
+            "changedFields": list(event.changed_fields),
+        }
+    )
     return make_event(event.type, value.id, value.version, value.updated_at, payload)
 
 

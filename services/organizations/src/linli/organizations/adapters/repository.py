@@ -22,17 +22,24 @@ from linli.organizations.domain.model import Grid, Organization, RoleAssignment,
 log = logging.getLogger(__name__)
 
 _DOCUMENT_OF: dict[type[Any], Any] = {
-    Organization: OrganizationDocument, Grid: GridDocument, Station: StationDocument,
-    StationEvent: StationEventDocument, RoleAssignment: RoleAssignmentDocument,
+    Organization: OrganizationDocument,
+    Grid: GridDocument,
+    Station: StationDocument,
+    StationEvent: StationEventDocument,
+    RoleAssignment: RoleAssignmentDocument,
 }
 
 
 class Repository(AggregateRepository):
     def __init__(self) -> None:
         super().__init__(
-            {kind: AggregateStore(document._get_collection(), entity=kind.__name__)
-             for kind, document in _DOCUMENT_OF.items()},
-            source=ev.SOURCE, encode=event_payloads.encode)
+            {
+                kind: AggregateStore(document._get_collection(), entity=kind.__name__)
+                for kind, document in _DOCUMENT_OF.items()
+            },
+            source=ev.SOURCE,
+            encode=event_payloads.encode,
+        )
 
     @staticmethod
     def ensure_indexes() -> None:
@@ -66,4 +73,3 @@ class Repository(AggregateRepository):
         if repaired:
             log.warning("repaired materialised paths after an interrupted move", extra={"count": repaired})
         return list(orgs.values())
-

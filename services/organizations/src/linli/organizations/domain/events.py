@@ -26,9 +26,20 @@ from linli.common.domain_events import DomainEvent, EventContext
 from .model import Grid, Organization, RoleAssignment, Station, StationEvent
 
 __all__ = [
-    "DomainEvent", "EventContext", "GridCreated", "GridUpdated", "OrganizationArchived", "OrganizationCreated",
-    "OrganizationEvent", "OrganizationMoved", "OrganizationUpdated", "RoleGranted", "RoleRevoked", "StationCreated",
-    "StationEventScheduled", "snapshot",
+    "DomainEvent",
+    "EventContext",
+    "GridCreated",
+    "GridUpdated",
+    "OrganizationArchived",
+    "OrganizationCreated",
+    "OrganizationEvent",
+    "OrganizationMoved",
+    "OrganizationUpdated",
+    "RoleGranted",
+    "RoleRevoked",
+    "StationCreated",
+    "StationEventScheduled",
+    "snapshot",
 ]
 
 #: CloudEvents ``source`` of everything this service publishes.
@@ -178,5 +189,6 @@ class RoleRevoked:
         return self.assignment.id
 
 
-OrganizationsEvent = (OrganizationEvent | GridCreated | GridUpdated | StationCreated | StationEventScheduled
-                      | RoleGranted | RoleRevoked)
+OrganizationsEvent = (
+    OrganizationEvent | GridCreated | GridUpdated | StationCreated | StationEventScheduled | RoleGranted | RoleRevoked
+)

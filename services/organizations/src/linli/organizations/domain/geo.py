@@ -18,6 +18,17 @@ from linli.common.geo import (
 )
 
 __all__ = [
-    "EPSILON", "MAX_POLYGON_VERTICES", "BoundingBox", "GeoPoint", "GridIndex", "Polygon", "find_self_intersection",
-    "naive_locate", "point_in_polygon", "segments_intersect", "signed_area", "validate_point", "validate_polygon",
+    "EPSILON",
+    "MAX_POLYGON_VERTICES",
+    "BoundingBox",
+    "GeoPoint",
+    "GridIndex",
+    "Polygon",
+    "find_self_intersection",
+    "naive_locate",
+    "point_in_polygon",
+    "segments_intersect",
+    "signed_area",
+    "validate_point",
+    "validate_polygon",
 ]

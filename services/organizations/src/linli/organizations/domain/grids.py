@@ -28,9 +28,7 @@ MAX_WORKERS = 200
 #: Largest cell edge accepted, in degrees (about 11 km): a grid is a neighbourhood.
 MAX_CELL_EDGE = 0.1
 
-UPDATABLE_FIELDS = frozenset(
-    {"code", "name", "shape", "households_count", "leader_person_id", "worker_person_ids"}
-)
+UPDATABLE_FIELDS = frozenset({"code", "name", "shape", "households_count", "leader_person_id", "worker_person_ids"})
 
 
 def shape_from_polygon(vertices: Sequence[GeoPoint], field: str = "shape.polygon.vertices") -> GridShape:

@@ -30,9 +30,7 @@ def normalise_category(category: str) -> str:
     return category.strip().lower()
 
 
-def find_responders(
-    category: str, target: Organization, candidates: Iterable[Organization]
-) -> list[Responder]:
+def find_responders(category: str, target: Organization, candidates: Iterable[Organization]) -> list[Responder]:
     """Active units and departments among ``candidates`` accepting ``category`` and serving
     ``target`` or one of its ancestors, nearest first. ``candidates`` may be a superset
     (e.g. every unit accepting the category): the rest are filtered out here."""

@@ -67,9 +67,7 @@ def grant_role(
     return assignment, True
 
 
-def revoke_role(
-    assignment: RoleAssignment, *, revoked_by: str, now: datetime, ctx: EventContext | None = None
-) -> bool:
+def revoke_role(assignment: RoleAssignment, *, revoked_by: str, now: datetime, ctx: EventContext | None = None) -> bool:
     """Revokes an assignment; False (nothing changes) when it was not active."""
     if not assignment.active:
         return False
@@ -94,9 +92,7 @@ class Scope:
         return sorted(self.roles, key=lambda r: r.value)
 
 
-def visible_scopes(
-    assignments: Iterable[RoleAssignment], organizations: Mapping[str, Organization]
-) -> list[Scope]:
+def visible_scopes(assignments: Iterable[RoleAssignment], organizations: Mapping[str, Organization]) -> list[Scope]:
     """The person's scopes from their assignments (inactive ones ignored), ordered by depth
     then code. ``organizations`` holds the organisations the assignments name; an
     assignment to an unknown organisation is skipped (it was never created or is gone)."""

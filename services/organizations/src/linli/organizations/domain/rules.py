@@ -63,9 +63,7 @@ def _kit(check: Callable[[], T]) -> T:
         raise ValidationError(error.field, error.message.removeprefix(f"{error.field}: ")) from None
 
 
-def validate_text(
-    value: str, field: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False
-) -> str:
+def validate_text(value: str, field: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False) -> str:
     """A free-text field: trimmed, at most ``max_length`` characters, no control characters
     (line breaks excepted)."""
     return _kit(lambda: validation.text(value, field, max_length=max_length, required=required))
@@ -79,9 +77,7 @@ def validate_name(name: LocalizedText, field: str = "name") -> LocalizedText:
         raise ValidationError(field, "must not be empty (give name.zh or name.en)")
     for sub, value in (("zh", zh), ("en", en)):
         if len(value) > NAME_MAX_LENGTH:
-            raise ValidationError(
-                f"{field}.{sub}", f"must be at most {NAME_MAX_LENGTH} characters, got {len(value)}"
-            )
+            raise ValidationError(f"{field}.{sub}", f"must be at most {NAME_MAX_LENGTH} characters, got {len(value)}")
         _reject_control_chars(value, f"{field}.{sub}")
     return LocalizedText(zh=zh, en=en)
 
@@ -112,9 +108,7 @@ def validate_optional_id(value: str, field: str) -> str:
     return _kit(lambda: validation.optional_identifier(value, field))
 
 
-def validate_id_list(
-    values: Iterable[str], field: str, *, max_items: int = MAX_LIST_ITEMS
-) -> tuple[str, ...]:
+def validate_id_list(values: Iterable[str], field: str, *, max_items: int = MAX_LIST_ITEMS) -> tuple[str, ...]:
     """A list of ids, deduplicated in order."""
     return _kit(lambda: validation.identifier_list(values, field, max_items=max_items))
 
@@ -200,9 +194,7 @@ def validate_time_window(window: TimeWindow, field: str) -> TimeWindow:
     return window
 
 
-def validate_time_windows(
-    windows: Sequence[TimeWindow], field: str = "opening_hours"
-) -> tuple[TimeWindow, ...]:
+def validate_time_windows(windows: Sequence[TimeWindow], field: str = "opening_hours") -> tuple[TimeWindow, ...]:
     """A weekly schedule: valid windows that do not overlap on the same weekday; returned
     sorted by weekday and start."""
     indexed = [(i, validate_time_window(w, f"{field}[{i}]")) for i, w in enumerate(windows)]
@@ -222,9 +214,7 @@ def validate_categories(categories: Iterable[str], field: str = "accepted_catego
     for i, raw in enumerate(categories):
         category = raw.strip().lower()
         if not CATEGORY_PATTERN.match(category):
-            raise ValidationError(
-                f"{field}[{i}]", f"{raw!r} is not a category code (letters, digits, '_', '.', '-')"
-            )
+            raise ValidationError(f"{field}[{i}]", f"{raw!r} is not a category code (letters, digits, '_', '.', '-')")
         seen.setdefault(category, None)
     if len(seen) > MAX_LIST_ITEMS:
         raise ValidationError(field, f"at most {MAX_LIST_ITEMS} categories allowed, got {len(seen)}")
@@ -233,9 +223,7 @@ def validate_categories(categories: Iterable[str], field: str = "accepted_catego
 
 def validate_response_deadline(minutes: int, field: str = "response_deadline_minutes") -> int:
     if not 0 <= minutes <= MAX_RESPONSE_DEADLINE_MINUTES:
-        raise ValidationError(
-            field, f"must be between 0 and {MAX_RESPONSE_DEADLINE_MINUTES} minutes, got {minutes}"
-        )
+        raise ValidationError(field, f"must be between 0 and {MAX_RESPONSE_DEADLINE_MINUTES} minutes, got {minutes}")
     return minutes
 
 
@@ -250,9 +238,7 @@ def validate_update_mask(mask: Collection[str], allowed: Collection[str], field:
     """Every mask path must be an updatable field."""
     for path in mask:
         if path not in allowed:
-            raise ValidationError(
-                field, f"{path!r} cannot be updated; updatable fields: {', '.join(sorted(allowed))}"
-            )
+            raise ValidationError(field, f"{path!r} cannot be updated; updatable fields: {', '.join(sorted(allowed))}")
 
 
 def check_version(current: int, expected: int, what: str, field: str = "expected_version") -> None:

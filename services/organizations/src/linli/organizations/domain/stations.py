@@ -38,9 +38,7 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
-def validate_duty_roster(
-    entries: Sequence[DutyRosterEntry], field: str = "duty_roster"
-) -> tuple[DutyRosterEntry, ...]:
+def validate_duty_roster(entries: Sequence[DutyRosterEntry], field: str = "duty_roster") -> tuple[DutyRosterEntry, ...]:
     """Roster entries: a valid window and someone on duty (person id or name)."""
     if len(entries) > MAX_ROSTER_ENTRIES:
         raise ValidationError(field, f"at most {MAX_ROSTER_ENTRIES} entries allowed, got {len(entries)}")
@@ -250,9 +248,7 @@ def cancel_sign_up(event: StationEvent, person_id: str, *, now: datetime) -> boo
     return True
 
 
-def record_attendance(
-    event: StationEvent, attendance_count: int, *, now: datetime, expected_version: int = 0
-) -> bool:
+def record_attendance(event: StationEvent, attendance_count: int, *, now: datetime, expected_version: int = 0) -> bool:
     """Sets the attendance count (walk-ins included, so it may exceed sign-ups); False when
     unchanged. Only once the event has started, and not for a cancelled event."""
     rules.check_version(event.version, expected_version, f"event {event.id}")

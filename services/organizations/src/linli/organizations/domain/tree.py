@@ -46,9 +46,7 @@ ALLOWED_PARENTS: Mapping[OrganizationKind, frozenset[OrganizationKind | None]] =
 #: Kinds that answer escalations and so carry served orgs, categories and a deadline.
 RESPONDER_KINDS = frozenset({K.CO_BUILDING_UNIT, K.DEPARTMENT})
 #: Kinds a unit or department may be linked to as "served" (territorial organisations).
-SERVABLE_KINDS = frozenset(
-    {K.DISTRICT, K.STREET_OFFICE, K.COMMUNITY_COMMITTEE, K.COMPOUND_BRANCH, K.BUILDING_GROUP}
-)
+SERVABLE_KINDS = frozenset({K.DISTRICT, K.STREET_OFFICE, K.COMMUNITY_COMMITTEE, K.COMPOUND_BRANCH, K.BUILDING_GROUP})
 
 #: Fields ``update_organization`` may change (update mask paths).
 UPDATABLE_FIELDS = frozenset(
@@ -114,9 +112,7 @@ def _validate_unit_links(
                     name, f"only co-building units and departments have {name}; this is a {kind.name}"
                 )
     elif categories and not deadline:
-        raise ValidationError(
-            "response_deadline_minutes", "must be set (> 0) when accepted_categories are given"
-        )
+        raise ValidationError("response_deadline_minutes", "must be set (> 0) when accepted_categories are given")
     return served, categories, deadline
 
 
@@ -233,9 +229,7 @@ def update_organization(
         org.kind,
         values.served_org_ids if "served_org_ids" in paths else org.served_org_ids,
         values.accepted_categories if "accepted_categories" in paths else org.accepted_categories,
-        values.response_deadline_minutes
-        if "response_deadline_minutes" in paths
-        else org.response_deadline_minutes,
+        values.response_deadline_minutes if "response_deadline_minutes" in paths else org.response_deadline_minutes,
     )
     new: dict[str, object] = {"served_org_ids": served, "accepted_categories": categories}
     new["response_deadline_minutes"] = deadline

@@ -74,9 +74,14 @@ def role_assignment(value: RoleAssignment) -> pb.RoleAssignment:
 
 
 def visible_scope(scope: Scope) -> pb.VisibleScope:
-    return pb.VisibleScope(root_id=scope.root.id, root_kind=organization_kind_name(scope.root.kind),
-                           root_name=localized_out(scope.root.name), root_path=list(scope.root.path),
-                           roles=[role_name(r) for r in scope.sorted_roles()], nested=scope.nested)
+    return pb.VisibleScope(
+        root_id=scope.root.id,
+        root_kind=organization_kind_name(scope.root.kind),
+        root_name=localized_out(scope.root.name),
+        root_path=list(scope.root.path),
+        roles=[role_name(r) for r in scope.sorted_roles()],
+        nested=scope.nested,
+    )
 
 
 # -- in ----------------------------------------------------------------------------------------
@@ -102,8 +107,15 @@ def address(message: Message, name: str = "address") -> Address | None:
     if not message.HasField(name):
         return None
     value: common_pb2.Address = getattr(message, name)
-    return Address(text=value.text, province=value.province, city=value.city, district=value.district,
-                    street=value.street, detail=value.detail, point=point(value, "point"))
+    return Address(
+        text=value.text,
+        province=value.province,
+        city=value.city,
+        district=value.district,
+        street=value.street,
+        detail=value.detail,
+        point=point(value, "point"),
+    )
 
 
 def contacts(values: Iterable[common_pb2.Contact]) -> tuple[Contact, ...]:
@@ -116,8 +128,12 @@ def time_windows(values: Iterable[common_pb2.TimeWindow]) -> tuple[TimeWindow, .
 
 def duty_roster(values: Iterable[pb.DutyRosterEntry]) -> tuple[DutyRosterEntry, ...]:
     return tuple(
-        DutyRosterEntry(window=TimeWindow(weekday=e.window.weekday, start=e.window.start, end=e.window.end),
-                        person_id=e.person_id, name=e.name, phone=e.phone)
+        DutyRosterEntry(
+            window=TimeWindow(weekday=e.window.weekday, start=e.window.start, end=e.window.end),
+            person_id=e.person_id,
+            name=e.name,
+            phone=e.phone,
+        )
         for e in values
     )
 
@@ -125,12 +141,16 @@ def duty_roster(values: Iterable[pb.DutyRosterEntry]) -> tuple[DutyRosterEntry, 
 def grid_shape(message: pb.GridShape, field: str = "shape") -> GridShape:
     which = message.WhichOneof("shape")
     if which == "polygon":
-        return grid_rules.shape_from_polygon([GeoPoint(v.lat, v.lng) for v in message.polygon.vertices],
-                                             f"{field}.polygon.vertices")
+        return grid_rules.shape_from_polygon(
+            [GeoPoint(v.lat, v.lng) for v in message.polygon.vertices], f"{field}.polygon.vertices"
+        )
     if which == "cell":
         cell = message.cell
-        return grid_rules.shape_from_cell(GeoPoint(cell.south_west.lat, cell.south_west.lng),
-                                          GeoPoint(cell.north_east.lat, cell.north_east.lng), f"{field}.cell")
+        return grid_rules.shape_from_cell(
+            GeoPoint(cell.south_west.lat, cell.south_west.lng),
+            GeoPoint(cell.north_east.lat, cell.north_east.lng),
+            f"{field}.cell",
+        )
     raise ValidationError(field, "give a polygon or a cell")
 
 
@@ -147,8 +167,7 @@ def _parse_enum(kind: type[E], proto_enum: Any, prefix: str, value: int, field: 
 
 def parse_organization_kind(value: int, field: str = "kind") -> OrganizationKind:
     """The domain kind of a protobuf enum number; UNSPECIFIED (0) and unknown are errors."""
-    return _parse_enum(OrganizationKind, pb.OrganizationKind, "ORGANIZATION_KIND_", value, field,
-                       "organisation kind")
+    return _parse_enum(OrganizationKind, pb.OrganizationKind, "ORGANIZATION_KIND_", value, field, "organisation kind")
 
 
 def parse_role(value: int, field: str = "role") -> Role:

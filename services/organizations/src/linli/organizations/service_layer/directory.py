@@ -45,14 +45,22 @@ class Directory:
     def put(self, aggregate: Any) -> None:
         """Swaps a stored aggregate in, keeping the indexes of its kind in step."""
         putters: dict[type[Any], Callable[[Any], None]] = {
-            Organization: self.put_organization, Grid: self.put_grid, Station: self.put_station,
-            StationEvent: self.put_station_event, RoleAssignment: self.put_role}
+            Organization: self.put_organization,
+            Grid: self.put_grid,
+            Station: self.put_station,
+            StationEvent: self.put_station_event,
+            RoleAssignment: self.put_role,
+        }
         putters[type(aggregate)](aggregate)
 
     def _by_kind(self, kind: type[Any]) -> dict[str, Any]:
         tables: dict[type[Any], dict[str, Any]] = {
-            Organization: self.organizations, Grid: self.grids, Station: self.stations,
-            StationEvent: self.station_events, RoleAssignment: self.roles}
+            Organization: self.organizations,
+            Grid: self.grids,
+            Station: self.stations,
+            StationEvent: self.station_events,
+            RoleAssignment: self.roles,
+        }
         return tables[kind]
 
     # -- organisations --------------------------------------------------------------------
@@ -116,8 +124,14 @@ class Directory:
     def roles_of(self, person_id: str) -> list[RoleAssignment]:
         return [self.roles[i] for i in self.roles_by_person.get(person_id, ())]
 
-    def load(self, organizations: Iterable[Organization], grids: Iterable[Grid], stations: Iterable[Station],
-             events: Iterable[StationEvent], roles: Iterable[RoleAssignment]) -> None:
+    def load(
+        self,
+        organizations: Iterable[Organization],
+        grids: Iterable[Grid],
+        stations: Iterable[Station],
+        events: Iterable[StationEvent],
+        roles: Iterable[RoleAssignment],
+    ) -> None:
         for org in organizations:
             self.put_organization(org)
         for grid in grids:

@@ -149,8 +149,9 @@ def _mask(mask: Sequence[str], set_fields: Callable[[], frozenset[str]]) -> froz
     return frozenset(mask) if mask else set_fields()
 
 
-def _filtered(orgs: Iterable[Organization], include_archived: bool,
-              kinds: Sequence[OrganizationKind]) -> list[Organization]:
+def _filtered(
+    orgs: Iterable[Organization], include_archived: bool, kinds: Sequence[OrganizationKind]
+) -> list[Organization]:
     return [o for o in orgs if (include_archived or not o.archived) and (not kinds or o.kind in kinds)]
 
 
@@ -163,8 +164,9 @@ def _subtree_ids(directory: OrganizationsReadModel, org_id: str) -> list[str]:
 
 
 # -- organisations ------------------------------------------------------------------------------
-def handle_create_organization(command: c.CreateOrganization, uow: UnitOfWork, directory: OrganizationsReadModel,
-                               clock: Clock) -> Organization:
+def handle_create_organization(
+    command: c.CreateOrganization, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Organization:
     with uow.locks.hold(TREE):
         parent = organization(directory, command.parent_id, "parent_id") if command.parent_id else None
         authorize_admin(command.actor, parent.id if parent else None, directory)
@@ -173,11 +175,20 @@ def handle_create_organization(command: c.CreateOrganization, uow: UnitOfWork, d
             if (existing := directory.find(Organization, org_id)) is not None:
                 return existing  # a retry of a create that succeeded
             org = tree.new_organization(
-                org_id=org_id, kind=command.kind, code=command.code, name=command.name, parent=parent, now=clock(),
-                ctx=event_context(command.actor), address=command.address, location=command.location,
-                contacts=command.contacts, served_org_ids=command.served_org_ids,
+                org_id=org_id,
+                kind=command.kind,
+                code=command.code,
+                name=command.name,
+                parent=parent,
+                now=clock(),
+                ctx=event_context(command.actor),
+                address=command.address,
+                location=command.location,
+                contacts=command.contacts,
+                served_org_ids=command.served_org_ids,
                 accepted_categories=command.accepted_categories,
-                response_deadline_minutes=command.response_deadline_minutes)
+                response_deadline_minutes=command.response_deadline_minutes,
+            )
             _check_code_free(directory.codes, org.code)
             tree.check_served_organizations(org.served_org_ids, directory.organizations, self_id=org.id)
             work.add(org)
@@ -185,8 +196,9 @@ def handle_create_organization(command: c.CreateOrganization, uow: UnitOfWork, d
             return org
 
 
-def handle_update_organization(command: c.UpdateOrganization, uow: UnitOfWork, directory: OrganizationsReadModel,
-                               clock: Clock) -> Organization:
+def handle_update_organization(
+    command: c.UpdateOrganization, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Organization:
     paths = _mask(command.mask, command.values.set_fields)
     keys = [command.id]
     if "code" in paths:
@@ -196,9 +208,14 @@ def handle_update_organization(command: c.UpdateOrganization, uow: UnitOfWork, d
     with uow.start(*keys) as work:
         org = _working(work, Organization, organization(directory, command.id))
         authorize_admin(command.actor, org.id, directory)
-        changed = tree.update_organization(org, command.mask, command.values, now=clock(),
-                                           expected_version=command.expected_version,
-                                           ctx=event_context(command.actor))
+        changed = tree.update_organization(
+            org,
+            command.mask,
+            command.values,
+            now=clock(),
+            expected_version=command.expected_version,
+            ctx=event_context(command.actor),
+        )
         if not changed:
             return directory.organizations[command.id]
         if "code" in changed:
@@ -209,15 +226,21 @@ def handle_update_organization(command: c.UpdateOrganization, uow: UnitOfWork, d
         return org
 
 
-def handle_move_organization(command: c.MoveOrganization, uow: UnitOfWork, directory: OrganizationsReadModel,
-                             repository: OrganizationsRepository, clock: Clock) -> Moved:
+def handle_move_organization(
+    command: c.MoveOrganization,
+    uow: UnitOfWork,
+    directory: OrganizationsReadModel,
+    repository: OrganizationsRepository,
+    clock: Clock,
+) -> Moved:
     with uow.locks.hold(TREE):
         moving = _subtree_ids(directory, command.id)
         grid_ids = [g.id for g in directory.grids.values() if g.organization_id in set(moving)]
         with uow.start(TREE, command.id, *moving, *grid_ids) as work:
             org = _working(work, Organization, organization(directory, command.id))
-            new_parent = (organization(directory, command.new_parent_id, "new_parent_id")
-                          if command.new_parent_id else None)
+            new_parent = (
+                organization(directory, command.new_parent_id, "new_parent_id") if command.new_parent_id else None
+            )
             authorize_admin(command.actor, org.id, directory)
             authorize_admin(command.actor, new_parent.id if new_parent else None, directory)
             descendants = [_working(work, Organization, d) for d in directory.subtree(org.id)]
@@ -237,25 +260,25 @@ def handle_move_organization(command: c.MoveOrganization, uow: UnitOfWork, direc
             return Moved(org, len(descendants))
 
 
-def _refresh_grids(work: Work, directory: OrganizationsReadModel, org_ids: set[str], now: datetime,
-                   ctx: EventContext) -> None:
+def _refresh_grids(
+    work: Work, directory: OrganizationsReadModel, org_ids: set[str], now: datetime, ctx: EventContext
+) -> None:
     """Grids under moved organisations belong to a new community or street now."""
     for grid in list(directory.grids.values()):
         if grid.organization_id not in org_ids:
             continue
         owner = directory.organizations[grid.organization_id]
-        grid_rules.refresh_grid_context(_working(work, Grid, grid), owner, directory.ancestors(owner), now=now,
-                                        ctx=ctx)
+        grid_rules.refresh_grid_context(_working(work, Grid, grid), owner, directory.ancestors(owner), now=now, ctx=ctx)
 
 
-def handle_archive_organization(command: c.ArchiveOrganization, uow: UnitOfWork, directory: OrganizationsReadModel,
-                                clock: Clock) -> Archived:
+def handle_archive_organization(
+    command: c.ArchiveOrganization, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Archived:
     with uow.locks.hold(TREE), uow.start(TREE, command.id, *_subtree_ids(directory, command.id)) as work:
         org = organization(directory, command.id)
         authorize_admin(command.actor, org.id, directory)
         active = [d for d in directory.subtree(org.id) if not d.archived]
-        to_archive = tree.plan_archive(org, active, cascade=command.cascade,
-                                       expected_version=command.expected_version)
+        to_archive = tree.plan_archive(org, active, cascade=command.cascade, expected_version=command.expected_version)
         now = clock()
         ctx = event_context(command.actor)
         archived: list[str] = []
@@ -263,8 +286,9 @@ def handle_archive_organization(command: c.ArchiveOrganization, uow: UnitOfWork,
         # active, so repeating the call finishes the job.
         for target in sorted(to_archive, key=lambda o: o.depth, reverse=True):
             changed = _working(work, Organization, target)
-            if tree.archive_organization(changed, now=now, reason=command.reason,
-                                         cascade_root_id=org.id if changed.id != org.id else "", ctx=ctx):
+            if tree.archive_organization(
+                changed, now=now, reason=command.reason, cascade_root_id=org.id if changed.id != org.id else "", ctx=ctx
+            ):
                 archived.append(changed.id)
         work.commit()
         return Archived(directory.organizations[command.id], archived)
@@ -299,8 +323,7 @@ def handle_list_subtree(query: c.ListSubtree, directory: OrganizationsReadModel)
     return _filtered(found, query.include_archived, query.kinds)
 
 
-def handle_search_organizations(query: c.SearchOrganizations,
-                                directory: OrganizationsReadModel) -> list[Organization]:
+def handle_search_organizations(query: c.SearchOrganizations, directory: OrganizationsReadModel) -> list[Organization]:
     needle = query.query.strip().casefold()
     if not needle:
         raise ValidationError("query", "must not be empty")
@@ -308,9 +331,13 @@ def handle_search_organizations(query: c.SearchOrganizations,
         raise ValidationError("query", "must be at most 100 characters")
     within = organization(directory, query.within_id, "within_id") if query.within_id else None
     hits = [
-        org for org in directory.organizations.values()
-        if (needle in org.name.zh.casefold() or needle in org.name.en.casefold()
-            or org.code.casefold().startswith(needle))
+        org
+        for org in directory.organizations.values()
+        if (
+            needle in org.name.zh.casefold()
+            or needle in org.name.en.casefold()
+            or org.code.casefold().startswith(needle)
+        )
         and (within is None or org.is_in_subtree_of(within.id))
     ]
     # exact code first, then shallower organisations, then by code
@@ -326,8 +353,7 @@ def handle_list_responders(query: c.ListResponders, directory: OrganizationsRead
 
 
 # -- grids ----------------------------------------------------------------------------------------
-def handle_create_grid(command: c.CreateGrid, uow: UnitOfWork, directory: OrganizationsReadModel,
-                       clock: Clock) -> Grid:
+def handle_create_grid(command: c.CreateGrid, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock) -> Grid:
     with uow.locks.hold(TREE):
         owner = organization(directory, command.organization_id, "organization_id")
         authorize_admin(command.actor, owner.id, directory)
@@ -336,25 +362,38 @@ def handle_create_grid(command: c.CreateGrid, uow: UnitOfWork, directory: Organi
             if (existing := directory.find(Grid, grid_id)) is not None:
                 return existing
             grid = grid_rules.new_grid(
-                grid_id=grid_id, owner=owner, ancestors=directory.ancestors(owner), code=command.code,
-                name=command.name, shape=command.shape, now=clock(), households_count=command.households_count,
-                leader_person_id=command.leader_person_id, worker_person_ids=command.worker_person_ids,
-                ctx=event_context(command.actor))
+                grid_id=grid_id,
+                owner=owner,
+                ancestors=directory.ancestors(owner),
+                code=command.code,
+                name=command.name,
+                shape=command.shape,
+                now=clock(),
+                households_count=command.households_count,
+                leader_person_id=command.leader_person_id,
+                worker_person_ids=command.worker_person_ids,
+                ctx=event_context(command.actor),
+            )
             _check_code_free(directory.grid_codes, grid.code)
             work.add(grid)
             work.commit()
             return grid
 
 
-def handle_update_grid(command: c.UpdateGrid, uow: UnitOfWork, directory: OrganizationsReadModel,
-                       clock: Clock) -> Grid:
+def handle_update_grid(command: c.UpdateGrid, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock) -> Grid:
     paths = _mask(command.mask, command.values.set_fields)
     keys = [command.id, *([grid_code_key(command.values.code)] if "code" in paths else [])]
     with uow.start(*keys) as work:
         grid = _working(work, Grid, _found(directory.grids, command.id, "id", "grid"))
         authorize_admin(command.actor, grid.organization_id, directory)
-        changed = grid_rules.update_grid(grid, command.mask, command.values, now=clock(),
-                                         expected_version=command.expected_version, ctx=event_context(command.actor))
+        changed = grid_rules.update_grid(
+            grid,
+            command.mask,
+            command.values,
+            now=clock(),
+            expected_version=command.expected_version,
+            ctx=event_context(command.actor),
+        )
         if not changed:
             return directory.grids[command.id]
         if "code" in changed:
@@ -375,7 +414,8 @@ def _organizations_under(directory: OrganizationsReadModel, org_id: str) -> set[
 def handle_list_grids(query: c.ListGrids, directory: OrganizationsReadModel) -> list[Grid]:
     owners = _organizations_under(directory, query.organization_id) if query.organization_id else set()
     grids = [
-        g for g in directory.grids.values()
+        g
+        for g in directory.grids.values()
         if (not query.organization_id or g.organization_id in owners)
         and (query.include_archived or not g.archived)
         and (not query.person_id or query.person_id == g.leader_person_id or query.person_id in g.worker_person_ids)
@@ -388,14 +428,18 @@ def handle_locate_grid(query: c.LocateGrid, directory: OrganizationsReadModel) -
     grid = directory.locate(query.point)
     if grid is None:
         return None
-    return Located(grid=grid, owner=directory.organizations[grid.organization_id],
-                   community=directory.organizations.get(grid.community_id or ""),
-                   street=directory.organizations.get(grid.street_id or ""))
+    return Located(
+        grid=grid,
+        owner=directory.organizations[grid.organization_id],
+        community=directory.organizations.get(grid.community_id or ""),
+        street=directory.organizations.get(grid.street_id or ""),
+    )
 
 
 # -- stations -------------------------------------------------------------------------------------
-def handle_create_station(command: c.CreateStation, uow: UnitOfWork, directory: OrganizationsReadModel,
-                          clock: Clock) -> Station:
+def handle_create_station(
+    command: c.CreateStation, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Station:
     owner = organization(directory, command.organization_id, "organization_id")
     authorize_admin(command.actor, owner.id, directory)
     station_id = _new_id(command.actor, "stn", command.idempotency_key)
@@ -403,25 +447,37 @@ def handle_create_station(command: c.CreateStation, uow: UnitOfWork, directory: 
         if (existing := directory.find(Station, station_id)) is not None:
             return existing
         station = station_rules.new_station(
-            station_id=station_id, owner=directory.organizations[owner.id], kind=command.kind, code=command.code,
-            name=command.name, now=clock(), address=command.address, location=command.location,
-            opening_hours=command.opening_hours, capacity=command.capacity, duty_roster=command.duty_roster,
-            contacts=command.contacts, ctx=event_context(command.actor))
+            station_id=station_id,
+            owner=directory.organizations[owner.id],
+            kind=command.kind,
+            code=command.code,
+            name=command.name,
+            now=clock(),
+            address=command.address,
+            location=command.location,
+            opening_hours=command.opening_hours,
+            capacity=command.capacity,
+            duty_roster=command.duty_roster,
+            contacts=command.contacts,
+            ctx=event_context(command.actor),
+        )
         _check_code_free(directory.station_codes, station.code)
         work.add(station)
         work.commit()
         return station
 
 
-def handle_update_station(command: c.UpdateStation, uow: UnitOfWork, directory: OrganizationsReadModel,
-                          clock: Clock) -> Station:
+def handle_update_station(
+    command: c.UpdateStation, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Station:
     paths = _mask(command.mask, command.values.set_fields)
     keys = [command.id, *([station_code_key(command.values.code)] if "code" in paths else [])]
     with uow.start(*keys) as work:
         station = _working(work, Station, _found(directory.stations, command.id, "id", "station"))
         authorize_admin(command.actor, station.organization_id, directory)
-        changed = station_rules.update_station(station, command.mask, command.values, now=clock(),
-                                               expected_version=command.expected_version)
+        changed = station_rules.update_station(
+            station, command.mask, command.values, now=clock(), expected_version=command.expected_version
+        )
         if not changed:
             return directory.stations[command.id]
         if "code" in changed:
@@ -434,12 +490,15 @@ def handle_get_station(query: c.GetStation, directory: OrganizationsReadModel) -
     return _found(directory.stations, query.id, "id", "station")
 
 
-def _stations_under(directory: OrganizationsReadModel, organization_id: str, kinds: Sequence[StationKind],
-                    include_archived: bool) -> list[Station]:
+def _stations_under(
+    directory: OrganizationsReadModel, organization_id: str, kinds: Sequence[StationKind], include_archived: bool
+) -> list[Station]:
     owners = _organizations_under(directory, organization_id) if organization_id else set()
     found = [
-        s for s in directory.stations.values()
-        if (not owners or s.organization_id in owners) and (not kinds or s.kind in kinds)
+        s
+        for s in directory.stations.values()
+        if (not owners or s.organization_id in owners)
+        and (not kinds or s.kind in kinds)
         and (include_archived or not s.archived)
     ]
     return sorted(found, key=lambda s: s.code)
@@ -449,8 +508,9 @@ def handle_list_stations(query: c.ListStations, directory: OrganizationsReadMode
     return _stations_under(directory, query.organization_id, query.kinds, query.include_archived)
 
 
-def handle_schedule_station_event(command: c.ScheduleStationEvent, uow: UnitOfWork,
-                                  directory: OrganizationsReadModel, clock: Clock) -> StationEvent:
+def handle_schedule_station_event(
+    command: c.ScheduleStationEvent, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> StationEvent:
     station = _found(directory.stations, command.station_id, "station_id", "station")
     authorize_admin(command.actor, station.organization_id, directory)
     event_id = _new_id(command.actor, "sev", command.idempotency_key)
@@ -458,19 +518,28 @@ def handle_schedule_station_event(command: c.ScheduleStationEvent, uow: UnitOfWo
         if (existing := directory.find(StationEvent, event_id)) is not None:
             return existing
         event = station_rules.schedule_event(
-            event_id=event_id, station=directory.stations[station.id], title=command.title,
-            starts_at=command.starts_at, ends_at=command.ends_at, now=clock(), description=command.description,
-            capacity=command.capacity, ctx=event_context(command.actor))
+            event_id=event_id,
+            station=directory.stations[station.id],
+            title=command.title,
+            starts_at=command.starts_at,
+            ends_at=command.ends_at,
+            now=clock(),
+            description=command.description,
+            capacity=command.capacity,
+            ctx=event_context(command.actor),
+        )
         work.add(event)
         work.commit()
         return event
 
 
-def handle_sign_up_for_event(command: c.SignUpForEvent, uow: UnitOfWork, directory: OrganizationsReadModel,
-                             clock: Clock) -> SignedUp:
+def handle_sign_up_for_event(
+    command: c.SignUpForEvent, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> SignedUp:
     with uow.start(command.event_id) as work:
-        event = _working(work, StationEvent,
-                         _found(directory.station_events, command.event_id, "event_id", "station event"))
+        event = _working(
+            work, StationEvent, _found(directory.station_events, command.event_id, "event_id", "station event")
+        )
         person = command.person_id or command.actor.subject
         if not person:
             raise ValidationError("person_id", "is required")
@@ -483,15 +552,18 @@ def handle_sign_up_for_event(command: c.SignUpForEvent, uow: UnitOfWork, directo
         return SignedUp(event, False)
 
 
-def handle_record_attendance(command: c.RecordAttendance, uow: UnitOfWork, directory: OrganizationsReadModel,
-                             clock: Clock) -> StationEvent:
+def handle_record_attendance(
+    command: c.RecordAttendance, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> StationEvent:
     with uow.start(command.event_id) as work:
-        event = _working(work, StationEvent,
-                         _found(directory.station_events, command.event_id, "event_id", "station event"))
+        event = _working(
+            work, StationEvent, _found(directory.station_events, command.event_id, "event_id", "station event")
+        )
         station = _found(directory.stations, event.station_id, "id", "station")
         authorize_admin(command.actor, station.organization_id, directory)
-        if not station_rules.record_attendance(event, command.attendance_count, now=clock(),
-                                               expected_version=command.expected_version):
+        if not station_rules.record_attendance(
+            event, command.attendance_count, now=clock(), expected_version=command.expected_version
+        ):
             return directory.station_events[command.event_id]
         work.commit()
         return event
@@ -504,8 +576,10 @@ def handle_list_station_events(query: c.ListStationEvents, directory: Organizati
     elif query.organization_id:
         stations = {s.id for s in _stations_under(directory, query.organization_id, (), include_archived=True)}
     found = [
-        e for e in directory.station_events.values()
-        if (stations is None or e.station_id in stations) and (query.include_cancelled or not e.cancelled)
+        e
+        for e in directory.station_events.values()
+        if (stations is None or e.station_id in stations)
+        and (query.include_cancelled or not e.cancelled)
         and (query.starts_after is None or e.starts_at >= query.starts_after)
         and (query.starts_before is None or e.starts_at < query.starts_before)
     ]
@@ -515,21 +589,31 @@ def handle_list_station_events(query: c.ListStationEvents, directory: Organizati
 # -- roles ------------------------------------------------------------------------------------------
 def _assignment_keys(command: c.GrantRole | c.RevokeRole) -> list[str]:
     """The assignment's id as looked up (the person id as given) and as created (trimmed)."""
-    return [role_rules.role_assignment_id(person, command.organization_id, command.role)
-            for person in {command.person_id, command.person_id.strip()}]
+    return [
+        role_rules.role_assignment_id(person, command.organization_id, command.role)
+        for person in {command.person_id, command.person_id.strip()}
+    ]
 
 
-def handle_grant_role(command: c.GrantRole, uow: UnitOfWork, directory: OrganizationsReadModel,
-                      clock: Clock) -> RoleAssignment:
+def handle_grant_role(
+    command: c.GrantRole, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> RoleAssignment:
     with uow.start(command.organization_id, *_assignment_keys(command)) as work:
         org = organization(directory, command.organization_id, "organization_id")
         authorize_admin(command.actor, org.id, directory)
-        existing = directory.find(RoleAssignment, role_rules.role_assignment_id(command.person_id, org.id,
-                                                                                command.role))
+        existing = directory.find(
+            RoleAssignment, role_rules.role_assignment_id(command.person_id, org.id, command.role)
+        )
         working = _working(work, RoleAssignment, existing) if existing else None
         assignment, changed = role_rules.grant_role(
-            working, person_id=command.person_id, organization=org, role=command.role,
-            granted_by=command.actor.subject, now=clock(), ctx=event_context(command.actor))
+            working,
+            person_id=command.person_id,
+            organization=org,
+            role=command.role,
+            granted_by=command.actor.subject,
+            now=clock(),
+            ctx=event_context(command.actor),
+        )
         if not changed:
             return existing or assignment
         if existing is None:
@@ -538,20 +622,23 @@ def handle_grant_role(command: c.GrantRole, uow: UnitOfWork, directory: Organiza
         return assignment
 
 
-def handle_revoke_role(command: c.RevokeRole, uow: UnitOfWork, directory: OrganizationsReadModel,
-                       clock: Clock) -> Revoked:
+def handle_revoke_role(
+    command: c.RevokeRole, uow: UnitOfWork, directory: OrganizationsReadModel, clock: Clock
+) -> Revoked:
     with uow.start(*_assignment_keys(command)) as work:
         if not command.person_id:
             raise ValidationError("person_id", "is required")
         org = organization(directory, command.organization_id, "organization_id")
         authorize_admin(command.actor, org.id, directory)
-        existing = directory.find(RoleAssignment, role_rules.role_assignment_id(command.person_id, org.id,
-                                                                                command.role))
+        existing = directory.find(
+            RoleAssignment, role_rules.role_assignment_id(command.person_id, org.id, command.role)
+        )
         if existing is None:
             raise NotFoundError("role", f"{command.person_id} holds no {command.role.name.lower()} role in {org.id}")
         assignment = _working(work, RoleAssignment, existing)
-        if not role_rules.revoke_role(assignment, revoked_by=command.actor.subject, now=clock(),
-                                      ctx=event_context(command.actor)):
+        if not role_rules.revoke_role(
+            assignment, revoked_by=command.actor.subject, now=clock(), ctx=event_context(command.actor)
+        ):
             return Revoked(existing, False)
         work.commit()
         return Revoked(assignment, True)
@@ -566,8 +653,10 @@ def handle_list_roles(query: c.ListRoles, directory: OrganizationsReadModel) -> 
         orgs = {root.id} | ({o.id for o in directory.subtree(root.id)} if query.include_subtree else set())
     candidates = directory.roles_of(query.person_id) if query.person_id else list(directory.roles.values())
     found = [
-        a for a in candidates
-        if (orgs is None or a.organization_id in orgs) and (not query.roles or a.role in query.roles)
+        a
+        for a in candidates
+        if (orgs is None or a.organization_id in orgs)
+        and (not query.roles or a.role in query.roles)
         and (query.include_revoked or a.active)
     ]
     return sorted(found, key=lambda a: (a.person_id, a.organization_id, a.role.value))

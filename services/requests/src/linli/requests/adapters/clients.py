@@ -46,15 +46,22 @@ class OrganizationsClient:
         if self.places is not None and self.places.ready.is_set():
             return self.places.place_of(point)
         try:
-            found = call(self.stub.LocateGrid, organizations_pb2.LocateGridRequest(
-                point=common_pb2.GeoPoint(lat=point.lat, lng=point.lng)), idempotent=True)
+            found = call(
+                self.stub.LocateGrid,
+                organizations_pb2.LocateGridRequest(point=common_pb2.GeoPoint(lat=point.lat, lng=point.lng)),
+                idempotent=True,
+            )
         except LinliError as exc:
             log.warning("grid lookup failed; the request is kept without a place", extra={"error": str(exc)})
             return Place()
         if not found.found:
             return Place()
-        return Place(grid_id=found.grid.id, community_id=found.grid.community_id, street_id=found.grid.street_id,
-                     org_path=(*found.owner.path, found.owner.id))
+        return Place(
+            grid_id=found.grid.id,
+            community_id=found.grid.community_id,
+            street_id=found.grid.street_id,
+            org_path=(*found.owner.path, found.owner.id),
+        )
 
     def department_ids(self, codes: Sequence[str]) -> dict[str, str]:
         """Organisation ids of departments by code (cached); unknown codes are left out."""
@@ -68,8 +75,9 @@ class OrganizationsClient:
                     result[code] = cached[1]
                 continue
             try:
-                org = call(self.stub.GetOrganization, organizations_pb2.GetOrganizationRequest(code=code),
-                           idempotent=True)
+                org = call(
+                    self.stub.GetOrganization, organizations_pb2.GetOrganizationRequest(code=code), idempotent=True
+                )
                 org_id = org.id
             except NotFound:
                 org_id = ""
@@ -96,9 +104,13 @@ class VolunteersClient:
     def match(self, point: GeoPoint, category: str, k: int) -> list[Candidate]:
         at = timestamp_pb2.Timestamp()
         at.GetCurrentTime()
-        found = call(self.stub.MatchVolunteers, volunteers_pb2.MatchVolunteersRequest(
-            location=common_pb2.GeoPoint(lat=point.lat, lng=point.lng), category=category, at=at, k=k),
-            idempotent=True)
+        found = call(
+            self.stub.MatchVolunteers,
+            volunteers_pb2.MatchVolunteersRequest(
+                location=common_pb2.GeoPoint(lat=point.lat, lng=point.lng), category=category, at=at, k=k
+            ),
+            idempotent=True,
+        )
         return [Candidate(c.volunteer_id, c.score, c.distance_km) for c in found.candidates]
 
     def acts_for(self, identity: Identity) -> frozenset[str]:
@@ -111,8 +123,9 @@ class VolunteersClient:
         if cached and cached[0] > now:
             return cached[1]
         try:
-            volunteer = call(self.stub.GetVolunteer, volunteers_pb2.GetVolunteerRequest(person_id=identity.subject),
-                             idempotent=True)
+            volunteer = call(
+                self.stub.GetVolunteer, volunteers_pb2.GetVolunteerRequest(person_id=identity.subject), idempotent=True
+            )
             ids = frozenset({volunteer.id, *volunteer.team_ids})
         except NotFound:
             ids = frozenset()
@@ -124,4 +137,3 @@ class VolunteersClient:
 
     def close(self) -> None:
         self.channel.close()
-

@@ -18,8 +18,11 @@ class RequestDocument(AggregateDocument):
     category = mongoengine.StringField(required=True)
     status = mongoengine.StringField(required=True)
     submitted_at = mongoengine.DateTimeField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "requests", "strict": False,
-                                      "indexes": ["status", "category", "submitted_at"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "requests",
+        "strict": False,
+        "indexes": ["status", "category", "submitted_at"],
+    }
 
 
 class VisitPlanDocument(AggregateDocument):

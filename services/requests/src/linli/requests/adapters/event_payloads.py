@@ -423,9 +423,7 @@ FREE_TEXT_KEYS: Final = frozenset({"text", "comment", "reason", "note", "notes",
 
 def _scrubbed(value: Any, known: list[str]) -> Any:
     if isinstance(value, dict):
-        return {
-            k: (_scrub_text(v, known) if k in FREE_TEXT_KEYS else _scrubbed(v, known)) for k, v in value.items()
-        }
+        return {k: (_scrub_text(v, known) if k in FREE_TEXT_KEYS else _scrubbed(v, known)) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrubbed(v, known) for v in value]
     return value
@@ -477,8 +475,7 @@ def _fields(event: Any) -> JsonDict:
         case ev.RequestDispatched():
             return {"assignee": assignee(event.assignee), "note": event.note}
         case ev.RequestOffered():
-            return {"offers": [offer(o) for o in event.offers], "round": event.round,
-                    "queuedCount": event.queued_count}
+            return {"offers": [offer(o) for o in event.offers], "round": event.round, "queuedCount": event.queued_count}
         case ev.OfferDeclined():
             return {"volunteerId": event.volunteer_id, "reason": event.reason}
         case ev.OfferWithdrawn():
@@ -508,8 +505,11 @@ def _fields(event: Any) -> JsonDict:
         case ev.MeetingRecorded():
             return {"meeting": meeting(event.meeting) if event.meeting else None}
         case ev.RequestMerged():
-            return {"duplicateId": event.duplicate_id, "originalId": event.original_id,
-                    "followerPersonIds": list(event.follower_person_ids)}
+            return {
+                "duplicateId": event.duplicate_id,
+                "originalId": event.original_id,
+                "followerPersonIds": list(event.follower_person_ids),
+            }
         case ev.RequestModerated():
             return {"record": moderation_record(event.record) if event.record else None}
         case ev.VisitPlanStopped():
@@ -528,5 +528,3 @@ def encode(event: Any) -> DomainEvent:
     if isinstance(event, ev.VisitPlanEvent):
         return visit_plan_event(event, _fields(event))
     raise TypeError(f"no payload for event {type(event).__name__}")
-
-

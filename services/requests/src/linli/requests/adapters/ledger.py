@@ -59,8 +59,10 @@ class Ledger:
 
     def _keys(self, request: Request) -> tuple[Cell | None, GridDay | None]:
         point, day = request.location, _day(request.submitted_at)
-        return (_cell(request.category, point, day) if point else None,
-                (request.category, request.place.grid_id, day) if request.place.grid_id else None)
+        return (
+            _cell(request.category, point, day) if point else None,
+            (request.category, request.place.grid_id, day) if request.place.grid_id else None,
+        )
 
     @staticmethod
     def _people(request: Request) -> set[str]:
@@ -124,8 +126,9 @@ class Ledger:
     def open_requests(self) -> list[Request]:
         return [self.requests[i] for i in list(self.open_ids)]
 
-    def near(self, category: str, point: GeoPoint | None, grid_id: str, since: datetime,
-             until: datetime) -> list[Request]:
+    def near(
+        self, category: str, point: GeoPoint | None, grid_id: str, since: datetime, until: datetime
+    ) -> list[Request]:
         """Requests of `category` submitted between `since` and `until` (by day) in the 3 x 3
         cells around `point`, or in the same grid."""
         ids: set[str] = set()

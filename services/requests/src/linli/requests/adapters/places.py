@@ -28,8 +28,14 @@ from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 log = logging.getLogger(__name__)
 
 GRID_EVENTS = frozenset({"org.linli.grid.created.v1", "org.linli.grid.updated.v1"})
-ORGANIZATION_EVENTS = frozenset({"org.linli.organization.created.v1", "org.linli.organization.updated.v1",
-                                 "org.linli.organization.moved.v1", "org.linli.organization.archived.v1"})
+ORGANIZATION_EVENTS = frozenset(
+    {
+        "org.linli.organization.created.v1",
+        "org.linli.organization.updated.v1",
+        "org.linli.organization.moved.v1",
+        "org.linli.organization.archived.v1",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,9 @@ def polygon_of(shape: organizations_pb2.GridShape) -> Polygon | None:
         return Polygon(tuple(GridPoint(v.lat, v.lng) for v in shape.polygon.vertices))
     if shape.HasField("cell"):
         sw, ne = shape.cell.south_west, shape.cell.north_east
-        return Polygon((GridPoint(sw.lat, sw.lng), GridPoint(sw.lat, ne.lng), GridPoint(ne.lat, ne.lng),
-                        GridPoint(ne.lat, sw.lng)))
+        return Polygon(
+            (GridPoint(sw.lat, sw.lng), GridPoint(sw.lat, ne.lng), GridPoint(ne.lat, ne.lng), GridPoint(ne.lat, sw.lng))
+        )
     return None
 
 
@@ -75,15 +82,25 @@ class PlaceIndex:
             if grid_id is None:
                 return Place()
             route = self.routes[grid_id]
-            return Place(grid_id=grid_id, community_id=route.community_id, street_id=route.street_id,
-                         org_path=(*self.paths.get(route.owner_id, ()), route.owner_id))
+            return Place(
+                grid_id=grid_id,
+                community_id=route.community_id,
+                street_id=route.street_id,
+                org_path=(*self.paths.get(route.owner_id, ()), route.owner_id),
+            )
 
 
 class OrganizationsFeed:
     """Fills a PlaceIndex and keeps it current; a runtime worker (start/stop)."""
 
-    def __init__(self, index: PlaceIndex, stub: organizations_pb2_grpc.OrganizationServiceStub, bootstrap: str,
-                 topic: str = "linli.organizations.v1", retry_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        index: PlaceIndex,
+        stub: organizations_pb2_grpc.OrganizationServiceStub,
+        bootstrap: str,
+        topic: str = "linli.organizations.v1",
+        retry_seconds: float = 5.0,
+    ) -> None:
         self.index = index
         self.stub = stub
         self.bootstrap = bootstrap
@@ -110,8 +127,9 @@ class OrganizationsFeed:
                 self._stopping.wait(self.retry_seconds)
 
     def _follow(self) -> None:
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                 client_id="requests-places")
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id="requests-places"
+        )
         try:
             partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()]
             if not partitions:
@@ -135,9 +153,14 @@ class OrganizationsFeed:
             self.index.put_organization(org)
         token = ""
         while True:
-            page = call(self.stub.ListGrids, organizations_pb2.ListGridsRequest(
-                include_archived=True, page=common_pb2.PageRequest(page_size=500, page_token=token)),
-                timeout=30, idempotent=True)
+            page = call(
+                self.stub.ListGrids,
+                organizations_pb2.ListGridsRequest(
+                    include_archived=True, page=common_pb2.PageRequest(page_size=500, page_token=token)
+                ),
+                timeout=30,
+                idempotent=True,
+            )
             for grid in page.grids:
                 self.index.put_grid(grid)
             token = page.page.next_page_token
@@ -145,14 +168,26 @@ class OrganizationsFeed:
                 return
 
     def _organizations(self) -> Iterator[organizations_pb2.Organization]:
-        roots = call(self.stub.ListChildren, organizations_pb2.ListChildrenRequest(
-            include_archived=True, page=common_pb2.PageRequest(page_size=500)), timeout=30, idempotent=True)
+        roots = call(
+            self.stub.ListChildren,
+            organizations_pb2.ListChildrenRequest(include_archived=True, page=common_pb2.PageRequest(page_size=500)),
+            timeout=30,
+            idempotent=True,
+        )
         for root in roots.organizations:
             token = ""
             while True:
-                page = call(self.stub.ListSubtree, organizations_pb2.ListSubtreeRequest(
-                    root_id=root.id, include_root=True, include_archived=True,
-                    page=common_pb2.PageRequest(page_size=500, page_token=token)), timeout=30, idempotent=True)
+                page = call(
+                    self.stub.ListSubtree,
+                    organizations_pb2.ListSubtreeRequest(
+                        root_id=root.id,
+                        include_root=True,
+                        include_archived=True,
+                        page=common_pb2.PageRequest(page_size=500, page_token=token),
+                    ),
+                    timeout=30,
+                    idempotent=True,
+                )
                 yield from page.organizations
                 token = page.page.next_page_token
                 if not token:
@@ -164,9 +199,12 @@ class OrganizationsFeed:
             return
         payload = json.loads(value)
         if kind in GRID_EVENTS:
-            self.index.put_grid(json_format.ParseDict(payload.get("grid", {}), organizations_pb2.Grid(),
-                                                      ignore_unknown_fields=True))
+            self.index.put_grid(
+                json_format.ParseDict(payload.get("grid", {}), organizations_pb2.Grid(), ignore_unknown_fields=True)
+            )
         else:
-            self.index.put_organization(json_format.ParseDict(payload.get("organization", {}),
-                                                              organizations_pb2.Organization(),
-                                                              ignore_unknown_fields=True))
+            self.index.put_organization(
+                json_format.ParseDict(
+                    payload.get("organization", {}), organizations_pb2.Organization(), ignore_unknown_fields=True
+                )
+            )

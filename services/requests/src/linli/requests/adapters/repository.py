@@ -18,9 +18,13 @@ from linli.requests.domain.model import Request, VisitPlan
 class Repository(AggregateRepository):
     def __init__(self) -> None:
         super().__init__(
-            {Request: AggregateStore(RequestDocument._get_collection(), entity="request"),
-             VisitPlan: AggregateStore(VisitPlanDocument._get_collection(), entity="visit plan")},
-            source=ev.SOURCE, encode=event_payloads.encode)
+            {
+                Request: AggregateStore(RequestDocument._get_collection(), entity="request"),
+                VisitPlan: AggregateStore(VisitPlanDocument._get_collection(), entity="visit plan"),
+            },
+            source=ev.SOURCE,
+            encode=event_payloads.encode,
+        )
 
     @staticmethod
     def ensure_indexes() -> None:

@@ -191,9 +191,7 @@ def _escalate_to(
         escalation,
     )
     commit(request, step, now, reason)
-    request.pending_events.append(
-        ev.RequestEscalated(ev.RequestFacts.of(request), step.context, escalation=escalation)
-    )
+    request.pending_events.append(ev.RequestEscalated(ev.RequestFacts.of(request), step.context, escalation=escalation))
     return escalation
 
 
@@ -223,9 +221,7 @@ def sweep(
         step = system_step(request, Action.MARK_BREACH, trace_id)
         request.breaches = (*request.breaches, item)
         commit(request, step, now, f"{item.kind.name.lower()} deadline {timestamp_json(item.deadline)} passed")
-        request.pending_events.append(
-            ev.DeadlineBreached(ev.RequestFacts.of(request), step.context, breach=item)
-        )
+        request.pending_events.append(ev.DeadlineBreached(ev.RequestFacts.of(request), step.context, breach=item))
     unanswered = any(b.kind is DeadlineKind.ACKNOWLEDGE for b in found)
     if unanswered or request.open_escalation is None:
         trigger = _TRIGGER_OF[DeadlineKind.ACKNOWLEDGE if unanswered else found[0].kind]
@@ -289,8 +285,6 @@ def acknowledge(
     done = replace(pending, acknowledged_at=now, acknowledged_by=caller.person_id, note=text)
     request.escalations = tuple(done if e is pending else e for e in request.escalations)
     commit(request, step, now, text)
-    request.pending_events.append(
-        ev.EscalationAcknowledged(ev.RequestFacts.of(request), step.context, escalation=done)
-    )
+    request.pending_events.append(ev.EscalationAcknowledged(ev.RequestFacts.of(request), step.context, escalation=done))
     publish(request, "escalation_acknowledged", caller.trace_id, step.role)
     return done

@@ -161,9 +161,7 @@ def claim(request: Request, caller: Caller, *, now: datetime, expected_version: 
     if request.status is Status.OFFERED:
         offer = _caller_offer(request, caller)
         if offer.expires_at <= now:
-            raise FailedPrecondition(
-                f"your offer expired at {timestamp_json(offer.expires_at)}", field="offer"
-            )
+            raise FailedPrecondition(f"your offer expired at {timestamp_json(offer.expires_at)}", field="offer")
         request.offers = tuple(
             replace(o, status=OfferStatus.CLAIMED, closed_at=now) if o is offer else o for o in request.offers
         )
@@ -175,9 +173,7 @@ def claim(request: Request, caller: Caller, *, now: datetime, expected_version: 
     if owner is None:  # pragma: no cover - HANDLER capacity implies an assignee
         raise FailedPrecondition("the request has no handler", field="assignee")
     commit(request, step, now)
-    request.pending_events.append(
-        ev.RequestClaimed(ev.RequestFacts.of(request), step.context, assignee=owner)
-    )
+    request.pending_events.append(ev.RequestClaimed(ev.RequestFacts.of(request), step.context, assignee=owner))
     _withdrawn_event(request, step, withdrawn, "claimed by another volunteer")
     publish(request, "claimed", caller.trace_id, step.role)
     return owner

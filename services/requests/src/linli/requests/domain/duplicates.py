@@ -42,8 +42,35 @@ _LATIN: Final = re.compile(r"[a-z0-9]+")
 _HAN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _STOPWORDS: Final = frozenset(
     {
-        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in", "is", "it", "my",
-        "of", "on", "or", "our", "please", "the", "there", "this", "to", "was", "we", "with",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "with",
     }
 )
 #: Statuses whose requests cannot be the original of a duplicate.
@@ -222,12 +249,20 @@ def merge(
     audience = original.followers | ({original.requester.person_id} - {""})
     followers = tuple(sorted(audience))
     for value, step, change in ((duplicate, dup_step, "merged"), (original, orig_step, "duplicate_absorbed")):
-        value.pending_events.append(ev.RequestMerged(ev.RequestFacts.of(value), step.context, duplicate_id=duplicate.id,
-                                                     original_id=original.id, follower_person_ids=followers))
+        value.pending_events.append(
+            ev.RequestMerged(
+                ev.RequestFacts.of(value),
+                step.context,
+                duplicate_id=duplicate.id,
+                original_id=original.id,
+                follower_person_ids=followers,
+            )
+        )
         publish(value, change, caller.trace_id, step.role)
     if withdrawn:
         duplicate.pending_events.append(
-            ev.OfferWithdrawn(ev.RequestFacts.of(duplicate), dup_step.context, volunteer_ids=tuple(withdrawn),
-                              reason="merged")
+            ev.OfferWithdrawn(
+                ev.RequestFacts.of(duplicate), dup_step.context, volunteer_ids=tuple(withdrawn), reason="merged"
+            )
         )
     return frozenset(audience)

@@ -150,13 +150,25 @@ class RequestFacts:
     @classmethod
     def of(cls, request: Request) -> RequestFacts:
         return cls(
-            id=request.id, status=request.status, category=request.category, urgency=request.urgency,
-            channel=request.channel, place=request.place, requester_person_id=request.requester.person_id,
-            assignee=request.assignee, first_responder=request.first_responder,
-            followers=tuple(sorted(request.followers)), accept_by=request.accept_by, resolve_by=request.resolve_by,
-            escalation_level=request.escalation_level, version=request.version, updated_at=request.updated_at,
-            resident_group=request.resident_group, hidden=request.moderation.hidden,
-            personal=tuple(personal_strings(request)))
+            id=request.id,
+            status=request.status,
+            category=request.category,
+            urgency=request.urgency,
+            channel=request.channel,
+            place=request.place,
+            requester_person_id=request.requester.person_id,
+            assignee=request.assignee,
+            first_responder=request.first_responder,
+            followers=tuple(sorted(request.followers)),
+            accept_by=request.accept_by,
+            resolve_by=request.resolve_by,
+            escalation_level=request.escalation_level,
+            version=request.version,
+            updated_at=request.updated_at,
+            resident_group=request.resident_group,
+            hidden=request.moderation.hidden,
+            personal=tuple(personal_strings(request)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,8 +172,9 @@ def submit(
     )
     context = ev.EventContext(actor_person_id=caller.person_id, actor_role=role, request_id=caller.trace_id)
     request.pending_events.append(
-        ev.RequestSubmitted(ev.RequestFacts.of(request), context, attachment_count=len(attachments),
-                            split_from_id=split_from_id)
+        ev.RequestSubmitted(
+            ev.RequestFacts.of(request), context, attachment_count=len(attachments), split_from_id=split_from_id
+        )
     )
     publish(request, "submitted", caller.trace_id, role)
     return request
@@ -211,8 +212,12 @@ def accept(
     request.accepted_by = caller.person_id
     commit(request, step, now, text)
     reclassified = old_category if old_category != request.category else ""
-    _emit(request, ev.RequestAccepted(ev.RequestFacts.of(request), step.context, reclassified_from=reclassified,
-                                  note=text), step, "accepted")
+    _emit(
+        request,
+        ev.RequestAccepted(ev.RequestFacts.of(request), step.context, reclassified_from=reclassified, note=text),
+        step,
+        "accepted",
+    )
 
 
 def reject(request: Request, caller: Caller, *, reason: str, now: datetime, expected_version: int = 0) -> None:
@@ -276,12 +281,16 @@ def rate(
     text = rules.validate_text(comment, "comment", max_length=rules.COMMENT_MAX_LENGTH)
     request.rating = Rating(stars=value, rated_at=now, comment=text)
     commit(request, step, now, text)
-    request.pending_events.append(
-        ev.RequestRated(ev.RequestFacts.of(request), step.context, stars=value, comment=text)
-    )
+    request.pending_events.append(ev.RequestRated(ev.RequestFacts.of(request), step.context, stars=value, comment=text))
     if value <= poor_rating:
-        _reopen(request, system_step(request, Action.REOPEN, caller.trace_id), f"poor rating: {value}", now, catalogue,
-                automatic=True)
+        _reopen(
+            request,
+            system_step(request, Action.REOPEN, caller.trace_id),
+            f"poor rating: {value}",
+            now,
+            catalogue,
+            automatic=True,
+        )
     publish(request, "rated", caller.trace_id, step.role)
 
 
@@ -303,8 +312,13 @@ def _reopen(request: Request, step: Step, reason: str, now: datetime, catalogue:
     request.closed_at = None
     commit(request, step, now, reason)
     request.pending_events.append(
-        ev.RequestReopened(ev.RequestFacts.of(request), step.context, reason=reason, reopen_count=request.reopen_count,
-                           automatic=automatic)
+        ev.RequestReopened(
+            ev.RequestFacts.of(request),
+            step.context,
+            reason=reason,
+            reopen_count=request.reopen_count,
+            automatic=automatic,
+        )
     )
 
 
@@ -337,8 +351,9 @@ def cancel(request: Request, caller: Caller, *, reason: str, now: datetime, expe
     request.pending_events.append(ev.RequestCancelled(ev.RequestFacts.of(request), step.context, reason=why))
     if withdrawn:
         request.pending_events.append(
-            ev.OfferWithdrawn(ev.RequestFacts.of(request), step.context, volunteer_ids=tuple(withdrawn),
-                              reason="request cancelled")
+            ev.OfferWithdrawn(
+                ev.RequestFacts.of(request), step.context, volunteer_ids=tuple(withdrawn), reason="request cancelled"
+            )
         )
     publish(request, "cancelled", caller.trace_id, step.role)
 
@@ -363,8 +378,9 @@ def transfer(
     )
     request.pending_transfer = pending
     commit(request, step, now, why)
-    _emit(request, ev.RequestTransferred(ev.RequestFacts.of(request), step.context, transfer=pending), step,
-          "transferred")
+    _emit(
+        request, ev.RequestTransferred(ev.RequestFacts.of(request), step.context, transfer=pending), step, "transferred"
+    )
     return pending
 
 
@@ -385,12 +401,18 @@ def respond_to_transfer(
             request.first_responder = pending.to
     commit(request, step, now, why)
     if accept:
-        _emit(request, ev.TransferAccepted(ev.RequestFacts.of(request), step.context, transfer=pending), step,
-              "transfer_accepted")
+        _emit(
+            request,
+            ev.TransferAccepted(ev.RequestFacts.of(request), step.context, transfer=pending),
+            step,
+            "transfer_accepted",
+        )
     else:
         _emit(
-            request, ev.TransferRefused(ev.RequestFacts.of(request), step.context, transfer=pending, reason=why), step,
-            "transfer_refused"
+            request,
+            ev.TransferRefused(ev.RequestFacts.of(request), step.context, transfer=pending, reason=why),
+            step,
+            "transfer_refused",
         )
 
 

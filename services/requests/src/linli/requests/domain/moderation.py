@@ -107,8 +107,6 @@ def moderate(
         records=(*current.records, record),
     )
     commit(request, step, now, why)
-    request.pending_events.append(
-        ev.RequestModerated(ev.RequestFacts.of(request), step.context, record=record)
-    )
+    request.pending_events.append(ev.RequestModerated(ev.RequestFacts.of(request), step.context, record=record))
     publish(request, "moderated", caller.trace_id, step.role)
     return record

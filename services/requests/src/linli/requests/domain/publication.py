@@ -137,9 +137,7 @@ def public_view(request: Request) -> PublicRequest | None:
     redacted = set(request.moderation.redacted_attachment_ids)
     attachments = [*request.attachments, *(request.resolution.photos if request.resolution else ())]
     photos = tuple(
-        PublicPhoto(id=a.id, url=a.url)
-        for a in attachments
-        if a.kind is AttachmentKind.PHOTO and a.id not in redacted
+        PublicPhoto(id=a.id, url=a.url) for a in attachments if a.kind is AttachmentKind.PHOTO and a.id not in redacted
     )
     result = request.resolution.text if request.resolution else ""
     return PublicRequest(

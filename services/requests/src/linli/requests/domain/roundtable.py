@@ -81,9 +81,7 @@ def start_round_table(
     )
     request.round_table = table
     commit(request, step, now, table.topic)
-    request.pending_events.append(
-        ev.RoundTableStarted(ev.RequestFacts.of(request), step.context, round_table=table)
-    )
+    request.pending_events.append(ev.RoundTableStarted(ev.RequestFacts.of(request), step.context, round_table=table))
     publish(request, "round_table_started", caller.trace_id, step.role)
     return table
 
@@ -120,9 +118,7 @@ def record_meeting(
     )
     request.round_table = replace(table, meetings=(*table.meetings, meeting))
     commit(request, step, now)
-    request.pending_events.append(
-        ev.MeetingRecorded(ev.RequestFacts.of(request), step.context, meeting=meeting)
-    )
+    request.pending_events.append(ev.MeetingRecorded(ev.RequestFacts.of(request), step.context, meeting=meeting))
     publish(request, "meeting_recorded", caller.trace_id, step.role)
     return meeting
 

@@ -170,9 +170,9 @@ _SPEC: Final[tuple[tuple[Action, Iterable[Status], Status | None, frozenset[Capa
 )
 
 
-def _build(spec: Iterable[tuple[Action, Iterable[Status], Status | None, frozenset[Capacity]]]) -> dict[
-    tuple[Status, Action], Rule
-]:
+def _build(
+    spec: Iterable[tuple[Action, Iterable[Status], Status | None, frozenset[Capacity]]],
+) -> dict[tuple[Status, Action], Rule]:
     table: dict[tuple[Status, Action], Rule] = {}
     for action, sources, target, capacities in spec:
         for source in sources:
@@ -255,8 +255,9 @@ def rule_for(status: Status, action: Action) -> Rule:
     """The table row, or FailedPrecondition naming the action and the current status."""
     rule = TRANSITIONS.get((status, action))
     if rule is None:
-        raise FailedPrecondition(f"cannot {action.value.replace('_', ' ')} a request that is {status.name.lower()}",
-                                 field="status")
+        raise FailedPrecondition(
+            f"cannot {action.value.replace('_', ' ')} a request that is {status.name.lower()}", field="status"
+        )
     return rule
 
 
@@ -352,6 +353,13 @@ def commit(request: Request, step: Step, now: datetime, reason: str = "") -> His
 def publish(request: Request, change: str, trace_id: str = "", actor_role: str = "") -> None:
     """Appends the redacted public feed's event for the request's current state."""
     context = EventContext(actor_role=actor_role, request_id=trace_id)
-    request.pending_events.append(ev.PublicRequestChanged(request_id=request.id, version=request.version,
-                                                      updated_at=request.updated_at, view=feed_view(request),
-                                                      change=change, context=context))
+    request.pending_events.append(
+        ev.PublicRequestChanged(
+            request_id=request.id,
+            version=request.version,
+            updated_at=request.updated_at,
+            view=feed_view(request),
+            change=change,
+            context=context,
+        )
+    )

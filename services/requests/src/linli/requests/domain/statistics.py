@@ -154,7 +154,7 @@ def select(
 
 
 def period_label(moment: datetime, granularity: Granularity) -> str:
-    """"2025-03-01", "2025-W09" (ISO week), "2025-03" or "2025", in local time."""
+    """ "2025-03-01", "2025-W09" (ISO week), "2025-03" or "2025", in local time."""
     local = moment.astimezone(CITY_TZ)
     if granularity is Granularity.DAY:
         return f"{local:%Y-%m-%d}"
@@ -202,8 +202,9 @@ def statistics(
     """Overall metrics and, when ``group_by`` is given, metrics per group."""
     if len(set(group_by)) != len(group_by):
         raise InvalidArgument("group_by: a dimension is listed twice", field="group_by")
-    chosen = select(requests, period_start=period_start, period_end=period_end, scope_id=scope_id,
-                    categories=categories)
+    chosen = select(
+        requests, period_start=period_start, period_end=period_end, scope_id=scope_id, categories=categories
+    )
     return Statistics(
         scope_id=scope_id,
         period_start=period_start,
@@ -241,8 +242,11 @@ def public_board(
 ) -> PublicBoard:
     """Figures count every published request (hidden and merged ones are left out); the
     recent results are the latest solved ones, newest first."""
-    chosen = [r for r in select(requests, period_start=period_start, period_end=period_end, scope_id=scope_id)
-              if is_published(r)]
+    chosen = [
+        r
+        for r in select(requests, period_start=period_start, period_end=period_end, scope_id=scope_id)
+        if is_published(r)
+    ]
     solved = sorted(
         (r for r in chosen if r.status in SOLVED_STATUSES and r.resolved_at is not None),
         key=lambda r: (r.resolved_at, r.id),

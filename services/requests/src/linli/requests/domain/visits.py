@@ -133,9 +133,7 @@ def schedule_visits(
     return plan
 
 
-def stop_visit_plan(
-    plan: VisitPlan, caller: Caller, *, reason: str, now: datetime, expected_version: int = 0
-) -> None:
+def stop_visit_plan(plan: VisitPlan, caller: Caller, *, reason: str, now: datetime, expected_version: int = 0) -> None:
     """Stops generating visits (the resident moved, the group changed...)."""
     rules.check_version(plan.version, expected_version, f"visit plan {plan.id}")
     _authorise(caller, plan.place, "stop visit plans")

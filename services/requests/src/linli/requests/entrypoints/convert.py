@@ -102,8 +102,15 @@ def address(message: Message, name: str = "address") -> Address | None:
     if not message.HasField(name):
         return None
     value: common_pb2.Address = getattr(message, name)
-    return Address(text=value.text, province=value.province, city=value.city, district=value.district,
-                   street=value.street, detail=value.detail, point=point(value))
+    return Address(
+        text=value.text,
+        province=value.province,
+        city=value.city,
+        district=value.district,
+        street=value.street,
+        detail=value.detail,
+        point=point(value),
+    )
 
 
 def contact(message: Message, name: str) -> Contact | None:
@@ -115,8 +122,12 @@ def contact(message: Message, name: str) -> Contact | None:
 
 def attachments(values: Iterable[pb.Attachment], field: str = "attachments") -> tuple[Attachment, ...]:
     return tuple(
-        Attachment(id=a.id, url=a.url, caption=a.caption,
-                   kind=enum_in(AttachmentKind, a.kind, f"{field}[{i}].kind") or AttachmentKind.PHOTO)
+        Attachment(
+            id=a.id,
+            url=a.url,
+            caption=a.caption,
+            kind=enum_in(AttachmentKind, a.kind, f"{field}[{i}].kind") or AttachmentKind.PHOTO,
+        )
         for i, a in enumerate(values)
     )
 
@@ -129,13 +140,19 @@ def assignee(message: Message, name: str) -> Assignee:
 
 
 def parties(values: Iterable[pb.RoundTableParty]) -> tuple[RoundTableParty, ...]:
-    return tuple(RoundTableParty(kind=required_enum(PartyKind, p.kind, f"parties[{i}].kind"), id=p.id, name=p.name)
-                 for i, p in enumerate(values))
+    return tuple(
+        RoundTableParty(kind=required_enum(PartyKind, p.kind, f"parties[{i}].kind"), id=p.id, name=p.name)
+        for i, p in enumerate(values)
+    )
 
 
 def redactions(values: Iterable[pb.TextRedaction]) -> tuple[TextRedaction, ...]:
-    return tuple(TextRedaction(field=required_enum(RedactableField, r.field, f"text_redactions[{i}].field"),
-                               start=r.start, end=r.end) for i, r in enumerate(values))
+    return tuple(
+        TextRedaction(
+            field=required_enum(RedactableField, r.field, f"text_redactions[{i}].field"), start=r.start, end=r.end
+        )
+        for i, r in enumerate(values)
+    )
 
 
 def timestamp(message: Message, name: str, *, required: bool = False) -> datetime | None:

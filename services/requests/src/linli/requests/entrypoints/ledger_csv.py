@@ -16,15 +16,44 @@ from linli.requests.domain.publication import on_time, public_text
 
 #: Columns of every export.
 LEDGER_COLUMNS: Final = (
-    "id", "submitted_at", "category", "status", "urgency", "channel", "resident_group", "street_id",
-    "community_id", "grid_id", "accept_by", "accepted_at", "resolve_by", "resolved_at", "closed_at", "on_time",
-    "escalation_level", "breaches", "assignee_kind", "assignee_id", "title", "result_text", "rating_stars",
-    "reopen_count", "merged_into_id", "hidden",
+    "id",
+    "submitted_at",
+    "category",
+    "status",
+    "urgency",
+    "channel",
+    "resident_group",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "accept_by",
+    "accepted_at",
+    "resolve_by",
+    "resolved_at",
+    "closed_at",
+    "on_time",
+    "escalation_level",
+    "breaches",
+    "assignee_kind",
+    "assignee_id",
+    "title",
+    "result_text",
+    "rating_stars",
+    "reopen_count",
+    "merged_into_id",
+    "hidden",
 )
 #: Personal data, only with permission.
 PERSONAL_COLUMNS: Final = (
-    "requester_person_id", "contact_name", "contact_phone", "contact_email", "address", "lat", "lng",
-    "description", "rating_comment",
+    "requester_person_id",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "address",
+    "lat",
+    "lng",
+    "description",
+    "rating_comment",
 )
 #: Assignees whose id names a person (kept out of the export without permission).
 _PERSONAL_ASSIGNEES: Final = frozenset({AssigneeKind.VOLUNTEER, AssigneeKind.STAFF})
@@ -50,24 +79,45 @@ def ledger_row(request: Request, *, include_personal: bool = False) -> list[str]
     show_assignee = assignee is not None and (include_personal or assignee.kind not in _PERSONAL_ASSIGNEES)
     result = request.resolution.text if request.resolution else ""
     row: list[object] = [
-        request.id, request.submitted_at, request.category, request.status.name, request.urgency.name,
-        request.channel.name, request.resident_group.name if request.resident_group else "", request.place.street_id,
-        request.place.community_id, request.place.grid_id, request.accept_by, request.accepted_at,
-        request.resolve_by, request.resolved_at, request.closed_at, on_time(request), request.escalation_level,
-        " ".join(b.kind.name for b in request.breaches), assignee.kind.name if assignee else "",
+        request.id,
+        request.submitted_at,
+        request.category,
+        request.status.name,
+        request.urgency.name,
+        request.channel.name,
+        request.resident_group.name if request.resident_group else "",
+        request.place.street_id,
+        request.place.community_id,
+        request.place.grid_id,
+        request.accept_by,
+        request.accepted_at,
+        request.resolve_by,
+        request.resolved_at,
+        request.closed_at,
+        on_time(request),
+        request.escalation_level,
+        " ".join(b.kind.name for b in request.breaches),
+        assignee.kind.name if assignee else "",
         assignee.id if assignee and show_assignee else "",
         request.title if include_personal else public_text(request, request.title, RedactableField.TITLE),
         result if include_personal else public_text(request, result, RedactableField.RESULT),
-        request.rating.stars if request.rating else "", request.reopen_count, request.merged_into_id,
+        request.rating.stars if request.rating else "",
+        request.reopen_count,
+        request.merged_into_id,
         request.moderation.hidden,
     ]
     if include_personal:
         contact = request.requester.contact
         where = request.location
         row += [
-            request.requester.person_id, contact.name if contact else "", contact.phone if contact else "",
-            contact.email if contact else "", request.address.text if request.address else "",
-            where.lat if where else "", where.lng if where else "", request.description,
+            request.requester.person_id,
+            contact.name if contact else "",
+            contact.phone if contact else "",
+            contact.email if contact else "",
+            request.address.text if request.address else "",
+            where.lat if where else "",
+            where.lng if where else "",
+            request.description,
             request.rating.comment if request.rating else "",
         ]
     return [_cell(v) for v in row]

@@ -47,4 +47,5 @@ def may_see(identity: Identity, request: Request, acts_for: Callable[[Identity],
 
 def may_export_personal_data(identity: Identity, scope_id: str) -> bool:
     return identity.has_role(*GLOBAL_READERS) or bool(
-        scope_id and identity.scopes_for("admin", "dispatcher") & {scope_id, ""})
+        scope_id and identity.scopes_for("admin", "dispatcher") & {scope_id, ""}
+    )

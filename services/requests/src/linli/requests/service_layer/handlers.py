@@ -66,8 +66,9 @@ def working_request(work: Work, request_id: str, field: str = "request_id") -> R
     return found
 
 
-def change_request(command: c.RequestCommand, uow: UnitOfWork, volunteers: VolunteersPort,
-                   change: Callable[[Request, Caller], Any]) -> Request:
+def change_request(
+    command: c.RequestCommand, uow: UnitOfWork, volunteers: VolunteersPort, change: Callable[[Request, Caller], Any]
+) -> Request:
     """Runs one domain command on a working copy of the request and commits it."""
     caller = caller_of(command.actor, volunteers)
     with uow.start(command.request_id) as work:
@@ -94,9 +95,15 @@ def add_if_new(uow: UnitOfWork, repository: RequestRepository, request: Request)
 
 
 # -- submit -------------------------------------------------------------------------------------
-def handle_submit(command: c.SubmitRequest, uow: UnitOfWork, ledger: RequestReadModel,
-                  organizations: OrganizationsPort, volunteers: VolunteersPort, catalogue: Catalogue,
-                  clock: Clock) -> tuple[Request, list[duplicates.DuplicateSuggestion]]:
+def handle_submit(
+    command: c.SubmitRequest,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    organizations: OrganizationsPort,
+    volunteers: VolunteersPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> tuple[Request, list[duplicates.DuplicateSuggestion]]:
     submission = command.submission
     caller = caller_of(command.actor, volunteers)
     key = validation.idempotency_key(submission.idempotency_key)
@@ -108,163 +115,358 @@ def handle_submit(command: c.SubmitRequest, uow: UnitOfWork, ledger: RequestRead
         catalogue.category(submission.category, "category")  # fail fast, before the lookup
         location = submission.point or (submission.address.point if submission.address else None)
         place = organizations.place_of(location)
-        request = lifecycle.submit(submission, request_id=request_id, place=place, caller=caller, now=clock(),
-                                   catalogue=catalogue)
+        request = lifecycle.submit(
+            submission, request_id=request_id, place=place, caller=caller, now=clock(), catalogue=catalogue
+        )
         work.add(request)
         work.commit()
     return request, _suggest(ledger, duplicates.DuplicateProbe.of(request))
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
-def handle_accept(command: c.AcceptRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue,
-                  clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.accept(
-        r, who, now=clock(), category=command.category, urgency=command.urgency, note=command.note,
-        catalogue=catalogue, expected_version=command.expected_version))
+def handle_accept(
+    command: c.AcceptRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.accept(
+            r,
+            who,
+            now=clock(),
+            category=command.category,
+            urgency=command.urgency,
+            note=command.note,
+            catalogue=catalogue,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
 def handle_reject(command: c.RejectRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.reject(
-        r, who, reason=command.reason, now=clock(), expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.reject(
+            r, who, reason=command.reason, now=clock(), expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_dispatch(command: c.DispatchRequest, uow: UnitOfWork, volunteers: VolunteersPort,
-                    clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: dispatch.dispatch(
-        r, who, assignee=command.assignee, now=clock(), note=command.note, expected_version=command.expected_version))
+def handle_dispatch(command: c.DispatchRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: dispatch.dispatch(
+            r, who, assignee=command.assignee, now=clock(), note=command.note, expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_offer(command: c.OfferToVolunteers, uow: UnitOfWork, ledger: RequestReadModel, volunteers: VolunteersPort,
-                 offer_policy: dispatch.OfferPolicy, clock: Clock) -> Request:
+def handle_offer(
+    command: c.OfferToVolunteers,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    volunteers: VolunteersPort,
+    offer_policy: dispatch.OfferPolicy,
+    clock: Clock,
+) -> Request:
     candidates: Sequence[str] = command.candidates
     if not candidates:
         current = stored_request(ledger, command.request_id)
         if current.location is None:
-            raise InvalidArgument("candidate_volunteer_ids: the request has no location to match volunteers "
-                                  "near; name the candidates", field="candidate_volunteer_ids")
+            raise InvalidArgument(
+                "candidate_volunteer_ids: the request has no location to match volunteers near; name the candidates",
+                field="candidate_volunteer_ids",
+            )
         wanted = max(command.batch_size or offer_policy.batch_size, 1) * 3
         candidates = [m.volunteer_id for m in volunteers.match(current.location, current.category, wanted)]
         if not candidates:
-            raise NotFound("candidate_volunteer_ids: no active volunteer with the right skills is in reach",
-                           field="candidate_volunteer_ids")
+            raise NotFound(
+                "candidate_volunteer_ids: no active volunteer with the right skills is in reach",
+                field="candidate_volunteer_ids",
+            )
     ttl = timedelta(seconds=command.ttl_seconds) if command.ttl_seconds else None
-    return change_request(command, uow, volunteers, lambda r, who: dispatch.offer_to_volunteers(
-        r, who, candidates=candidates, now=clock(), batch_size=command.batch_size, ttl=ttl, policy=offer_policy,
-        expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: dispatch.offer_to_volunteers(
+            r,
+            who,
+            candidates=candidates,
+            now=clock(),
+            batch_size=command.batch_size,
+            ttl=ttl,
+            policy=offer_policy,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
 def handle_claim(command: c.ClaimRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: dispatch.claim(
-        r, who, now=clock(), expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: dispatch.claim(r, who, now=clock(), expected_version=command.expected_version),
+    )
 
 
 def handle_decline(command: c.DeclineOffer, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: dispatch.decline_offer(
-        r, who, now=clock(), reason=command.reason, expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: dispatch.decline_offer(
+            r, who, now=clock(), reason=command.reason, expected_version=command.expected_version
+        ),
+    )
 
 
 def handle_start_work(command: c.StartWork, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.start_work(
-        r, who, now=clock(), note=command.note, expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.start_work(
+            r, who, now=clock(), note=command.note, expected_version=command.expected_version
+        ),
+    )
 
 
 def handle_resolve(command: c.ResolveRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.resolve(
-        r, who, text=command.text, now=clock(), photos=command.photos, hours=command.hours,
-        expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.resolve(
+            r,
+            who,
+            text=command.text,
+            now=clock(),
+            photos=command.photos,
+            hours=command.hours,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
-def handle_rate(command: c.RateRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue,
-                clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.rate(
-        r, who, stars=command.stars, now=clock(), comment=command.comment, catalogue=catalogue,
-        expected_version=command.expected_version))
+def handle_rate(
+    command: c.RateRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.rate(
+            r,
+            who,
+            stars=command.stars,
+            now=clock(),
+            comment=command.comment,
+            catalogue=catalogue,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
 def handle_close(command: c.CloseRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.close(
-        r, who, now=clock(), note=command.note, expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.close(
+            r, who, now=clock(), note=command.note, expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_reopen(command: c.ReopenRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue,
-                  clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.reopen(
-        r, who, reason=command.reason, now=clock(), catalogue=catalogue, expected_version=command.expected_version))
+def handle_reopen(
+    command: c.ReopenRequest, uow: UnitOfWork, volunteers: VolunteersPort, catalogue: Catalogue, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.reopen(
+            r, who, reason=command.reason, now=clock(), catalogue=catalogue, expected_version=command.expected_version
+        ),
+    )
 
 
 def handle_cancel(command: c.CancelRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.cancel(
-        r, who, reason=command.reason, now=clock(), expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.cancel(
+            r, who, reason=command.reason, now=clock(), expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_transfer(command: c.TransferRequest, uow: UnitOfWork, volunteers: VolunteersPort,
-                    clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.transfer(
-        r, who, to=command.to, reason=command.reason, now=clock(), expected_version=command.expected_version))
+def handle_transfer(command: c.TransferRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.transfer(
+            r, who, to=command.to, reason=command.reason, now=clock(), expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_respond_to_transfer(command: c.RespondToTransfer, uow: UnitOfWork, volunteers: VolunteersPort,
-                               clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: lifecycle.respond_to_transfer(
-        r, who, accept=command.accept, now=clock(), reason=command.reason, expected_version=command.expected_version))
+def handle_respond_to_transfer(
+    command: c.RespondToTransfer, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.respond_to_transfer(
+            r, who, accept=command.accept, now=clock(), reason=command.reason, expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_escalate(command: c.EscalateRequest, uow: UnitOfWork, organizations: OrganizationsPort,
-                    volunteers: VolunteersPort, catalogue: Catalogue, clock: Clock) -> Request:
+def handle_escalate(
+    command: c.EscalateRequest,
+    uow: UnitOfWork,
+    organizations: OrganizationsPort,
+    volunteers: VolunteersPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> Request:
     department_ids = organizations.department_ids(list(catalogue.departments))
-    return change_request(command, uow, volunteers, lambda r, who: deadlines.escalate(
-        r, who, reason=command.reason, now=clock(), department_code=command.department_code, catalogue=catalogue,
-        department_ids=department_ids, expected_version=command.expected_version))
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: deadlines.escalate(
+            r,
+            who,
+            reason=command.reason,
+            now=clock(),
+            department_code=command.department_code,
+            catalogue=catalogue,
+            department_ids=department_ids,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
-def handle_acknowledge(command: c.AcknowledgeEscalation, uow: UnitOfWork, volunteers: VolunteersPort,
-                       clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: deadlines.acknowledge(
-        r, who, now=clock(), note=command.note, expected_version=command.expected_version))
+def handle_acknowledge(
+    command: c.AcknowledgeEscalation, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: deadlines.acknowledge(
+            r, who, now=clock(), note=command.note, expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_follow(command: c.FollowRequest, uow: UnitOfWork, volunteers: VolunteersPort,
-                  clock: Clock) -> tuple[bool, int]:
+def handle_follow(
+    command: c.FollowRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> tuple[bool, int]:
     """Whether the caller now follows the request, and how many do."""
-    request = change_request(command, uow, volunteers, lambda r, who: lifecycle.follow(
-        r, who, now=clock(), following=not command.unfollow, expected_version=command.expected_version))
+    request = change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: lifecycle.follow(
+            r, who, now=clock(), following=not command.unfollow, expected_version=command.expected_version
+        ),
+    )
     return command.actor.subject in request.followers, len(request.followers)
 
 
-def handle_moderate(command: c.ModerateRequest, uow: UnitOfWork, volunteers: VolunteersPort,
-                    clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: moderation.moderate(
-        r, who, reason=command.reason, now=clock(), hidden=command.hidden, redactions=command.redactions,
-        redact_attachment_ids=command.attachment_ids, expected_version=command.expected_version))
+def handle_moderate(command: c.ModerateRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: moderation.moderate(
+            r,
+            who,
+            reason=command.reason,
+            now=clock(),
+            hidden=command.hidden,
+            redactions=command.redactions,
+            redact_attachment_ids=command.attachment_ids,
+            expected_version=command.expected_version,
+        ),
+    )
 
 
 # -- round-table ------------------------------------------------------------------------------------
-def handle_start_round_table(command: c.StartRoundTable, uow: UnitOfWork, volunteers: VolunteersPort,
-                             clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: roundtable.start_round_table(
-        r, who, topic=command.topic, parties=command.parties, now=clock(), expected_version=command.expected_version))
+def handle_start_round_table(
+    command: c.StartRoundTable, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: roundtable.start_round_table(
+            r, who, topic=command.topic, parties=command.parties, now=clock(), expected_version=command.expected_version
+        ),
+    )
 
 
-def handle_record_meeting(command: c.RecordMeeting, uow: UnitOfWork, volunteers: VolunteersPort,
-                          clock: Clock) -> Request:
-    return change_request(command, uow, volunteers, lambda r, who: roundtable.record_meeting(
-        r, who, held_at=command.held_at, notes=command.notes, attendees=command.attendees, now=clock(),
-        expected_version=command.expected_version))
+def handle_record_meeting(
+    command: c.RecordMeeting, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> Request:
+    return change_request(
+        command,
+        uow,
+        volunteers,
+        lambda r, who: roundtable.record_meeting(
+            r,
+            who,
+            held_at=command.held_at,
+            notes=command.notes,
+            attendees=command.attendees,
+            now=clock(),
+            expected_version=command.expected_version,
+        ),
+    )
 
 
-def handle_conclude_round_table(command: c.ConcludeRoundTable, uow: UnitOfWork, ledger: RequestReadModel,
-                                repository: RequestRepository, volunteers: VolunteersPort, catalogue: Catalogue,
-                                clock: Clock) -> tuple[Request, list[Request]]:
+def handle_conclude_round_table(
+    command: c.ConcludeRoundTable,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    repository: RequestRepository,
+    volunteers: VolunteersPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> tuple[Request, list[Request]]:
     """The parent's write first, then each split part: the parts' ids derive from the parent
     and its version, so a retry after a crash between the writes finds the stored ones."""
     caller = caller_of(command.actor, volunteers)
-    new_ids = [idempotent_id("req", command.request_id, f"split:{command.expected_version}:{i}")
-               for i in range(len(command.parts))]
+    new_ids = [
+        idempotent_id("req", command.request_id, f"split:{command.expected_version}:{i}")
+        for i in range(len(command.parts))
+    ]
     with uow.start(command.request_id, *new_ids) as work:
         parent = working_request(work, command.request_id)
         created = roundtable.conclude_round_table(
-            parent, caller, outcome=command.outcome, summary=command.summary, now=clock(), parts=command.parts,
-            new_ids=new_ids, catalogue=catalogue, expected_version=command.expected_version)
+            parent,
+            caller,
+            outcome=command.outcome,
+            summary=command.summary,
+            now=clock(),
+            parts=command.parts,
+            new_ids=new_ids,
+            catalogue=catalogue,
+            expected_version=command.expected_version,
+        )
         work.commit()
         for child in created:
             add_if_new(uow, repository, child)
@@ -272,30 +474,41 @@ def handle_conclude_round_table(command: c.ConcludeRoundTable, uow: UnitOfWork, 
 
 
 # -- duplicates ---------------------------------------------------------------------------------------
-def _suggest(ledger: RequestReadModel, probe: duplicates.DuplicateProbe,
-             limit: int = 0) -> list[duplicates.DuplicateSuggestion]:
+def _suggest(
+    ledger: RequestReadModel, probe: duplicates.DuplicateProbe, limit: int = 0
+) -> list[duplicates.DuplicateSuggestion]:
     policy = duplicates.DuplicatePolicy(limit=limit) if limit else duplicates.DuplicatePolicy()
     oldest, newest = probe.at - policy.window, probe.at + policy.window
-    candidates = [r for r in ledger.near(probe.category, probe.point, probe.grid_id, oldest, newest)
-                  if r.id != probe.id and oldest <= r.submitted_at <= newest]
+    candidates = [
+        r
+        for r in ledger.near(probe.category, probe.point, probe.grid_id, oldest, newest)
+        if r.id != probe.id and oldest <= r.submitted_at <= newest
+    ]
     return duplicates.suggest_duplicates(probe, candidates, policy)
 
 
-def handle_suggest_duplicates(command: c.SuggestDuplicates, ledger: RequestReadModel,
-                              organizations: OrganizationsPort, volunteers: VolunteersPort, catalogue: Catalogue,
-                              clock: Clock) -> list[duplicates.DuplicateSuggestion]:
+def handle_suggest_duplicates(
+    command: c.SuggestDuplicates,
+    ledger: RequestReadModel,
+    organizations: OrganizationsPort,
+    volunteers: VolunteersPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> list[duplicates.DuplicateSuggestion]:
     if command.request_id:
         probe = duplicates.DuplicateProbe.of(_visible_request(command.actor, command.request_id, ledger, volunteers))
     else:  # a request not submitted yet: the form suggests duplicates as people type
         catalogue.category(command.category, "category")
         place = organizations.place_of(command.point)
-        probe = duplicates.DuplicateProbe(category=command.category, text=command.text, at=clock(),
-                                          point=command.point, grid_id=place.grid_id)
+        probe = duplicates.DuplicateProbe(
+            category=command.category, text=command.text, at=clock(), point=command.point, grid_id=place.grid_id
+        )
     return _suggest(ledger, probe, command.limit)
 
 
-def handle_merge(command: c.MergeRequests, uow: UnitOfWork, volunteers: VolunteersPort,
-                 clock: Clock) -> tuple[Request, Request]:
+def handle_merge(
+    command: c.MergeRequests, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> tuple[Request, Request]:
     """The duplicate's write carries "merged into"; the original's write adds the followers.
     A crash between them leaves followers to re-follow, nothing lost."""
     if command.duplicate_id == command.original_id:
@@ -304,17 +517,29 @@ def handle_merge(command: c.MergeRequests, uow: UnitOfWork, volunteers: Voluntee
     with uow.start(command.duplicate_id, command.original_id) as work:
         duplicate = working_request(work, command.duplicate_id, "duplicate_id")
         original = working_request(work, command.original_id, "original_id")
-        duplicates.merge(duplicate, original, caller, reason=command.reason, now=clock(),
-                         expected_version=command.expected_version,
-                         original_expected_version=command.original_expected_version)
+        duplicates.merge(
+            duplicate,
+            original,
+            caller,
+            reason=command.reason,
+            now=clock(),
+            expected_version=command.expected_version,
+            original_expected_version=command.original_expected_version,
+        )
         work.commit()
         return duplicate, original
 
 
 # -- visits -----------------------------------------------------------------------------------------------
-def handle_schedule_visits(command: c.ScheduleVisits, uow: UnitOfWork, ledger: RequestReadModel,
-                           organizations: OrganizationsPort, volunteers: VolunteersPort, catalogue: Catalogue,
-                           clock: Clock) -> VisitPlan:
+def handle_schedule_visits(
+    command: c.ScheduleVisits,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    organizations: OrganizationsPort,
+    volunteers: VolunteersPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> VisitPlan:
     caller = caller_of(command.actor, volunteers)
     key = command.idempotency_key
     plan_id = idempotent_id("vpl", caller.person_id, key) if key else new_id("vpl")
@@ -324,22 +549,25 @@ def handle_schedule_visits(command: c.ScheduleVisits, uow: UnitOfWork, ledger: R
             return existing
         draft = command.draft
         place = organizations.place_of(draft.point or (draft.address.point if draft.address else None))
-        plan = visits.schedule_visits(draft, plan_id=plan_id, place=place, caller=caller, now=clock(),
-                                      catalogue=catalogue)
+        plan = visits.schedule_visits(
+            draft, plan_id=plan_id, place=place, caller=caller, now=clock(), catalogue=catalogue
+        )
         work.add(plan)
         work.commit()
         return plan
 
 
-def handle_stop_visit_plan(command: c.StopVisitPlan, uow: UnitOfWork, volunteers: VolunteersPort,
-                           clock: Clock) -> VisitPlan:
+def handle_stop_visit_plan(
+    command: c.StopVisitPlan, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
+) -> VisitPlan:
     caller = caller_of(command.actor, volunteers)
     with uow.start(command.plan_id) as work:
         plan = work.get(VisitPlan, command.plan_id)
         if plan is None:
             raise NotFound(f"plan_id: visit plan {command.plan_id} does not exist", field="plan_id")
-        visits.stop_visit_plan(plan, caller, reason=command.reason, now=clock(),
-                               expected_version=command.expected_version)
+        visits.stop_visit_plan(
+            plan, caller, reason=command.reason, now=clock(), expected_version=command.expected_version
+        )
         work.commit()
         return plan
 
@@ -347,7 +575,8 @@ def handle_stop_visit_plan(command: c.StopVisitPlan, uow: UnitOfWork, volunteers
 def handle_list_visit_plans(command: c.ListVisitPlans, ledger: RequestReadModel) -> list[VisitPlan]:
     identity = access.reader(command.actor)
     found = [
-        p for p in ledger.all_plans()
+        p
+        for p in ledger.all_plans()
         if (command.include_stopped or p.active)
         and (not command.resident_person_id or p.resident_person_id == command.resident_person_id)
         and (not command.scope_id or command.scope_id in p.place.scope_ids)
@@ -362,8 +591,14 @@ def _log_failure(request_id: str, error: Exception) -> None:
     log.error("timer could not update a request", extra={"request": request_id}, exc_info=error)
 
 
-def handle_sweep_deadlines(command: c.SweepDeadlines, uow: UnitOfWork, ledger: RequestReadModel,
-                           organizations: OrganizationsPort, catalogue: Catalogue, clock: Clock) -> int:
+def handle_sweep_deadlines(
+    command: c.SweepDeadlines,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    organizations: OrganizationsPort,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> int:
     """Marks breaches and escalates; returns how many requests changed."""
     now = clock()
     due = [r.id for r in ledger.open_requests() if (d := deadlines.next_due(r)) is not None and d <= now]
@@ -372,8 +607,9 @@ def handle_sweep_deadlines(command: c.SweepDeadlines, uow: UnitOfWork, ledger: R
     def sweep(request_id: str) -> bool:
         with uow.start(request_id) as work:
             request = working_request(work, request_id)
-            if not deadlines.sweep(request, now, catalogue=catalogue, department_ids=department_ids,
-                                   trace_id=command.actor.request_id):
+            if not deadlines.sweep(
+                request, now, catalogue=catalogue, department_ids=department_ids, trace_id=command.actor.request_id
+            ):
                 return False
             work.commit()
             return True
@@ -397,8 +633,14 @@ def handle_expire_offers(command: c.ExpireOffers, uow: UnitOfWork, ledger: Reque
     return run_each(due, expire, _log_failure)
 
 
-def handle_generate_visits(command: c.GenerateVisits, uow: UnitOfWork, ledger: RequestReadModel,
-                           repository: RequestRepository, catalogue: Catalogue, clock: Clock) -> int:
+def handle_generate_visits(
+    command: c.GenerateVisits,
+    uow: UnitOfWork,
+    ledger: RequestReadModel,
+    repository: RequestRepository,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> int:
     """Creates the request of every visit slot that is due, then marks the slot generated on
     its plan; returns how many requests were new. The request's id derives from the slot,
     so a crash between the two writes does not visit twice."""
@@ -411,8 +653,9 @@ def handle_generate_visits(command: c.GenerateVisits, uow: UnitOfWork, ledger: R
             plan = work.get(VisitPlan, due.plan_id)
             if plan is None:
                 return False
-            request = visits.visit_request(plan, due, request_id=idempotent_id("req", "visit", due.key), now=now,
-                                           catalogue=catalogue)
+            request = visits.visit_request(
+                plan, due, request_id=idempotent_id("req", "visit", due.key), now=now, catalogue=catalogue
+            )
             created = ledger.find(Request, request.id) is None
             if created:
                 add_if_new(uow, repository, request)
@@ -420,8 +663,11 @@ def handle_generate_visits(command: c.GenerateVisits, uow: UnitOfWork, ledger: R
                 work.commit()
             return created
 
-    return run_each(list(due_visits), generate, lambda key, error: log.error(
-        "timer could not generate a visit", extra={"visit": key}, exc_info=error))
+    return run_each(
+        list(due_visits),
+        generate,
+        lambda key, error: log.error("timer could not generate a visit", extra={"visit": key}, exc_info=error),
+    )
 
 
 # -- queries -----------------------------------------------------------------------------------------------
@@ -437,8 +683,9 @@ def handle_get_request(command: c.GetRequest, ledger: RequestReadModel, voluntee
     return _visible_request(command.actor, command.request_id, ledger, volunteers)
 
 
-def _candidates(identity: Identity, ledger: RequestReadModel, volunteers: VolunteersPort,
-                places: Iterable[str] = ()) -> Iterable[Request]:
+def _candidates(
+    identity: Identity, ledger: RequestReadModel, volunteers: VolunteersPort, places: Iterable[str] = ()
+) -> Iterable[Request]:
     """The requests ``identity`` might see (``access.may_see`` decides), placed in every one
     of ``places`` (scope, community, street or grid ids), from the ledger's indexes rather
     than the whole ledger when they allow."""
@@ -449,7 +696,8 @@ def _candidates(identity: Identity, ledger: RequestReadModel, volunteers: Volunt
         return ledger.all_requests()
     else:
         ids = ledger.in_scopes(identity.scopes_for(*access.STAFF_ROLES)) | ledger.of_people(
-            {identity.subject, *volunteers.acts_for(identity)})
+            {identity.subject, *volunteers.acts_for(identity)}
+        )
     return ledger.requests_of(ids)
 
 
@@ -470,49 +718,73 @@ def _matches(request: Request, query: c.ListRequests) -> bool:
     )
 
 
-def handle_list_requests(command: c.ListRequests, ledger: RequestReadModel,
-                         volunteers: VolunteersPort) -> list[Request]:
+def handle_list_requests(
+    command: c.ListRequests, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> list[Request]:
     identity = access.reader(command.actor)
     places = (command.scope_id, command.community_id, command.street_id, command.grid_id)
-    found = [r for r in _candidates(identity, ledger, volunteers, places)
-             if _matches(r, command) and access.may_see(identity, r, volunteers.acts_for)]
+    found = [
+        r
+        for r in _candidates(identity, ledger, volunteers, places)
+        if _matches(r, command) and access.may_see(identity, r, volunteers.acts_for)
+    ]
     found.sort(key=lambda r: (r.submitted_at, r.id), reverse=True)
     return found
 
 
-def _scoped_for_reports(actor: Actor, scope_id: str, ledger: RequestReadModel,
-                        volunteers: VolunteersPort) -> list[Request]:
+def _scoped_for_reports(
+    actor: Actor, scope_id: str, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> list[Request]:
     identity = access.reader(actor)
-    return [r for r in _candidates(identity, ledger, volunteers, (scope_id,))
-            if access.may_see(identity, r, volunteers.acts_for)]
+    return [
+        r
+        for r in _candidates(identity, ledger, volunteers, (scope_id,))
+        if access.may_see(identity, r, volunteers.acts_for)
+    ]
 
 
-def handle_get_statistics(command: c.GetStatistics, ledger: RequestReadModel,
-                          volunteers: VolunteersPort) -> statistics.Statistics:
+def handle_get_statistics(
+    command: c.GetStatistics, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> statistics.Statistics:
     return statistics.statistics(
-        _scoped_for_reports(command.actor, command.scope_id, ledger, volunteers), period_start=command.period_start,
-        period_end=command.period_end, group_by=command.group_by, granularity=command.granularity,
-        scope_id=command.scope_id, categories=command.categories)
+        _scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
+        period_start=command.period_start,
+        period_end=command.period_end,
+        group_by=command.group_by,
+        granularity=command.granularity,
+        scope_id=command.scope_id,
+        categories=command.categories,
+    )
 
 
 def handle_get_public_board(command: c.GetPublicBoard, ledger: RequestReadModel) -> statistics.PublicBoard:
     """Open to anyone: built from the public view only (no personal data)."""
     placed = ledger.requests_of(ledger.in_scopes([command.scope_id])) if command.scope_id else ledger.all_requests()
-    return statistics.public_board(placed, period_start=command.period_start, period_end=command.period_end,
-                                   scope_id=command.scope_id, recent_limit=command.recent_limit or 20)
+    return statistics.public_board(
+        placed,
+        period_start=command.period_start,
+        period_end=command.period_end,
+        scope_id=command.scope_id,
+        recent_limit=command.recent_limit or 20,
+    )
 
 
-def handle_export_ledger_csv(command: c.ExportLedgerCsv, ledger: RequestReadModel,
-                             volunteers: VolunteersPort) -> list[Request]:
+def handle_export_ledger_csv(
+    command: c.ExportLedgerCsv, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> list[Request]:
     """The requests to export (the entrypoint writes them as CSV), personal data only for
     operators, or admins and dispatchers of the scope."""
     identity = access.reader(command.actor)
     if command.include_personal and not access.may_export_personal_data(identity, command.scope_id):
-        raise PermissionDenied("include_personal_data: only operators, or admins and dispatchers of the scope, "
-                               "may export personal data")
-    return statistics.select(_scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
-                             period_start=command.period_start, period_end=command.period_end,
-                             scope_id=command.scope_id)
+        raise PermissionDenied(
+            "include_personal_data: only operators, or admins and dispatchers of the scope, may export personal data"
+        )
+    return statistics.select(
+        _scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
+        period_start=command.period_start,
+        period_end=command.period_end,
+        scope_id=command.scope_id,
+    )
 
 
 HANDLERS: dict[type[Any], Callable[..., Any]] = {

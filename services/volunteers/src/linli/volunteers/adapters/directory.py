@@ -46,8 +46,14 @@ _LATEST = datetime.max.replace(tzinfo=UTC)
 
 def _profile(volunteer: Volunteer) -> tuple[Any, ...]:
     """What the MatchIndex files a volunteer under (a change means a full reindex)."""
-    return (volunteer.home, volunteer.service_radius_km, volunteer.skills, volunteer.availability,
-            volunteer.max_concurrent_tasks, volunteer.status)
+    return (
+        volunteer.home,
+        volunteer.service_radius_km,
+        volunteer.skills,
+        volunteer.availability,
+        volunteer.max_concurrent_tasks,
+        volunteer.status,
+    )
 
 
 def _load(volunteer: Volunteer) -> tuple[Any, ...]:
@@ -161,12 +167,15 @@ class Directory:
             found &= other
         return found
 
-    def match(self, lat: float, lng: float, skills: tuple[str, ...], at: datetime, k: int,
-              category: str) -> list[Candidate]:
+    def match(
+        self, lat: float, lng: float, skills: tuple[str, ...], at: datetime, k: int, category: str
+    ) -> list[Candidate]:
         with self.index_lock:
             index = self.index
-            return [Candidate(vid, score, distance, index.breakdown(vid, lat, lng, skills, at, category=category))
-                    for vid, score, distance in index.match(lat, lng, skills, at, k, category=category)]
+            return [
+                Candidate(vid, score, distance, index.breakdown(vid, lat, lng, skills, at, category=category))
+                for vid, score, distance in index.match(lat, lng, skills, at, k, category=category)
+            ]
 
     # -- teams ----------------------------------------------------------------------------------
     def _put_team(self, team: Team) -> None:

@@ -26,8 +26,11 @@ from linli.common.mongo import AggregateDocument
 class VolunteerDocument(AggregateDocument):
     person_id = mongoengine.StringField(required=True)
     home_community_id = mongoengine.StringField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "volunteers", "strict": False,
-                                      "indexes": [{"fields": ["person_id"], "unique": True}, "home_community_id"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "volunteers",
+        "strict": False,
+        "indexes": [{"fields": ["person_id"], "unique": True}, "home_community_id"],
+    }
 
 
 class TeamDocument(AggregateDocument):
@@ -38,8 +41,11 @@ class TeamDocument(AggregateDocument):
 class LedgerEntryDocument(AggregateDocument):
     volunteer_id = mongoengine.StringField(required=True)
     credited_community_id = mongoengine.StringField(required=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "ledger_entries", "strict": False,
-                                      "indexes": ["volunteer_id", "credited_community_id"]}
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "ledger_entries",
+        "strict": False,
+        "indexes": ["volunteer_id", "credited_community_id"],
+    }
 
 
 class TaskResolutionDocument(mongoengine.Document):  # type: ignore[misc]

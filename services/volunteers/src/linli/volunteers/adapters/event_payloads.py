@@ -25,9 +25,15 @@ LEDGER_ENTRY_KIND: dict[LedgerEntryKind, str] = {kind: f"LEDGER_ENTRY_KIND_{kind
 
 def _event(event_type: str, subject: str, discriminator: str | int, time: datetime, payload: JsonDict) -> DomainEvent:
     """An event whose id is derived from (type, subject, discriminator)."""
-    return DomainEvent(id=derived_event_id(ev.EVENT_ID_NAMESPACE, event_type, subject, discriminator),
-                       type=event_type, subject=subject, time=time, payload=payload, topic=ev.TOPIC,
-                       message_name=ev.MESSAGE_OF_TYPE[event_type])
+    return DomainEvent(
+        id=derived_event_id(ev.EVENT_ID_NAMESPACE, event_type, subject, discriminator),
+        type=event_type,
+        subject=subject,
+        time=time,
+        payload=payload,
+        topic=ev.TOPIC,
+        message_name=ev.MESSAGE_OF_TYPE[event_type],
+    )
 
 
 def _head(version: int, context: EventContext) -> JsonDict:
@@ -50,33 +56,53 @@ def _public_profile(profile: ev.PublicProfile) -> JsonDict:
 
 
 def volunteer_registered(event: ev.VolunteerRegistered) -> DomainEvent:
-    payload = {**_head(1, event.context), **_public_profile(event.profile), "personId": event.person_id,
-               "registeredAt": timestamp_json(event.at)}
+    payload = {
+        **_head(1, event.context),
+        **_public_profile(event.profile),
+        "personId": event.person_id,
+        "registeredAt": timestamp_json(event.at),
+    }
     return _event(event.type, event.profile.volunteer_id, 1, event.at, payload)
 
 
 def volunteer_updated(event: ev.VolunteerUpdated) -> DomainEvent:
-    payload = {**_head(event.version, event.context), **_public_profile(event.profile),
-               "changedFields": list(event.changed_fields)}
+    payload = {
+        **_head(event.version, event.context),
+        **_public_profile(event.profile),
+        "changedFields": list(event.changed_fields),
+    }
     return _event(event.type, event.profile.volunteer_id, event.version, event.at, payload)
 
 
 def volunteer_suspended(event: ev.VolunteerSuspended) -> DomainEvent:
-    payload = {**_head(event.version, event.context), "volunteerId": event.volunteer_id, "reason": event.reason,
-               "suspendedAt": timestamp_json(event.at)}
+    payload = {
+        **_head(event.version, event.context),
+        "volunteerId": event.volunteer_id,
+        "reason": event.reason,
+        "suspendedAt": timestamp_json(event.at),
+    }
     return _event(event.type, event.volunteer_id, event.version, event.at, payload)
 
 
 def volunteer_reactivated(event: ev.VolunteerReactivated) -> DomainEvent:
-    payload = {**_head(event.version, event.context), "volunteerId": event.volunteer_id,
-               "reactivatedAt": timestamp_json(event.at)}
+    payload = {
+        **_head(event.version, event.context),
+        "volunteerId": event.volunteer_id,
+        "reactivatedAt": timestamp_json(event.at),
+    }
     return _event(event.type, event.volunteer_id, event.version, event.at, payload)
 
 
 def team_created(event: ev.TeamCreated) -> DomainEvent:
-    payload = {**_head(1, event.context), "teamId": event.team_id, "name": event.name,
-               "leaderVolunteerId": event.leader_volunteer_id, "focus": event.focus,
-               "owningOrganizationId": event.owning_organization_id, "rapidResponse": event.rapid_response}
+    payload = {
+        **_head(1, event.context),
+        "teamId": event.team_id,
+        "name": event.name,
+        "leaderVolunteerId": event.leader_volunteer_id,
+        "focus": event.focus,
+        "owningOrganizationId": event.owning_organization_id,
+        "rapidResponse": event.rapid_response,
+    }
     return _event(event.type, event.team_id, 1, event.at, {k: v for k, v in payload.items() if v})
 
 

@@ -44,7 +44,8 @@ class OrganizationAncestors:
             return cached[1]
         try:
             response: organizations_pb2.GetAncestorsResponse = call(
-                self._stub().GetAncestors, organizations_pb2.GetAncestorsRequest(id=org_id), idempotent=True)
+                self._stub().GetAncestors, organizations_pb2.GetAncestorsRequest(id=org_id), idempotent=True
+            )
             ancestors = tuple(org.id for org in response.ancestors)
         except NotFound:
             ancestors = ()

@@ -45,10 +45,14 @@ class Repository(AggregateRepository):
 
     def __init__(self) -> None:
         super().__init__(
-            {Volunteer: AggregateStore(VolunteerDocument._get_collection(), entity="volunteer"),
-             Team: AggregateStore(TeamDocument._get_collection(), entity="team"),
-             LedgerEntry: AggregateStore(LedgerEntryDocument._get_collection(), entity="ledger entry")},
-            source=ev.SOURCE, encode=encode)
+            {
+                Volunteer: AggregateStore(VolunteerDocument._get_collection(), entity="volunteer"),
+                Team: AggregateStore(TeamDocument._get_collection(), entity="team"),
+                LedgerEntry: AggregateStore(LedgerEntryDocument._get_collection(), entity="ledger entry"),
+            },
+            source=ev.SOURCE,
+            encode=encode,
+        )
         self.resolutions: Collection[Document] = TaskResolutionDocument._get_collection()
         self.processed: Collection[Document] = ProcessedEventDocument._get_collection()
 
@@ -88,8 +92,9 @@ class Repository(AggregateRepository):
     def put_resolution(self, resolution: TaskResolution) -> None:
         """Remembers a resolved request until it is rated (the latest resolution wins)."""
         document = to_document(resolution)
-        self.resolutions.replace_one({"_id": resolution.request_id}, {"_id": resolution.request_id, **document},
-                                     upsert=True)
+        self.resolutions.replace_one(
+            {"_id": resolution.request_id}, {"_id": resolution.request_id, **document}, upsert=True
+        )
 
     def get_resolution(self, request_id: str) -> TaskResolution | None:
         found = self.resolutions.find_one({"_id": request_id})

@@ -31,8 +31,18 @@ if TYPE_CHECKING:
     from .model import LedgerEntry
 
 __all__ = [
-    "DomainEvent", "EventContext", "PointsCredited", "PublicProfile", "TeamCreated", "TeamEvent", "TeamMemberJoined",
-    "TeamMemberLeft", "VolunteerEvent", "VolunteerReactivated", "VolunteerRegistered", "VolunteerSuspended",
+    "DomainEvent",
+    "EventContext",
+    "PointsCredited",
+    "PublicProfile",
+    "TeamCreated",
+    "TeamEvent",
+    "TeamMemberJoined",
+    "TeamMemberLeft",
+    "VolunteerEvent",
+    "VolunteerReactivated",
+    "VolunteerRegistered",
+    "VolunteerSuspended",
     "VolunteerUpdated",
 ]
 

@@ -50,10 +50,18 @@ def create_team(
         created_at=now,
         updated_at=now,
     )
-    team.pending_events.append(ev.TeamCreated(team_id=team_id, name=cleaned_name, leader_volunteer_id=leader.id,
-                                              focus=cleaned_focus, owning_organization_id=org,
-                                              rapid_response=rapid_response, at=now,
-                                              context=context or EventContext()))
+    team.pending_events.append(
+        ev.TeamCreated(
+            team_id=team_id,
+            name=cleaned_name,
+            leader_volunteer_id=leader.id,
+            focus=cleaned_focus,
+            owning_organization_id=org,
+            rapid_response=rapid_response,
+            at=now,
+            context=context or EventContext(),
+        )
+    )
     return team
 
 
@@ -74,8 +82,11 @@ def join_team(
         raise FailedPrecondition(f"team {team.id} already has {MAX_TEAM_MEMBERS} members", field="team_id")
     team.member_ids = (*team.member_ids, volunteer.id)
     team.touch(now)
-    team.pending_events.append(ev.TeamMemberJoined(team_id=team.id, volunteer_id=volunteer.id, version=team.version,
-                                                   at=now, context=context or EventContext()))
+    team.pending_events.append(
+        ev.TeamMemberJoined(
+            team_id=team.id, volunteer_id=volunteer.id, version=team.version, at=now, context=context or EventContext()
+        )
+    )
     return True
 
 
@@ -98,8 +109,11 @@ def leave_team(
         )
     team.member_ids = tuple(m for m in team.member_ids if m != volunteer_id)
     team.touch(now)
-    team.pending_events.append(ev.TeamMemberLeft(team_id=team.id, volunteer_id=volunteer_id, version=team.version,
-                                                 at=now, context=context or EventContext()))
+    team.pending_events.append(
+        ev.TeamMemberLeft(
+            team_id=team.id, volunteer_id=volunteer_id, version=team.version, at=now, context=context or EventContext()
+        )
+    )
     return True
 
 

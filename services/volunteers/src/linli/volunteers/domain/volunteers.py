@@ -102,10 +102,15 @@ def _validated(changes: ProfileChanges) -> dict[str, object]:
 def _public_profile(volunteer: Volunteer) -> ev.PublicProfile:
     """The non-personal profile fields as they are now (shared by registered/updated)."""
     return ev.PublicProfile(
-        volunteer_id=volunteer.id, display_name=volunteer.display_name,
-        home_community_id=volunteer.home_community_id, workplace_community_id=volunteer.workplace_community_id,
-        skills=tuple(volunteer.skills), posts=tuple(volunteer.posts), service_radius_km=volunteer.service_radius_km,
-        max_concurrent_tasks=volunteer.max_concurrent_tasks)
+        volunteer_id=volunteer.id,
+        display_name=volunteer.display_name,
+        home_community_id=volunteer.home_community_id,
+        workplace_community_id=volunteer.workplace_community_id,
+        skills=tuple(volunteer.skills),
+        posts=tuple(volunteer.posts),
+        service_radius_km=volunteer.service_radius_km,
+        max_concurrent_tasks=volunteer.max_concurrent_tasks,
+    )
 
 
 def register(
@@ -148,8 +153,11 @@ def register(
         created_at=now,
         updated_at=now,
     )
-    volunteer.pending_events.append(ev.VolunteerRegistered(profile=_public_profile(volunteer), person_id=person_id,
-                                                           at=now, context=context or EventContext()))
+    volunteer.pending_events.append(
+        ev.VolunteerRegistered(
+            profile=_public_profile(volunteer), person_id=person_id, at=now, context=context or EventContext()
+        )
+    )
     return volunteer
 
 
@@ -178,9 +186,15 @@ def update(
     for name in changed:
         setattr(volunteer, name, values[name])
     volunteer.touch(now)
-    volunteer.pending_events.append(ev.VolunteerUpdated(
-        profile=_public_profile(volunteer), changed_fields=tuple(changed), version=volunteer.version, at=now,
-        context=context or EventContext()))
+    volunteer.pending_events.append(
+        ev.VolunteerUpdated(
+            profile=_public_profile(volunteer),
+            changed_fields=tuple(changed),
+            version=volunteer.version,
+            at=now,
+            context=context or EventContext(),
+        )
+    )
     return changed
 
 
@@ -201,9 +215,15 @@ def suspend(
     volunteer.suspended_at = now
     volunteer.suspension_reason = cleaned
     volunteer.touch(now)
-    volunteer.pending_events.append(ev.VolunteerSuspended(volunteer_id=volunteer.id, reason=cleaned,
-                                                          version=volunteer.version, at=now,
-                                                          context=context or EventContext()))
+    volunteer.pending_events.append(
+        ev.VolunteerSuspended(
+            volunteer_id=volunteer.id,
+            reason=cleaned,
+            version=volunteer.version,
+            at=now,
+            context=context or EventContext(),
+        )
+    )
     return True
 
 
@@ -218,8 +238,11 @@ def reactivate(
     volunteer.suspended_at = None
     volunteer.suspension_reason = ""
     volunteer.touch(now)
-    volunteer.pending_events.append(ev.VolunteerReactivated(volunteer_id=volunteer.id, version=volunteer.version,
-                                                            at=now, context=context or EventContext()))
+    volunteer.pending_events.append(
+        ev.VolunteerReactivated(
+            volunteer_id=volunteer.id, version=volunteer.version, at=now, context=context or EventContext()
+        )
+    )
     return True
 
 

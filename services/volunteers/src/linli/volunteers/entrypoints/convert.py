@@ -41,8 +41,10 @@ VOLUNTEER_STATUS: dict[VolunteerStatus, str] = {status: f"VOLUNTEER_STATUS_{stat
 LEDGER_ENTRY_KIND = event_payloads.LEDGER_ENTRY_KIND
 #: ``linli.v1.LeaderboardPeriod`` numbers.
 LEADERBOARD_PERIOD: dict[int, LeaderboardPeriod] = {
-    pb.LEADERBOARD_PERIOD_WEEK: LeaderboardPeriod.WEEK, pb.LEADERBOARD_PERIOD_MONTH: LeaderboardPeriod.MONTH,
-    pb.LEADERBOARD_PERIOD_QUARTER: LeaderboardPeriod.QUARTER, pb.LEADERBOARD_PERIOD_YEAR: LeaderboardPeriod.YEAR,
+    pb.LEADERBOARD_PERIOD_WEEK: LeaderboardPeriod.WEEK,
+    pb.LEADERBOARD_PERIOD_MONTH: LeaderboardPeriod.MONTH,
+    pb.LEADERBOARD_PERIOD_QUARTER: LeaderboardPeriod.QUARTER,
+    pb.LEADERBOARD_PERIOD_YEAR: LeaderboardPeriod.YEAR,
     pb.LEADERBOARD_PERIOD_ALL_TIME: LeaderboardPeriod.ALL_TIME,
 }
 
@@ -239,10 +241,18 @@ def leaderboard(board: Leaderboard) -> pb.Leaderboard:
 def candidate(found: Candidate) -> pb.MatchCandidate:
     parts = found.breakdown
     return pb.MatchCandidate(
-        volunteer_id=found.volunteer_id, score=found.score, distance_km=found.distance_km,
-        breakdown=pb.ScoreBreakdown(skill_fit=parts.skill_fit, distance=parts.distance,
-                                    availability=parts.availability, load=parts.load, fairness=parts.fairness,
-                                    total=parts.total))
+        volunteer_id=found.volunteer_id,
+        score=found.score,
+        distance_km=found.distance_km,
+        breakdown=pb.ScoreBreakdown(
+            skill_fit=parts.skill_fit,
+            distance=parts.distance,
+            availability=parts.availability,
+            load=parts.load,
+            fairness=parts.fairness,
+            total=parts.total,
+        ),
+    )
 
 
 # -- in ----------------------------------------------------------------------------------------
@@ -267,11 +277,19 @@ def timestamp(message: Message, name: str) -> datetime | None:
 
 def registration(request: pb.RegisterVolunteerRequest) -> Registration:
     return Registration(
-        person_id=request.person_id, display_name=request.display_name, phone=request.phone,
-        home_community_id=request.home_community_id, workplace_community_id=request.workplace_community_id,
-        skills=list(request.skills), posts=list(request.posts), languages=list(request.languages),
-        service_radius_km=request.service_radius_km, home=point(request, "home"),
-        availability=time_windows(request.availability), max_concurrent_tasks=request.max_concurrent_tasks)
+        person_id=request.person_id,
+        display_name=request.display_name,
+        phone=request.phone,
+        home_community_id=request.home_community_id,
+        workplace_community_id=request.workplace_community_id,
+        skills=list(request.skills),
+        posts=list(request.posts),
+        languages=list(request.languages),
+        service_radius_km=request.service_radius_km,
+        home=point(request, "home"),
+        availability=time_windows(request.availability),
+        max_concurrent_tasks=request.max_concurrent_tasks,
+    )
 
 
 def profile_changes(request: pb.UpdateVolunteerRequest) -> tuple[list[str], ProfileChanges]:
@@ -282,19 +300,31 @@ def profile_changes(request: pb.UpdateVolunteerRequest) -> tuple[list[str], Prof
         if "home" in paths and not request.HasField("home"):
             raise InvalidArgument("home is required when update_mask names it", field="home")
         return paths, ProfileChanges(
-            display_name=request.display_name, phone=request.phone, home_community_id=request.home_community_id,
-            workplace_community_id=request.workplace_community_id, skills=list(request.skills),
-            posts=list(request.posts), languages=list(request.languages),
-            service_radius_km=request.service_radius_km, home=point(request, "home"),
-            availability=time_windows(request.availability), max_concurrent_tasks=request.max_concurrent_tasks)
+            display_name=request.display_name,
+            phone=request.phone,
+            home_community_id=request.home_community_id,
+            workplace_community_id=request.workplace_community_id,
+            skills=list(request.skills),
+            posts=list(request.posts),
+            languages=list(request.languages),
+            service_radius_km=request.service_radius_km,
+            home=point(request, "home"),
+            availability=time_windows(request.availability),
+            max_concurrent_tasks=request.max_concurrent_tasks,
+        )
     return paths, ProfileChanges(
-        display_name=request.display_name or None, phone=request.phone or None,
+        display_name=request.display_name or None,
+        phone=request.phone or None,
         home_community_id=request.home_community_id or None,
         workplace_community_id=request.workplace_community_id or None,
-        skills=list(request.skills) or None, posts=list(request.posts) or None,
-        languages=list(request.languages) or None, service_radius_km=request.service_radius_km or None,
-        home=point(request, "home"), availability=time_windows(request.availability) or None,
-        max_concurrent_tasks=request.max_concurrent_tasks or None)
+        skills=list(request.skills) or None,
+        posts=list(request.posts) or None,
+        languages=list(request.languages) or None,
+        service_radius_km=request.service_radius_km or None,
+        home=point(request, "home"),
+        availability=time_windows(request.availability) or None,
+        max_concurrent_tasks=request.max_concurrent_tasks or None,
+    )
 
 
 def leaderboard_period(number: int) -> LeaderboardPeriod:

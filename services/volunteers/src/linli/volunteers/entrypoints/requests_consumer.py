@@ -56,20 +56,33 @@ class RequestTasks:
     def track(self, facts: RequestFacts) -> None:
         """Moves the request to the volunteer holding it after this event (if any)."""
         if facts.holder:
-            self.bus.handle(c.AssignTask(actor=CONSUMER_ACTOR, request_id=facts.request_id,
-                                         volunteer_id=facts.holder))
+            self.bus.handle(c.AssignTask(actor=CONSUMER_ACTOR, request_id=facts.request_id, volunteer_id=facts.holder))
         else:
             self.bus.handle(c.ReleaseTask(actor=CONSUMER_ACTOR, request_id=facts.request_id))
 
     def resolved(self, facts: RequestFacts, event_id: str, hours: float, resolved_at: datetime) -> None:
-        self.bus.handle(c.RecordResolution(actor=CONSUMER_ACTOR, request_id=facts.request_id,
-                                           volunteer_id=facts.volunteer_id, event_id=event_id, hours=hours,
-                                           resolved_at=resolved_at))
+        self.bus.handle(
+            c.RecordResolution(
+                actor=CONSUMER_ACTOR,
+                request_id=facts.request_id,
+                volunteer_id=facts.volunteer_id,
+                event_id=event_id,
+                hours=hours,
+                resolved_at=resolved_at,
+            )
+        )
 
     def rated(self, facts: RequestFacts, event_id: str, stars: int, rated_at: datetime) -> list[LedgerEntry]:
-        entries: list[LedgerEntry] = self.bus.handle(c.CreditRating(
-            actor=CONSUMER_ACTOR, request_id=facts.request_id, volunteer_id=facts.volunteer_id, event_id=event_id,
-            stars=stars, rated_at=rated_at))
+        entries: list[LedgerEntry] = self.bus.handle(
+            c.CreditRating(
+                actor=CONSUMER_ACTOR,
+                request_id=facts.request_id,
+                volunteer_id=facts.volunteer_id,
+                event_id=event_id,
+                stars=stars,
+                rated_at=rated_at,
+            )
+        )
         return entries
 
 
@@ -118,9 +131,25 @@ def _parse(raw: dict[str, Any], message: M, field: str) -> M:
         raise InvalidArgument(f"not a {type(message).__name__} payload: {exc}", field=field) from exc
 
 
-def make_consumer(*, bootstrap: str, group_id: str, topic: str, tasks: RequestTasks, processed: ProcessedEvents,
-                  dlq_producer: KafkaProducer, max_attempts: int, client_id: str) -> EventConsumer:
+def make_consumer(
+    *,
+    bootstrap: str,
+    group_id: str,
+    topic: str,
+    tasks: RequestTasks,
+    processed: ProcessedEvents,
+    dlq_producer: KafkaProducer,
+    max_attempts: int,
+    client_id: str,
+) -> EventConsumer:
     """The consumer loop (commit after effect, dedupe by ce_id, DLQ) around the handler."""
-    return EventConsumer(bootstrap=bootstrap, group_id=group_id, topics=[topic], handler=RequestsEventHandler(tasks),
-                         processed=processed, dlq_producer=dlq_producer, max_attempts=max_attempts,
-                         client_id=client_id)
+    return EventConsumer(
+        bootstrap=bootstrap,
+        group_id=group_id,
+        topics=[topic],
+        handler=RequestsEventHandler(tasks),
+        processed=processed,
+        dlq_producer=dlq_producer,
+        max_attempts=max_attempts,
+        client_id=client_id,
+    )

@@ -66,7 +66,8 @@ class VolunteersReadModel(ReadModel, Protocol):
 
     def entries_of_community(self, community_id: str) -> list[LedgerEntry]: ...
 
-    def match(self, lat: float, lng: float, skills: tuple[str, ...], at: datetime, k: int,
-              category: str) -> list[Candidate]:
+    def match(
+        self, lat: float, lng: float, skills: tuple[str, ...], at: datetime, k: int, category: str
+    ) -> list[Candidate]:
         """The best k volunteers with their score breakdowns."""
         ...

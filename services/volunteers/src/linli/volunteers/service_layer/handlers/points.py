@@ -35,8 +35,9 @@ class Leaderboard:
     names: dict[str, str]
 
 
-def record_entry(entry: LedgerEntry, context: EventContext, directory: VolunteersReadModel,
-                 ledger_store: LedgerStore) -> LedgerEntry:
+def record_entry(
+    entry: LedgerEntry, context: EventContext, directory: VolunteersReadModel, ledger_store: LedgerStore
+) -> LedgerEntry:
     """Appends an entry with its PointsCredited event; an entry already stored with the same
     credit is returned as it is (replays are harmless). Call holding the cause's lock."""
     if (existing := directory.find(LedgerEntry, entry.id)) is not None:
@@ -47,8 +48,14 @@ def record_entry(entry: LedgerEntry, context: EventContext, directory: Volunteer
     return stored
 
 
-def record_correction(command: c.RecordCorrection, uow: UnitOfWork, directory: VolunteersReadModel,
-                      ledger_store: LedgerStore, access: Access, clock: Clock) -> LedgerEntry:
+def record_correction(
+    command: c.RecordCorrection,
+    uow: UnitOfWork,
+    directory: VolunteersReadModel,
+    ledger_store: LedgerStore,
+    access: Access,
+    clock: Clock,
+) -> LedgerEntry:
     actor = command.actor
     with uow.locks.hold(f"correction:{command.volunteer_id}:{command.idempotency_key}"):
         volunteer = stored_volunteer(directory, command.volunteer_id, "volunteer_id")
@@ -58,12 +65,21 @@ def record_correction(command: c.RecordCorrection, uow: UnitOfWork, directory: V
             if corrects is None:
                 raise NotFound(f"ledger entry {command.corrects_entry_id} does not exist", field="corrects_entry_id")
         community = command.community_id.strip() or (corrects.credited_community_id if corrects else "")
-        access.require_staff(actor.identity, (community or volunteer.home_community_id,),
-                             "correct this community's ledger")
+        access.require_staff(
+            actor.identity, (community or volunteer.home_community_id,), "correct this community's ledger"
+        )
         entry = ledger.correction(
-            volunteer_id=volunteer.id, community_id=command.community_id, hours_delta=command.hours_delta,
-            points_delta=command.points_delta, reason=command.reason, idempotency_key=command.idempotency_key,
-            recorded_by=actor.subject, now=clock(), corrects=corrects, request_id=command.request_id.strip())
+            volunteer_id=volunteer.id,
+            community_id=command.community_id,
+            hours_delta=command.hours_delta,
+            points_delta=command.points_delta,
+            reason=command.reason,
+            idempotency_key=command.idempotency_key,
+            recorded_by=actor.subject,
+            now=clock(),
+            corrects=corrects,
+            request_id=command.request_id.strip(),
+        )
         existing = directory.find(LedgerEntry, entry.id)
         if existing is not None:
             # A retry: the first write decided the times; the amounts must be the same.
@@ -90,10 +106,12 @@ def get_leaderboard(command: c.GetLeaderboard, directory: VolunteersReadModel, c
     period = command.period
     rows_wanted = command.limit or DEFAULT_LEADERBOARD_ROWS
     if not 1 <= rows_wanted <= MAX_LEADERBOARD_ROWS:
-        raise InvalidArgument(f"limit must be between 1 and {MAX_LEADERBOARD_ROWS}, got {command.limit}",
-                              field="limit")
+        raise InvalidArgument(f"limit must be between 1 and {MAX_LEADERBOARD_ROWS}, got {command.limit}", field="limit")
     bounds = ledger.period_bounds(period, command.at or clock())
     rows = ledger.leaderboard(directory.entries_of_community(community), community, bounds, rows_wanted)
-    names = {row.volunteer_id: v.display_name for row in rows
-             if (v := directory.find(Volunteer, row.volunteer_id)) is not None}
+    names = {
+        row.volunteer_id: v.display_name
+        for row in rows
+        if (v := directory.find(Volunteer, row.volunteer_id)) is not None
+    }
     return Leaderboard(community, period, bounds, rows, names)

@@ -45,8 +45,10 @@ def assign_task(command: c.AssignTask, uow: UnitOfWork, directory: VolunteersRea
     with uow.locks.hold(request_key(command.request_id)):
         holder = command.volunteer_id
         if holder and directory.find(Volunteer, holder) is None:
-            log.warning("request assigned to a volunteer this service does not know; not tracked",
-                        extra={"request_id": command.request_id, "volunteer_id": holder})
+            log.warning(
+                "request assigned to a volunteer this service does not know; not tracked",
+                extra={"request_id": command.request_id, "volunteer_id": holder},
+            )
             holder = ""
         _move(uow, directory, clock, command.request_id, holder)
 
@@ -71,20 +73,28 @@ def _move(uow: UnitOfWork, directory: VolunteersReadModel, clock: Clock, request
         work.commit()
 
 
-def record_resolution(command: c.RecordResolution, uow: UnitOfWork, directory: VolunteersReadModel,
-                      ledger_store: LedgerStore) -> None:
+def record_resolution(
+    command: c.RecordResolution, uow: UnitOfWork, directory: VolunteersReadModel, ledger_store: LedgerStore
+) -> None:
     """Remembers who resolved the request and the hours reported, until it is rated."""
     volunteer_id = command.volunteer_id
     if not volunteer_id or directory.find(Volunteer, volunteer_id) is None:
         return  # not a volunteer's task (or not one of ours): nothing to credit later
     with uow.locks.hold(request_key(command.request_id)):
-        ledger_store.put_resolution(TaskResolution(
-            request_id=command.request_id, volunteer_id=volunteer_id, hours=tasks.creditable_hours(command.hours),
-            resolved_at=utc_millis(command.resolved_at), cause_event_id=command.event_id))
+        ledger_store.put_resolution(
+            TaskResolution(
+                request_id=command.request_id,
+                volunteer_id=volunteer_id,
+                hours=tasks.creditable_hours(command.hours),
+                resolved_at=utc_millis(command.resolved_at),
+                cause_event_id=command.event_id,
+            )
+        )
 
 
-def credit_rating(command: c.CreditRating, uow: UnitOfWork, directory: VolunteersReadModel,
-                  ledger_store: LedgerStore, clock: Clock) -> list[LedgerEntry]:
+def credit_rating(
+    command: c.CreditRating, uow: UnitOfWork, directory: VolunteersReadModel, ledger_store: LedgerStore, clock: Clock
+) -> list[LedgerEntry]:
     """Credits the volunteer who resolved the request (HOME, and WORKPLACE per the
     dual-points rule). Idempotent on ``event_id``; returns the entries (new or stored)."""
     with uow.locks.hold(request_key(command.request_id)):
@@ -93,12 +103,18 @@ def credit_rating(command: c.CreditRating, uow: UnitOfWork, directory: Volunteer
         volunteer = directory.find(Volunteer, volunteer_id) if volunteer_id else None
         if volunteer is None:
             if volunteer_id:
-                log.warning("rated request of a volunteer this service does not know; not credited",
-                            extra={"request_id": command.request_id, "volunteer_id": volunteer_id})
+                log.warning(
+                    "rated request of a volunteer this service does not know; not credited",
+                    extra={"request_id": command.request_id, "volunteer_id": volunteer_id},
+                )
             return []
         credit = TaskCredit(
-            cause_event_id=command.event_id, volunteer_id=volunteer.id, request_id=command.request_id,
-            hours=resolution.hours if resolution else 0.0, rating=command.stars,
-            occurred_at=resolution.resolved_at if resolution else utc_millis(command.rated_at))
+            cause_event_id=command.event_id,
+            volunteer_id=volunteer.id,
+            request_id=command.request_id,
+            hours=resolution.hours if resolution else 0.0,
+            rating=command.stars,
+            occurred_at=resolution.resolved_at if resolution else utc_millis(command.rated_at),
+        )
         entries = ledger.credit_task(credit, volunteer, clock())
         return [record_entry(entry, context_of(command.actor), directory, ledger_store) for entry in entries]

@@ -33,54 +33,80 @@ def name_key(owning_organization_id: str, name: str) -> str:
     return f"team-name:{owning_organization_id.strip()}:{unicodedata.normalize('NFC', name.strip()).casefold()}"
 
 
-def create_team(command: c.CreateTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access,
-                clock: Clock) -> Team:
+def create_team(
+    command: c.CreateTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access, clock: Clock
+) -> Team:
     actor = command.actor
-    access.require_staff(actor.identity, (command.owning_organization_id.strip(),),
-                         "create teams for this organisation")
+    access.require_staff(
+        actor.identity, (command.owning_organization_id.strip(),), "create teams for this organisation"
+    )
     team_id = fresh_id("team", actor, command.idempotency_key)
-    with uow.start(team_id, command.leader_volunteer_id,
-                   name_key(command.owning_organization_id, command.name)) as work:
+    with uow.start(
+        team_id, command.leader_volunteer_id, name_key(command.owning_organization_id, command.name)
+    ) as work:
         if (existing := directory.find(Team, team_id)) is not None:
             return existing  # a retry of a create that succeeded
         leader = stored_volunteer(directory, command.leader_volunteer_id, "leader_volunteer_id")
-        team = teams.create_team(team_id, name=command.name, leader=leader, focus=command.focus,
-                                 owning_organization_id=command.owning_organization_id,
-                                 rapid_response=command.rapid_response, now=clock(), context=context_of(actor))
+        team = teams.create_team(
+            team_id,
+            name=command.name,
+            leader=leader,
+            focus=command.focus,
+            owning_organization_id=command.owning_organization_id,
+            rapid_response=command.rapid_response,
+            now=clock(),
+            context=context_of(actor),
+        )
         holder = directory.team_named(team.owning_organization_id, team.name)
         if holder is not None:
-            raise AlreadyExists(f"{team.owning_organization_id} already has a team named {team.name!r} ({holder})",
-                                field="name")
+            raise AlreadyExists(
+                f"{team.owning_organization_id} already has a team named {team.name!r} ({holder})", field="name"
+            )
         work.add(team)
         work.commit()
     return team
 
 
-def join_team(command: c.JoinTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access,
-              clock: Clock) -> Team:
+def join_team(
+    command: c.JoinTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access, clock: Clock
+) -> Team:
     return _change(command, uow, directory, access, clock, joining=True)
 
 
-def leave_team(command: c.LeaveTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access,
-               clock: Clock) -> Team:
+def leave_team(
+    command: c.LeaveTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access, clock: Clock
+) -> Team:
     return _change(command, uow, directory, access, clock, joining=False)
 
 
-def _change(command: c.JoinTeam | c.LeaveTeam, uow: UnitOfWork, directory: VolunteersReadModel, access: Access,
-            clock: Clock, *, joining: bool) -> Team:
+def _change(
+    command: c.JoinTeam | c.LeaveTeam,
+    uow: UnitOfWork,
+    directory: VolunteersReadModel,
+    access: Access,
+    clock: Clock,
+    *,
+    joining: bool,
+) -> Team:
     actor = command.actor
     with uow.start(command.team_id, command.volunteer_id) as work:
         team = working_team(work, command.team_id, "team_id")
         volunteer = stored_volunteer(directory, command.volunteer_id, "volunteer_id")
         leader = directory.find(Volunteer, team.leader_volunteer_id)
-        access.require_one_of(actor.identity, (volunteer.person_id, leader.person_id if leader else ""),
-                              (team.owning_organization_id,), f"{'add' if joining else 'remove'} members of this team")
+        access.require_one_of(
+            actor.identity,
+            (volunteer.person_id, leader.person_id if leader else ""),
+            (team.owning_organization_id,),
+            f"{'add' if joining else 'remove'} members of this team",
+        )
         if joining:
-            teams.join_team(team, volunteer, clock(), expected_version=command.expected_version,
-                            context=context_of(actor))
+            teams.join_team(
+                team, volunteer, clock(), expected_version=command.expected_version, context=context_of(actor)
+            )
         else:
-            teams.leave_team(team, volunteer.id, clock(), expected_version=command.expected_version,
-                             context=context_of(actor))
+            teams.leave_team(
+                team, volunteer.id, clock(), expected_version=command.expected_version, context=context_of(actor)
+            )
         work.commit()
     return team
 
@@ -99,7 +125,8 @@ def get_team_roster(command: c.GetTeamRoster, directory: VolunteersReadModel) ->
 def list_teams(command: c.ListTeams, directory: VolunteersReadModel) -> list[Team]:
     wanted_focus = command.focus.strip().casefold()
     found = [
-        team for team in directory.all_teams()
+        team
+        for team in directory.all_teams()
         if (not command.owning_organization_id or team.owning_organization_id == command.owning_organization_id)
         and (not wanted_focus or team.focus.casefold() == wanted_focus)
         and (not command.rapid_response_only or team.rapid_response)

@@ -43,20 +43,29 @@ class MatchResult:
     candidates: list[Candidate]
 
 
-def register_volunteer(command: c.RegisterVolunteer, uow: UnitOfWork, directory: VolunteersReadModel,
-                       access: Access, clock: Clock) -> VolunteerView:
+def register_volunteer(
+    command: c.RegisterVolunteer, uow: UnitOfWork, directory: VolunteersReadModel, access: Access, clock: Clock
+) -> VolunteerView:
     actor = command.actor
     person_id = command.registration.person_id.strip() or actor.subject
     registration = dataclasses.replace(command.registration, person_id=person_id)
-    access.require_self_or_staff(actor.identity, person_id,
-                                 (registration.home_community_id, registration.workplace_community_id),
-                                 "register this person as a volunteer")
+    access.require_self_or_staff(
+        actor.identity,
+        person_id,
+        (registration.home_community_id, registration.workplace_community_id),
+        "register this person as a volunteer",
+    )
     volunteer_id = fresh_id("vol", actor, command.idempotency_key)
     with uow.start(volunteer_id, f"person:{person_id}") as work:
         found = directory.find(Volunteer, volunteer_id)
         if found is None:  # else a retry of a registration that succeeded
-            found = volunteers.register(volunteer_id, registration, clock(), context=context_of(actor),
-                                        existing_for_person=directory.volunteer_of_person(person_id))
+            found = volunteers.register(
+                volunteer_id,
+                registration,
+                clock(),
+                context=context_of(actor),
+                existing_for_person=directory.volunteer_of_person(person_id),
+            )
             work.add(found)
             work.commit()
     return view(found, actor, access)
@@ -68,8 +77,9 @@ def update_volunteer(command: c.UpdateVolunteer, uow: UnitOfWork, access: Access
         working = working_volunteer(work, command.volunteer_id)
         access.require_self_or_staff(actor.identity, working.person_id, communities(working), "change this volunteer")
         changes = volunteers.changes_from_mask(command.paths, command.changes)
-        volunteers.update(working, changes, clock(), expected_version=command.expected_version,
-                          context=context_of(actor))
+        volunteers.update(
+            working, changes, clock(), expected_version=command.expected_version, context=context_of(actor)
+        )
         work.commit()
     return view(working, actor, access)
 
@@ -79,14 +89,16 @@ def suspend_volunteer(command: c.SuspendVolunteer, uow: UnitOfWork, access: Acce
     with uow.start(command.volunteer_id) as work:
         working = working_volunteer(work, command.volunteer_id)
         access.require_staff(actor.identity, communities(working), "suspend this volunteer")
-        volunteers.suspend(working, command.reason, clock(), expected_version=command.expected_version,
-                           context=context_of(actor))
+        volunteers.suspend(
+            working, command.reason, clock(), expected_version=command.expected_version, context=context_of(actor)
+        )
         work.commit()
     return view(working, actor, access)
 
 
-def reactivate_volunteer(command: c.ReactivateVolunteer, uow: UnitOfWork, access: Access,
-                         clock: Clock) -> VolunteerView:
+def reactivate_volunteer(
+    command: c.ReactivateVolunteer, uow: UnitOfWork, access: Access, clock: Clock
+) -> VolunteerView:
     actor = command.actor
     with uow.start(command.volunteer_id) as work:
         working = working_volunteer(work, command.volunteer_id)
@@ -111,8 +123,9 @@ def get_identity_card(command: c.GetIdentityCard, directory: VolunteersReadModel
     return volunteers.identity_card(found, directory.teams_of(found))
 
 
-def search_volunteers(command: c.SearchVolunteers, directory: VolunteersReadModel,
-                      access: Access) -> list[VolunteerView]:
+def search_volunteers(
+    command: c.SearchVolunteers, directory: VolunteersReadModel, access: Access
+) -> list[VolunteerView]:
     if not (command.community_id or command.skill or command.post or command.team_id):
         raise InvalidArgument("give at least one of community_id, skill, post or team_id", field="community_id")
     skill_code = _code(command.skill, catalogue.skill, "skill")
@@ -129,8 +142,9 @@ def match_volunteers(command: c.MatchVolunteers, directory: VolunteersReadModel,
     if location is None:
         raise InvalidArgument("location is required", field="location")
     used = matching.resolve_skills(command.skills, command.category)
-    candidates = directory.match(location.lat, location.lng, command.skills, command.at or clock(),
-                                 command.k or DEFAULT_K, command.category)
+    candidates = directory.match(
+        location.lat, location.lng, command.skills, command.at or clock(), command.k or DEFAULT_K, command.category
+    )
     return MatchResult(used, candidates)
 
 
