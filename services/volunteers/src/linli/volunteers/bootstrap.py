@@ -5,8 +5,9 @@ import time; `build()` does, and returns a runtime ready to start.
 with fakes. ``build`` adds the MongoDB repository, the in-memory directory (loaded from it),
 the organizations client, the gRPC servicer and the workers.
 
-Workers stop in the order added: the requests consumer first (it finishes the event in hand
-and commits), then the outbox relay (it publishes what that event's effects stored).
+Workers stop last-added first: the requests consumer (added after the relay) stops first,
+finishing the event in hand and committing, then the outbox relay publishes what that
+event's effects stored.
 """
 
 from __future__ import annotations
