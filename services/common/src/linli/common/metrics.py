@@ -41,7 +41,13 @@ EVENTS_CONSUMED = Counter(
 CONSUMER_FAILURES = Counter("linli_consumer_failures_total", "Failed attempts to apply an event.", ["group", "topic"])
 CONSUMER_HANDLE_SECONDS = Histogram("linli_consumer_handle_seconds", "Time to apply one event.", ["group"])
 CONSUMER_STOPPED = Gauge(
-    "linli_consumer_stopped", "1 when the dead-letter limit halted the consumer group's loop (alert on it).", ["group"]
+    "linli_consumer_stopped",
+    "1 while the consumer group's loop is not consuming: halted (dead-letter limit, DLQ refusing) or restarting "
+    "after it died (alert on it).",
+    ["group"],
+)
+CONSUMER_RESTARTS = Counter(
+    "linli_consumer_restarts_total", "Times a consumer group's loop died and was restarted.", ["group"]
 )
 DEPENDENCY_UP = Gauge(
     "linli_dependency_up", "1 while a health check (database, broker, worker) passes, else 0.", ["dependency"]
