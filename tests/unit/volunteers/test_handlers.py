@@ -329,10 +329,23 @@ def test_create_team_lists_it_on_the_leader_and_refuses_a_second_of_the_same_nam
             idempotency_key="t1",
             name="东山应急突击队",
             leader_volunteer_id=leader.id,
+            focus="emergency",
             owning_organization_id=EAST,
+            rapid_response=True,
         )
     )
     assert retry is team
+    with pytest.raises(Conflict) as other_payload:  # the same key for another team (issue 10)
+        app.handle(
+            c.CreateTeam(
+                actor=OPERATOR,
+                idempotency_key="t1",
+                name="东山应急突击队",
+                leader_volunteer_id=leader.id,
+                owning_organization_id=EAST,
+            )
+        )
+    assert other_payload.value.field == "idempotency_key"
     before = untouched(app)
     with pytest.raises(AlreadyExists) as same_name:
         app.handle(

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from linli.common import validation
 from linli.common.errors import InvalidArgument
+
+#: Longest catalogue code looked at (longer input is unknown without any work) and the most
+#: codes one list may name (the catalogue holds fewer; a longer list is refused before lookups).
+CODE_MAX_LENGTH = 64
+MAX_CODES = 100
 
 #: Jiaojiang's "ten posts" (党员十岗): what a volunteer may claim to stand for in their community.
 POSTS_DATA: Final[tuple[dict[str, str], ...]] = (
@@ -152,10 +158,12 @@ def _validate_codes(
     unknown codes naming the exact list position, e.g. ``skills[2]``."""
     seen: dict[str, None] = {}
     for position, raw in enumerate(codes):
-        code = raw.strip().lower()
+        if position >= MAX_CODES:
+            raise InvalidArgument(f"{field}: at most {MAX_CODES} codes allowed", field=field)
+        code = raw.strip().lower() if len(raw) <= CODE_MAX_LENGTH else ""
         if code not in known:
             raise InvalidArgument(
-                f"{field}[{position}]: unknown {what} {raw!r}; see the catalogue for valid codes",
+                f"{field}[{position}]: unknown {what} {validation.echo(raw)}; see the catalogue for valid codes",
                 field=f"{field}[{position}]",
             )
         seen.setdefault(code, None)
@@ -188,6 +196,8 @@ def skills_of_mask(mask: int) -> tuple[str, ...]:
 def skills_for_category(category: str) -> tuple[str, ...]:
     """Skills fitting a request category: exact match, then each shorter dotted prefix
     ("repairs.electrical.socket" -> "repairs.electrical" -> "repairs"); () when unknown."""
+    if len(category) > CODE_MAX_LENGTH:
+        return ()
     key = category.strip().lower()
     while key:
         found = CATEGORY_SKILLS_DATA.get(key)

@@ -26,6 +26,7 @@ negative), keyed by the caller's idempotency key; nothing is ever edited.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections import defaultdict
@@ -202,6 +203,15 @@ def same_credit(a: LedgerEntry, b: LedgerEntry) -> bool:
         b.kind,
         b.request_id,
         b.occurred_at,
+    )
+
+
+def public_entry(entry: LedgerEntry) -> LedgerEntry:
+    """An entry as anyone may see it: amounts, community, kind and dates; without the
+    request it was for (which says where the volunteer went), the causing event, the
+    rating, a correction's reason and who recorded it."""
+    return dataclasses.replace(
+        entry, request_id="", cause_event_id="", rating=0, reason="", corrects_entry_id="", recorded_by=""
     )
 
 

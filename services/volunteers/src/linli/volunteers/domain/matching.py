@@ -8,6 +8,7 @@ for the same volunteers (the unit tests check all three against each other).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,7 @@ from .scoring import (
 __all__ = [
     "DEFAULT_K",
     "DEFAULT_RADIUS_CLASSES",
+    "DISTANCE_BAND_KM",
     "DISTANCE_HALF_KM",
     "MAX_K",
     "W_AVAILABILITY",
@@ -58,6 +60,7 @@ __all__ = [
     "MatchQuery",
     "RadiusClass",
     "ScoreBreakdown",
+    "coarsened",
     "distance_km",
     "is_available",
     "linear_scan_match",
@@ -132,3 +135,26 @@ def rank_volunteers(
     ]
     scored.sort(key=lambda c: (-c.score, c.distance_km, c.volunteer_id))
     return scored[:k]
+
+
+#: Coarse distance band shown to callers who may not know where volunteers live (km).
+DISTANCE_BAND_KM = 0.5
+
+
+def coarsened(candidate: Candidate, band_km: float = DISTANCE_BAND_KM) -> Candidate:
+    """The candidate as a caller without staff rights sees it: the distance rounded up to
+    the next ``band_km`` step (at least one step: "within 0.5 km"), and the distance part of
+    the score and the totals recomputed from that band, so no shown number reveals the
+    exact distance to the volunteer's home. The ranking itself is not changed."""
+    band = max(1, math.ceil(candidate.distance_km / band_km - 1e-9)) * band_km
+    parts = candidate.breakdown
+    distance = 1.0 / (1.0 + band / DISTANCE_HALF_KM)
+    total = (
+        W_SKILL * parts.skill_fit
+        + W_DISTANCE * distance
+        + W_AVAILABILITY * parts.availability
+        + W_LOAD * parts.load
+        + W_FAIRNESS * parts.fairness
+    )
+    breakdown = ScoreBreakdown(parts.skill_fit, distance, parts.availability, parts.load, parts.fairness, total)
+    return Candidate(candidate.volunteer_id, total, band, breakdown)

@@ -155,6 +155,9 @@ class Volunteer:
     updated_at: datetime
     suspended_at: datetime | None = None
     suspension_reason: str = ""
+    #: Digest of the create call that made it (``handlers.common.payload_digest``): a retry
+    #: with the same idempotency key but another payload is refused. "" for older records.
+    request_hash: str = field(default="", compare=False)
     pending_events: list[VolunteerEvent] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -181,6 +184,7 @@ class Team:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    request_hash: str = field(default="", compare=False)
     pending_events: list[TeamEvent] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:

@@ -63,20 +63,48 @@ def time_window_json(value: TimeWindow) -> JsonDict:
 
 
 def volunteer_json(value: Volunteer, *, personal: bool) -> JsonDict:
-    """``linli.v1.Volunteer``; phone and home only when ``personal``."""
+    """``linli.v1.Volunteer``: the whole profile when ``personal`` (the volunteer themself,
+    staff in scope), else the public fields only (``PUBLIC_VOLUNTEER_FIELDS``)."""
+    full = _full_volunteer_json(value)
+    if personal:
+        return full
+    return {name: found for name, found in full.items() if name in PUBLIC_VOLUNTEER_FIELDS}
+
+
+#: What anyone may see of a volunteer (README, "volunteers: who sees what"): no person id,
+#: phone, home, workplace, service radius, availability, load (open and maximum tasks) or
+#: suspension time and reason.
+PUBLIC_VOLUNTEER_FIELDS = frozenset(
+    {
+        "id",
+        "displayName",
+        "homeCommunityId",
+        "skills",
+        "posts",
+        "languages",
+        "status",
+        "teamIds",
+        "version",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
+
+def _full_volunteer_json(value: Volunteer) -> JsonDict:
     return _compact(
         {
             "id": value.id,
             "personId": value.person_id,
             "displayName": value.display_name,
-            "phone": value.phone if personal else "",
+            "phone": value.phone,
             "homeCommunityId": value.home_community_id,
             "workplaceCommunityId": value.workplace_community_id,
             "skills": list(value.skills),
             "posts": list(value.posts),
             "languages": list(value.languages),
             "serviceRadiusKm": value.service_radius_km,
-            "home": {"lat": value.home.lat, "lng": value.home.lng} if personal else None,
+            "home": {"lat": value.home.lat, "lng": value.home.lng},
             "availability": [time_window_json(w) for w in value.availability],
             "maxConcurrentTasks": value.max_concurrent_tasks,
             "openTasks": value.open_tasks,

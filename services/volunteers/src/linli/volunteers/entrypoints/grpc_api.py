@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 
 import grpc
 
+from linli.common import validation
 from linli.common.commands import Actor
 from linli.common.messagebus import MessageBus
 from linli.common.paging import paginate
@@ -24,7 +25,13 @@ from linli.volunteers.service_layer.handlers.common import VolunteerView
 Context: TypeAlias = grpc.ServicerContext
 
 
+#: Page tokens this service issues are a few characters; longer ones are refused unread.
+PAGE_TOKEN_MAX_LENGTH = 64
+
+
 def _page(items: Sequence[Any], page: common_pb2.PageRequest) -> tuple[Sequence[Any], common_pb2.PageInfo]:
+    if len(page.page_token) > PAGE_TOKEN_MAX_LENGTH:
+        raise validation.invalid("page.page_token", "not a page token this service issued")
     selected, next_token, total = paginate(items, page.page_size, page.page_token)
     return selected, common_pb2.PageInfo(next_page_token=next_token, total_size=total)
 

@@ -6,7 +6,10 @@ volunteer holds it after the event (claims, dispatches to a volunteer, reopening
 ``ReleaseTask`` (resolution, cancellation, closing, rejection, a transfer away). Two types
 carry more: ``resolved`` (``RecordResolution``: the hours in its Resolution, kept until the
 rating) and ``rated`` (``CreditRating``: hours and points are credited). Events without a
-snapshot (visit plans) are ignored. This module only translates events into commands; the
+snapshot (visit plans) are ignored; a ``request`` that is not an object is InvalidArgument.
+Only events from ``/linli/requests`` (``REQUESTS_SOURCE``) of its aggregates' types
+(``REQUESTS_TYPES``) are accepted; the kit's consumer dead-letters others ("unexpected
+source" / "unexpected type"). This module only translates events into commands; the
 handlers (``service_layer.handlers.tasks``) do the work.
 
 Payloads are read through the requests service's protobuf messages, the published contract,
@@ -39,6 +42,12 @@ from linli.volunteers.service_layer import commands as c
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
+
+#: Who may publish on the requests topic, and the types it publishes (prefixes: the requests
+#: service adds event types to its aggregates additively, and a consumer that dead-letters a new
+#: type would soon halt). A new aggregate on the topic is added here.
+REQUESTS_SOURCE = "/linli/requests"
+REQUESTS_TYPES = ("org.linli.request.*", "org.linli.visit_plan.*")
 
 REQUEST_RESOLVED = "org.linli.request.resolved.v1"
 REQUEST_RATED = "org.linli.request.rated.v1"
@@ -94,9 +103,13 @@ class RequestsEventHandler:
 
     def __call__(self, envelope: Envelope) -> None:
         data = envelope.json()
-        raw_snapshot = data.get("request") if isinstance(data, dict) else None
-        if not isinstance(raw_snapshot, dict):
+        if not isinstance(data, dict):
+            raise InvalidArgument("data: must be a JSON object", field="data")
+        raw_snapshot = data.get("request")
+        if raw_snapshot is None:
             return  # not about one request (e.g. a visit plan)
+        if not isinstance(raw_snapshot, dict):
+            raise InvalidArgument("request: must be a RequestSnapshot object", field="request")
         snapshot = _parse(raw_snapshot, requests_pb2.RequestSnapshot(), "request")
         facts = RequestFacts(
             request_id=snapshot.id or envelope.subject,
@@ -142,7 +155,8 @@ def make_consumer(
     max_attempts: int,
     client_id: str,
 ) -> EventConsumer:
-    """The consumer loop (commit after effect, dedupe by ce_id, DLQ) around the handler."""
+    """The consumer loop (commit after effect, dedupe by ce_id, DLQ, only the requests
+    service's events) around the handler."""
     return EventConsumer(
         bootstrap=bootstrap,
         group_id=group_id,
@@ -152,4 +166,6 @@ def make_consumer(
         dlq_producer=dlq_producer,
         max_attempts=max_attempts,
         client_id=client_id,
+        allowed_sources=(REQUESTS_SOURCE,),
+        allowed_types=REQUESTS_TYPES,
     )

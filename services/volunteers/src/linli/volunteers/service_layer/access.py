@@ -8,8 +8,13 @@
   cached) only when the scope is not the organisation itself.
 - A person acts on their own volunteer profile (the caller's subject is its person id).
 
-Reads are open to callers inside the cluster (the gateway decides what a person may see),
-except personal data (phone, home location): only the volunteer themself and staff in scope.
+Reads are open to every caller, but what they show depends on who asks (the full rule is
+in the README, "volunteers: who sees what"): the volunteer themself and staff in scope see
+the whole profile and ledger; everyone else (anonymous callers included) sees public fields
+only: no person id, phone, home, workplace, availability, load or suspension reason, and
+ledger entries without the requests, reasons and people behind them. Looking a volunteer up
+by person id is for that person and staff. Exact match distances (to volunteers' homes) are
+for dispatching roles (``EXACT_DISTANCE_ROLES``); others get 0.5 km bands.
 
 The caller is an argument of every check (handlers take it from their command); nothing
 here reads ambient request context.
@@ -27,6 +32,9 @@ from linli.volunteers.service_layer.ports import AncestorLookup
 
 GLOBAL_ROLES = ("operator", "system")
 ADMIN_ROLES = ("admin",)
+#: Roles that dispatch work to volunteers and so see exact distances in matching, wherever
+#: their scope (a match is asked for a place, not for a community).
+EXACT_DISTANCE_ROLES = (*GLOBAL_ROLES, *ADMIN_ROLES, "dispatcher", "grid_worker")
 
 
 class Access:
@@ -61,6 +69,17 @@ class Access:
         """The caller is one of ``person_ids`` (e.g. the volunteer or their team leader) or staff."""
         if not ((who.subject and who.subject in set(person_ids)) or self.is_staff_for(who, org_ids)):
             _refuse(who, what)
+
+    def may_see_exact_distances(self, who: Identity) -> bool:
+        return who.has_role(*EXACT_DISTANCE_ROLES)
+
+    def may_look_up_person(self, who: Identity, person_id: str) -> bool:
+        """Before the look-up: the person themself, or a caller who may be staff somewhere
+        (their scope is checked on the volunteer found)."""
+        return (bool(who.subject) and who.subject == person_id) or who.has_role(*GLOBAL_ROLES, *ADMIN_ROLES)
+
+    def refuse(self, who: Identity, what: str) -> NoReturn:
+        _refuse(who, what)
 
     def may_see_personal(self, who: Identity, volunteer: Volunteer) -> bool:
         if who.subject and who.subject == volunteer.person_id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from linli.common import validation
 from linli.common.domain_events import EventContext
 from linli.common.errors import InvalidArgument, NotFound
 from linli.common.unit_of_work import UnitOfWork
@@ -94,15 +95,23 @@ def get_points_balance(command: c.GetPointsBalance, directory: VolunteersReadMod
     return ledger.balance(volunteer.id, directory.entries_of_volunteer(volunteer.id))
 
 
-def list_ledger_entries(command: c.ListLedgerEntries, directory: VolunteersReadModel) -> list[LedgerEntry]:
+def list_ledger_entries(
+    command: c.ListLedgerEntries, directory: VolunteersReadModel, access: Access
+) -> list[LedgerEntry]:
+    """The volunteer's ledger, newest first. The volunteer themself and staff in scope see
+    whole entries; everyone else sees amounts and dates only (``ledger.public_entry``)."""
     volunteer = stored_volunteer(directory, command.volunteer_id, "volunteer_id")
-    return ledger.history(directory.entries_of_volunteer(volunteer.id), command.community_id.strip())
+    community = validation.optional_identifier(command.community_id, "community_id")
+    entries = ledger.history(directory.entries_of_volunteer(volunteer.id), community)
+    if access.may_see_personal(command.actor.identity, volunteer):
+        return entries
+    return [ledger.public_entry(entry) for entry in entries]
 
 
 def get_leaderboard(command: c.GetLeaderboard, directory: VolunteersReadModel, clock: Clock) -> Leaderboard:
-    community = command.community_id.strip()
-    if not community:
+    if not command.community_id.strip():
         raise InvalidArgument("community_id is required", field="community_id")
+    community = validation.identifier(command.community_id, "community_id")
     period = command.period
     rows_wanted = command.limit or DEFAULT_LEADERBOARD_ROWS
     if not 1 <= rows_wanted <= MAX_LEADERBOARD_ROWS:

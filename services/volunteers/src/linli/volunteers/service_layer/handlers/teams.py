@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from linli.common import validation
 from linli.common.errors import AlreadyExists
 from linli.common.unit_of_work import UnitOfWork
 from linli.volunteers.domain import teams, volunteers
@@ -19,13 +20,18 @@ from linli.volunteers.service_layer import commands as c
 from linli.volunteers.service_layer.access import Access
 from linli.volunteers.service_layer.handlers.common import (
     Clock,
+    check_same_payload,
     context_of,
     fresh_id,
+    payload_digest,
     stored_team,
     stored_volunteer,
     working_team,
 )
 from linli.volunteers.service_layer.ports import VolunteersReadModel
+
+#: Longest focus filter ListTeams looks at (team focuses are short texts).
+FOCUS_FILTER_MAX_LENGTH = 200
 
 
 def name_key(owning_organization_id: str, name: str) -> str:
@@ -41,10 +47,12 @@ def create_team(
         actor.identity, (command.owning_organization_id.strip(),), "create teams for this organisation"
     )
     team_id = fresh_id("team", actor, command.idempotency_key)
+    digest = payload_digest(command)
     with uow.start(
         team_id, command.leader_volunteer_id, name_key(command.owning_organization_id, command.name)
     ) as work:
         if (existing := directory.find(Team, team_id)) is not None:
+            check_same_payload(existing.request_hash, digest, "team")
             return existing  # a retry of a create that succeeded
         leader = stored_volunteer(directory, command.leader_volunteer_id, "leader_volunteer_id")
         team = teams.create_team(
@@ -57,6 +65,7 @@ def create_team(
             now=clock(),
             context=context_of(actor),
         )
+        team.request_hash = digest
         holder = directory.team_named(team.owning_organization_id, team.name)
         if holder is not None:
             raise AlreadyExists(
@@ -123,11 +132,14 @@ def get_team_roster(command: c.GetTeamRoster, directory: VolunteersReadModel) ->
 
 
 def list_teams(command: c.ListTeams, directory: VolunteersReadModel) -> list[Team]:
+    owner = validation.optional_identifier(command.owning_organization_id, "owning_organization_id")
+    if len(command.focus) > FOCUS_FILTER_MAX_LENGTH:
+        raise validation.invalid("focus", f"must be at most {FOCUS_FILTER_MAX_LENGTH} characters")
     wanted_focus = command.focus.strip().casefold()
     found = [
         team
         for team in directory.all_teams()
-        if (not command.owning_organization_id or team.owning_organization_id == command.owning_organization_id)
+        if (not owner or team.owning_organization_id == owner)
         and (not wanted_focus or team.focus.casefold() == wanted_focus)
         and (not command.rapid_response_only or team.rapid_response)
     ]
