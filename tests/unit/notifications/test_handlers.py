@@ -32,6 +32,7 @@ from linli.common.unit_of_work import UnitOfWork
 from linli.notifications.adapters import event_payloads
 from linli.notifications.adapters.read_models import InboxStreams, ReadModel
 from linli.notifications.bootstrap import message_bus
+from linli.notifications.domain import events as ev
 from linli.notifications.domain.model import (
     Channel,
     Delivery,
@@ -688,29 +689,10 @@ def test_list_notification_kinds_one_per_kind(app: App) -> None:
 # -- the events of a delivery, on the wire -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NotificationDelivered:
-    delivery: Delivery
-    at: datetime
-
-
-@dataclass(frozen=True)
-class NotificationDeadLettered:
-    delivery_id: str
-    event_id: str
-    kind: str
-    channel: Channel
-    recipient_id: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    at: datetime
-
-
 def test_delivery_events_are_the_protos_json_mapping() -> None:
     done = delivery(1, DeliveryStatus.DELIVERED)
     done.delivered_at, done.attempts, done.last_status_code = NOW, 2, 250
-    event = event_payloads.encode(NotificationDelivered(done, NOW))
+    event = event_payloads.encode(ev.NotificationDelivered(ev.DeliveryFacts.of(done, 3), NOW))
     assert (event.type, event.subject, event.topic) == (
         "org.linli.notification.delivered.v1",
         "dlv_0001",
@@ -721,13 +703,14 @@ def test_delivery_events_are_the_protos_json_mapping() -> None:
     assert parsed.delivery.channel == notifications_pb2.NOTIFICATION_CHANNEL_EMAIL
     assert parsed.delivery.attempts == 2 and parsed.delivery.last_status_code == 250
     assert "address" not in str(event.payload) and "alice@" not in str(event.payload)
-    dead = event_payloads.encode(
-        NotificationDeadLettered("dlv_9", "evt-9", "offer.made", Channel.SMS, "person-x", 8, "gave up", NOW, NOW)
-    )
+    gone = delivery(9, channel=Channel.SMS)
+    dead = event_payloads.encode(ev.NotificationDeadLettered(ev.DeliveryFacts.of(gone, 9), NOW))
     parsed_dead = json_format.ParseDict(dead.payload, notifications_pb2.NotificationDeadLettered())
     assert parsed_dead.delivery.status == notifications_pb2.DELIVERY_STATUS_DEAD_LETTERED
-    assert parsed_dead.delivery.id == "dlv_9" and parsed_dead.delivery.attempts == 8
-    assert event_payloads.encode(NotificationDelivered(done, NOW)).id == event.id  # stable ids
+    assert parsed_dead.delivery.id == "dlv_0009" and parsed_dead.delivery.attempts == 8
+    assert parsed_dead.header.aggregate_version == 9
+    assert event_payloads.encode(ev.NotificationDelivered(ev.DeliveryFacts.of(done, 3), NOW)).id == event.id
+    assert event_payloads.encode(ev.NotificationDelivered(ev.DeliveryFacts.of(done, 4), NOW)).id != event.id
     with pytest.raises(TypeError):
         event_payloads.encode(object())
 

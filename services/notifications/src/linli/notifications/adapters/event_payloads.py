@@ -5,9 +5,8 @@ keyed by the delivery id, with its payload in protobuf's JSON mapping of the mes
 same name (``linli/v1/notifications.proto``).
 
 The repository calls ``encode`` as it writes a delivery with its outbox, so the domain never
-sees the wire format. The topic, source and message names live here (the edge); the
-AsyncAPI generator (``proto/asyncapi.py``) reads ``TOPIC`` and ``MESSAGE_OF_TYPE`` from this
-module.
+sees the wire format. The topic, source and message names come from ``domain/events.py``
+(which the AsyncAPI generator reads too).
 
 An event carries what the message needs either as a ``delivery`` snapshot (a ``Delivery``
 as it was when the event happened) or as flat fields of the same names (``delivery_id`` for
@@ -31,22 +30,19 @@ from linli.common.domain_events import (
     event_header,
     timestamp_json,
 )
-from linli.notifications.domain.model import Channel, Delivery, DeliveryStatus
+from linli.notifications.domain import events as ev
+from linli.notifications.domain.model import Channel, DeliveryStatus
 
-TOPIC = "linli.notifications.v1"
-SOURCE = "/linli/notifications"
+TOPIC = ev.TOPIC
+SOURCE = ev.SOURCE
 EVENT_ID_NAMESPACE = uuid.UUID("6f1d2c84-9a3b-5e07-b1c4-2d8e5f7a9c13")
 
-DELIVERED = "org.linli.notification.delivered.v1"
-FAILED = "org.linli.notification.failed.v1"
-DEAD_LETTERED = "org.linli.notification.dead_lettered.v1"
+DELIVERED = ev.DELIVERED
+FAILED = ev.FAILED
+DEAD_LETTERED = ev.DEAD_LETTERED
 
-#: CloudEvents type -> ``linli.v1`` message (AsyncAPI reads it).
-MESSAGE_OF_TYPE: dict[str, str] = {
-    DELIVERED: "NotificationDelivered",
-    FAILED: "NotificationFailed",
-    DEAD_LETTERED: "NotificationDeadLettered",
-}
+#: CloudEvents type -> ``linli.v1`` message.
+MESSAGE_OF_TYPE: dict[str, str] = ev.MESSAGE_OF_TYPE
 #: domain event class name -> CloudEvents type.
 TYPE_OF_EVENT: dict[str, str] = {message: ce_type for ce_type, message in MESSAGE_OF_TYPE.items()}
 
@@ -97,7 +93,7 @@ def delivery_json(values: dict[str, Any]) -> JsonDict:
 
 def _values(event: Any) -> dict[str, Any]:
     """The delivery's fields as the event captured them."""
-    snapshot: Delivery | None = getattr(event, "delivery", None)
+    snapshot: ev.DeliveryFacts | None = getattr(event, "delivery", None)
     if snapshot is not None:
         values = {name: getattr(snapshot, name) for name in _DELIVERY_FIELDS}
         values["id"] = snapshot.id
@@ -127,11 +123,14 @@ def delivery_event(ce_type: str, event: Any) -> DomainEvent:
     delivery_id = str(values["id"])
     context: EventContext = getattr(event, "context", None) or EventContext()
     attempts = int(values.get("attempts") or 0)
+    version = int(values.get("version") or 0)
     at = _time(event, values)
-    payload: JsonDict = {"header": event_header(attempts, context), "delivery": delivery_json(values)}
+    payload: JsonDict = {"header": event_header(version or attempts, context), "delivery": delivery_json(values)}
+    # the version the write gives the delivery names the change; without one, the attempt and
+    # its time (attempts start over after a replay)
+    discriminator = version or f"{attempts}@{timestamp_json(at)}"
     return DomainEvent(
-        # attempts start over after a replay: the time tells the rounds apart
-        id=derived_event_id(EVENT_ID_NAMESPACE, ce_type, delivery_id, attempts, timestamp_json(at)),
+        id=derived_event_id(EVENT_ID_NAMESPACE, ce_type, delivery_id, discriminator),
         type=ce_type,
         subject=delivery_id,
         time=at,

@@ -37,6 +37,7 @@ from linli.common.errors import Conflict, NotFound, PermissionDenied, Unauthenti
 from linli.common.ids import idempotent_id, new_id
 from linli.common.paging import paginate
 from linli.common.unit_of_work import UnitOfWork
+from linli.notifications.domain import deliveries as domain_deliveries
 from linli.notifications.domain.model import (
     LANGUAGES,
     Channel,
@@ -641,8 +642,6 @@ def replay_dead_letter(
         found = work.get(Delivery, delivery_id)
         if found is None:
             raise NotFound(f"delivery {delivery_id} does not exist", field="delivery_id")
-        from linli.notifications.domain import deliveries as domain_deliveries  # noqa: PLC0415
-
         domain_deliveries.replay(found, clock())  # FailedPrecondition unless dead-lettered
         work.touch(found)
         work.commit()
