@@ -362,15 +362,17 @@ class EventConsumer:
                 if consumer.assignment():
                     self.ready.set()
                 done: dict[TopicPartition, OffsetAndMetadata] = {}
-                for partition, records in batch.items():
-                    for record in records:
-                        if not self._process(record):
-                            break  # stopping or halting: leave this offset uncommitted
-                        done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
-                    if self._stopping.is_set():
-                        break
-                if done:
-                    self._commit(consumer, done)
+                try:
+                    for partition, records in batch.items():
+                        for record in records:
+                            if not self._process(record):
+                                break  # stopping or halting: leave this offset uncommitted
+                            done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+                        if self._stopping.is_set():
+                            break
+                finally:  # even when the loop dies mid-batch: what was applied stays applied
+                    if done:
+                        self._commit(consumer, done)
                 self._maintain_store()
         finally:
             consumer.close(autocommit=False)
