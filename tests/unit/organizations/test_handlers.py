@@ -553,10 +553,13 @@ def test_grids_create_update_and_queries(app: App) -> None:
     with pytest.raises(AlreadyExists):
         app.run(c.UpdateGrid(actor=OPERATOR, id=other.id, mask=["code"], values=GridUpdate(code="G1")))
 
-    assert app.run(c.GetGrid(id=grid.id)) is updated
+    # staff see grid workers; anonymous readers do not, nor may they ask by person (issue 10)
+    assert app.run(c.GetGrid(actor=OPERATOR, id=grid.id)) is updated
     assert [g.code for g in app.run(c.ListGrids(organization_id=app.org("C1").id))] == ["G1", "G3"]
-    assert [g.code for g in app.run(c.ListGrids(person_id="p-w"))] == ["G1"]
-    located: Located = app.run(c.LocateGrid(point=GeoPoint(28.605, 121.405)))
+    assert [g.code for g in app.run(c.ListGrids(actor=OPERATOR, person_id="p-w"))] == ["G1"]
+    with pytest.raises(Unauthenticated):
+        app.run(c.ListGrids(person_id="p-w"))
+    located: Located = app.run(c.LocateGrid(actor=OPERATOR, point=GeoPoint(28.605, 121.405)))
     assert located == Located(grid=updated, owner=app.org("B1"), community=app.org("C1"), street=app.org("S1"))
     assert app.run(c.LocateGrid(point=GeoPoint(10.0, 10.0))) is None
     with pytest.raises(InvalidArgument, match="point"):
@@ -652,13 +655,13 @@ def test_roles_grant_revoke_and_scopes(app: App) -> None:
     assert app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)) is granted
     assert app.writes_since(mark) == []
     app.run(c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=b1.id, role=Role.GRID_WORKER))
-    scopes = app.run(c.GetVisibleScopes(person_id="p1"))
+    scopes = app.run(c.GetVisibleScopes(actor=OPERATOR, person_id="p1"))
     assert [(s.root.code, s.nested) for s in scopes] == [("C1", False), ("B1", True)]
-    assert [a.role for a in app.run(c.ListRoles(organization_id=c1.id, include_subtree=True))] == [
+    assert [a.role for a in app.run(c.ListRoles(actor=OPERATOR, organization_id=c1.id, include_subtree=True))] == [
         Role.DISPATCHER,
         Role.GRID_WORKER,
     ]
-    assert app.run(c.ListRoles(organization_id=c1.id)) == [granted]
+    assert app.run(c.ListRoles(actor=OPERATOR, organization_id=c1.id)) == [granted]
 
     revoked: Revoked = app.run(
         c.RevokeRole(actor=admin_of(c1.id), person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)
@@ -668,8 +671,8 @@ def test_roles_grant_revoke_and_scopes(app: App) -> None:
     mark = len(app.repository.writes)
     twice: Revoked = app.run(c.RevokeRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER))
     assert not twice.was_active and app.writes_since(mark) == []
-    assert [a.role for a in app.run(c.ListRoles(person_id="p1"))] == [Role.GRID_WORKER]
-    assert len(app.run(c.ListRoles(person_id="p1", include_revoked=True))) == 2
+    assert [a.role for a in app.run(c.ListRoles(actor=OPERATOR, person_id="p1"))] == [Role.GRID_WORKER]
+    assert len(app.run(c.ListRoles(actor=OPERATOR, person_id="p1", include_revoked=True))) == 2
 
     regranted: RoleAssignment = app.run(
         c.GrantRole(actor=OPERATOR, person_id="p1", organization_id=c1.id, role=Role.DISPATCHER)
@@ -681,7 +684,7 @@ def test_roles_grant_revoke_and_scopes(app: App) -> None:
     with pytest.raises(InvalidArgument, match="person_id: is required"):
         app.run(c.RevokeRole(actor=OPERATOR, person_id="", organization_id=c1.id, role=Role.ADMIN))
     with pytest.raises(InvalidArgument, match="person_id: give a person_id, an organization_id or both"):
-        app.run(c.ListRoles())
+        app.run(c.ListRoles(actor=OPERATOR))
     with pytest.raises(InvalidArgument, match="person_id: is required"):
         app.run(c.GetVisibleScopes(person_id=""))
     with pytest.raises(PermissionDenied):

@@ -194,7 +194,9 @@ def station_event(value: StationEvent, *, include_person_ids: bool = True) -> Js
             "capacity": value.capacity,
             "signupCount": value.signup_count,
             "attendanceCount": value.attendance_count,
-            "signedUpPersonIds": sorted(value.signups) if include_person_ids else [],
+            "signedUpPersonIds": sorted(value.signups if value.visible_signups is None else value.visible_signups)
+            if include_person_ids
+            else [],
             "cancelled": value.cancelled,
             "version": str(value.version),
             "createdAt": timestamp(value.created_at),

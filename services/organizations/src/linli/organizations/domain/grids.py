@@ -25,6 +25,10 @@ GRID_OWNER_KINDS = frozenset({K.STREET_OFFICE, K.COMMUNITY_COMMITTEE, K.COMPOUND
 #: Sanity ceiling on households per grid (typical: 300-500).
 MAX_HOUSEHOLDS = 100_000
 MAX_WORKERS = 200
+#: Most vertices a grid polygon may have (a hand-drawn grid has tens, a traced one a few
+#: hundred). Checked on the raw input before any geometry, so an oversized polygon costs
+#: nothing; validation (self-intersection included) runs before any lock is taken.
+MAX_GRID_POLYGON_VERTICES = 2_000
 #: Largest cell edge accepted, in degrees (about 11 km): a grid is a neighbourhood.
 MAX_CELL_EDGE = 0.1
 
@@ -32,8 +36,13 @@ UPDATABLE_FIELDS = frozenset({"code", "name", "shape", "households_count", "lead
 
 
 def shape_from_polygon(vertices: Sequence[GeoPoint], field: str = "shape.polygon.vertices") -> GridShape:
-    """A grid shape from polygon vertices (validated: see ``geo.validate_polygon``)."""
-    return GridShape(polygon=validate_polygon(vertices, field))
+    """A grid shape from polygon vertices (validated: see ``geo.validate_polygon``): at most
+    ``MAX_GRID_POLYGON_VERTICES`` (one more when the ring is given closed)."""
+    if len(vertices) > MAX_GRID_POLYGON_VERTICES + 1:
+        raise ValidationError(
+            field, f"a polygon may have at most {MAX_GRID_POLYGON_VERTICES} vertices, got {len(vertices)}"
+        )
+    return GridShape(polygon=validate_polygon(vertices, field, max_vertices=MAX_GRID_POLYGON_VERTICES))
 
 
 def shape_from_cell(south_west: GeoPoint, north_east: GeoPoint, field: str = "shape.cell") -> GridShape:

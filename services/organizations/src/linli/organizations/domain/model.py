@@ -182,6 +182,9 @@ class Organization:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    #: Digest of the create call (a retry under its key must ask for the same); "" for
+    #: records older than digests.
+    request_hash: str = field(default="", compare=False)
     pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -222,6 +225,7 @@ class Grid:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    request_hash: str = field(default="", compare=False)
     pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
@@ -248,6 +252,7 @@ class Station:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    request_hash: str = field(default="", compare=False)
     pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def touch(self, now: datetime) -> None:
@@ -273,7 +278,11 @@ class StationEvent:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    request_hash: str = field(default="", compare=False)
     pending_events: list[Any] = field(default_factory=list, compare=False, repr=False)
+    #: A reader's view (``privacy.public_station_event``): the sign-ups this reader may see;
+    #: None means all. Never stored (not an init field), never in events.
+    visible_signups: frozenset[str] | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def signup_count(self) -> int:

@@ -19,6 +19,7 @@ from linli.organizations.domain import grids as grid_rules
 from linli.organizations.domain import roles as role_rules
 from linli.organizations.domain import stations as station_rules
 from linli.organizations.domain import tree
+from linli.organizations.domain.errors import ValidationError
 from linli.organizations.domain.model import Grid, Organization, RoleAssignment, Station, StationEvent
 from linli.organizations.domain.responders import Responder
 from linli.organizations.entrypoints import convert
@@ -30,7 +31,13 @@ from linli.v1 import organizations_pb2 as pb
 Context: TypeAlias = grpc.ServicerContext
 
 
+#: Page tokens this service issues are a few characters; longer ones are refused unread.
+PAGE_TOKEN_MAX_LENGTH = 64
+
+
 def _page(items: Sequence[Any], page: common_pb2.PageRequest) -> tuple[Sequence[Any], common_pb2.PageInfo]:
+    if len(page.page_token) > PAGE_TOKEN_MAX_LENGTH:
+        raise ValidationError("page.page_token", "not a page token this service issued")
     selected, next_token, total = paginate(items, page.page_size, page.page_token)
     return selected, common_pb2.PageInfo(next_page_token=next_token, total_size=total)
 

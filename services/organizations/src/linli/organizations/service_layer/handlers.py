@@ -31,17 +31,20 @@ to derive its id; the state they relied on is re-read under the locks.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
+from linli.common import validation
 from linli.common.commands import Actor, Command
-from linli.common.errors import PermissionDenied, Unauthenticated
+from linli.common.errors import Conflict, PermissionDenied, Unauthenticated
 from linli.common.ids import idempotent_id, new_id
 from linli.common.unit_of_work import UnitOfWork, Work
 from linli.organizations.domain import grids as grid_rules
+from linli.organizations.domain import privacy, rules, tree
 from linli.organizations.domain import roles as role_rules
-from linli.organizations.domain import rules, tree
 from linli.organizations.domain import stations as station_rules
 from linli.organizations.domain.errors import AlreadyExistsError, NotFoundError, ValidationError
 from linli.organizations.domain.events import EventContext
@@ -68,6 +71,11 @@ Clock = Callable[[], datetime]
 ADMIN_ROLES = ("admin",)
 GLOBAL_ROLES = ("operator", "system")
 
+#: Longest search text looked at (longer ones are refused before any work on them).
+SEARCH_QUERY_MAX_LENGTH = 100
+#: Longest request category a responder look-up accepts.
+CATEGORY_MAX_LENGTH = 100
+
 #: The lock of the tree's shape (see the module docstring); sorts before every other key.
 TREE = "#tree"
 
@@ -91,44 +99,102 @@ def event_context(actor: Actor) -> EventContext:
     return EventContext(actor_person_id=actor.subject, actor_role=role, request_id=actor.request_id)
 
 
-def authorize_admin(actor: Actor, org_id: str | None, directory: OrganizationsReadModel) -> None:
-    """Changing the tree needs an operator, or an admin of the organisation or an ancestor."""
+def is_staff_of(actor: Actor, org_id: str | None, directory: OrganizationsReadModel) -> bool:
+    """An operator or system, or an admin of the organisation or one of its ancestors."""
     who = actor.identity
     if who.has_role(*GLOBAL_ROLES):
-        return
-    if who.anonymous:
-        raise Unauthenticated("this call needs an authenticated caller")
+        return True
     scopes = who.scopes_for(*ADMIN_ROLES)
     if "" in scopes:
-        return
+        return True
     org = directory.organizations.get(org_id or "")
-    if org is not None and scopes & {org.id, *org.path}:
+    return org is not None and bool(scopes & {org.id, *org.path})
+
+
+def authorize_admin(actor: Actor, org_id: str | None, directory: OrganizationsReadModel) -> None:
+    """Changing the tree needs an operator, or an admin of the organisation or an ancestor."""
+    if is_staff_of(actor, org_id, directory):
         return
-    raise PermissionDenied(f"{who.subject} is not an administrator of {org_id or 'the top of the tree'}")
+    _refuse(actor, f"is not an administrator of {org_id or 'the top of the tree'}")
+
+
+def _refuse(actor: Actor, problem: str) -> NoReturn:
+    if actor.identity.anonymous:
+        raise Unauthenticated("this call needs an authenticated caller")
+    raise PermissionDenied(f"{actor.subject} {problem}")
+
+
+def _may_ask_about_person(actor: Actor, person_id: str) -> bool:
+    """Questions naming a person (their roles, scopes, grids): that person, or staff (an
+    operator, system or any admin: a person's roles are what admins manage)."""
+    who = actor.identity
+    return (bool(who.subject) and who.subject == person_id) or who.has_role(*GLOBAL_ROLES, *ADMIN_ROLES)
 
 
 def _new_id(actor: Actor, prefix: str, idempotency_key: str) -> str:
+    """A fresh id, or one derived from the caller's subject and their key: keys are scoped
+    to the caller. Every create here needs an authenticated caller (checked before)."""
     if rules.validate_idempotency_key(idempotency_key):
         return idempotent_id(prefix, actor.subject, idempotency_key)
     return new_id(prefix)
 
 
-def _found(items: Mapping[str, T], item_id: str, field: str, what: str) -> T:
+_NOT_PAYLOAD = frozenset({"actor", "idempotency_key"})
+
+
+def payload_digest(command: Command) -> str:
+    """A digest of what a create asks for (every field but the caller and the key), kept
+    with the new aggregate so that a retry under the same key must ask for the same."""
+    parts = [(f.name, getattr(command, f.name)) for f in dataclasses.fields(command) if f.name not in _NOT_PAYLOAD]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def check_same_payload(stored_digest: str, digest: str, what: str) -> None:
+    """A retry returns the first result only when it asks for the same thing: the same key
+    with another payload is a Conflict (ABORTED). Records without a digest ("") pass."""
+    if stored_digest and stored_digest != digest:
+        raise Conflict(
+            f"idempotency_key: already used for a different {what}; use a new key for a new request",
+            field="idempotency_key",
+        )
+
+
+def _checked_id(item_id: str, field: str) -> str:
+    """An id to look up: required and no longer than ids are, so messages naming it stay short."""
     if not item_id:
         raise ValidationError(field, "is required")
-    found = items.get(item_id)
+    if len(item_id) > validation.ID_MAX_LENGTH:
+        raise ValidationError(field, f"{validation.echo(item_id)} is not a valid id")
+    return item_id
+
+
+def _found(items: Mapping[str, T], item_id: str, field: str, what: str) -> T:
+    found = items.get(_checked_id(item_id, field))
     if found is None:
         raise NotFoundError(field, f"{what} {item_id} does not exist")
     return found
 
 
 def organization(directory: OrganizationsReadModel, org_id: str, field: str = "id") -> Organization:
-    if not org_id:
-        raise ValidationError(field, "is required")
-    org = directory.organizations.get(org_id)
+    org = directory.organizations.get(_checked_id(org_id, field))
     if org is None:
         raise NotFoundError(field, f"organisation {org_id} does not exist")
     return org
+
+
+def _grid_view(actor: Actor, grid: Grid, directory: OrganizationsReadModel) -> Grid:
+    return grid if is_staff_of(actor, grid.organization_id, directory) else privacy.public_grid(grid)
+
+
+def _station_view(actor: Actor, station: Station, directory: OrganizationsReadModel) -> Station:
+    return station if is_staff_of(actor, station.organization_id, directory) else privacy.public_station(station)
+
+
+def _event_view(actor: Actor, event: StationEvent, directory: OrganizationsReadModel) -> StationEvent:
+    station = directory.stations.get(event.station_id)
+    if station is not None and is_staff_of(actor, station.organization_id, directory):
+        return event
+    return privacy.public_station_event(event, actor.subject)
 
 
 def _working(work: Work, kind: type[A], stored: A) -> A:
@@ -171,8 +237,10 @@ def handle_create_organization(
         parent = organization(directory, command.parent_id, "parent_id") if command.parent_id else None
         authorize_admin(command.actor, parent.id if parent else None, directory)
         org_id = _new_id(command.actor, "org", command.idempotency_key)
+        digest = payload_digest(command)
         with uow.start(TREE, org_id, organization_code_key(command.code)) as work:
             if (existing := directory.find(Organization, org_id)) is not None:
+                check_same_payload(existing.request_hash, digest, "organisation")
                 return existing  # a retry of a create that succeeded
             org = tree.new_organization(
                 org_id=org_id,
@@ -191,6 +259,7 @@ def handle_create_organization(
             )
             _check_code_free(directory.codes, org.code)
             tree.check_served_organizations(org.served_org_ids, directory.organizations, self_id=org.id)
+            org.request_hash = digest
             work.add(org)
             work.commit()
             return org
@@ -324,11 +393,13 @@ def handle_list_subtree(query: c.ListSubtree, directory: OrganizationsReadModel)
 
 
 def handle_search_organizations(query: c.SearchOrganizations, directory: OrganizationsReadModel) -> list[Organization]:
+    if len(query.query) > SEARCH_QUERY_MAX_LENGTH * 4:  # before any work on it
+        raise ValidationError("query", f"must be at most {SEARCH_QUERY_MAX_LENGTH} characters")
     needle = query.query.strip().casefold()
     if not needle:
         raise ValidationError("query", "must not be empty")
-    if len(needle) > 100:
-        raise ValidationError("query", "must be at most 100 characters")
+    if len(needle) > SEARCH_QUERY_MAX_LENGTH:
+        raise ValidationError("query", f"must be at most {SEARCH_QUERY_MAX_LENGTH} characters")
     within = organization(directory, query.within_id, "within_id") if query.within_id else None
     hits = [
         org
@@ -346,6 +417,8 @@ def handle_search_organizations(query: c.SearchOrganizations, directory: Organiz
 
 
 def handle_list_responders(query: c.ListResponders, directory: OrganizationsReadModel) -> list[Responder]:
+    if len(query.category) > CATEGORY_MAX_LENGTH:
+        raise ValidationError("category", f"must be at most {CATEGORY_MAX_LENGTH} characters")
     if not query.category.strip():
         raise ValidationError("category", "is required")
     target = organization(directory, query.org_id, "org_id")
@@ -358,8 +431,10 @@ def handle_create_grid(command: c.CreateGrid, uow: UnitOfWork, directory: Organi
         owner = organization(directory, command.organization_id, "organization_id")
         authorize_admin(command.actor, owner.id, directory)
         grid_id = _new_id(command.actor, "grid", command.idempotency_key)
+        digest = payload_digest(command)
         with uow.start(TREE, grid_id, grid_code_key(command.code)) as work:
             if (existing := directory.find(Grid, grid_id)) is not None:
+                check_same_payload(existing.request_hash, digest, "grid")
                 return existing
             grid = grid_rules.new_grid(
                 grid_id=grid_id,
@@ -375,6 +450,7 @@ def handle_create_grid(command: c.CreateGrid, uow: UnitOfWork, directory: Organi
                 ctx=event_context(command.actor),
             )
             _check_code_free(directory.grid_codes, grid.code)
+            grid.request_hash = digest
             work.add(grid)
             work.commit()
             return grid
@@ -403,7 +479,7 @@ def handle_update_grid(command: c.UpdateGrid, uow: UnitOfWork, directory: Organi
 
 
 def handle_get_grid(query: c.GetGrid, directory: OrganizationsReadModel) -> Grid:
-    return _found(directory.grids, query.id, "id", "grid")
+    return _grid_view(query.actor, _found(directory.grids, query.id, "id", "grid"), directory)
 
 
 def _organizations_under(directory: OrganizationsReadModel, org_id: str) -> set[str]:
@@ -412,6 +488,10 @@ def _organizations_under(directory: OrganizationsReadModel, org_id: str) -> set[
 
 
 def handle_list_grids(query: c.ListGrids, directory: OrganizationsReadModel) -> list[Grid]:
+    if query.person_id:
+        _checked_id(query.person_id, "person_id")
+        if not _may_ask_about_person(query.actor, query.person_id):
+            _refuse(query.actor, "may only ask for their own grids")
     owners = _organizations_under(directory, query.organization_id) if query.organization_id else set()
     grids = [
         g
@@ -420,7 +500,7 @@ def handle_list_grids(query: c.ListGrids, directory: OrganizationsReadModel) -> 
         and (query.include_archived or not g.archived)
         and (not query.person_id or query.person_id == g.leader_person_id or query.person_id in g.worker_person_ids)
     ]
-    return sorted(grids, key=lambda g: g.code)
+    return [_grid_view(query.actor, g, directory) for g in sorted(grids, key=lambda g: g.code)]
 
 
 def handle_locate_grid(query: c.LocateGrid, directory: OrganizationsReadModel) -> Located | None:
@@ -429,7 +509,7 @@ def handle_locate_grid(query: c.LocateGrid, directory: OrganizationsReadModel) -
     if grid is None:
         return None
     return Located(
-        grid=grid,
+        grid=_grid_view(query.actor, grid, directory),
         owner=directory.organizations[grid.organization_id],
         community=directory.organizations.get(grid.community_id or ""),
         street=directory.organizations.get(grid.street_id or ""),
@@ -443,8 +523,10 @@ def handle_create_station(
     owner = organization(directory, command.organization_id, "organization_id")
     authorize_admin(command.actor, owner.id, directory)
     station_id = _new_id(command.actor, "stn", command.idempotency_key)
+    digest = payload_digest(command)
     with uow.start(station_id, owner.id, station_code_key(command.code)) as work:
         if (existing := directory.find(Station, station_id)) is not None:
+            check_same_payload(existing.request_hash, digest, "station")
             return existing
         station = station_rules.new_station(
             station_id=station_id,
@@ -462,6 +544,7 @@ def handle_create_station(
             ctx=event_context(command.actor),
         )
         _check_code_free(directory.station_codes, station.code)
+        station.request_hash = digest
         work.add(station)
         work.commit()
         return station
@@ -487,7 +570,7 @@ def handle_update_station(
 
 
 def handle_get_station(query: c.GetStation, directory: OrganizationsReadModel) -> Station:
-    return _found(directory.stations, query.id, "id", "station")
+    return _station_view(query.actor, _found(directory.stations, query.id, "id", "station"), directory)
 
 
 def _stations_under(
@@ -505,7 +588,8 @@ def _stations_under(
 
 
 def handle_list_stations(query: c.ListStations, directory: OrganizationsReadModel) -> list[Station]:
-    return _stations_under(directory, query.organization_id, query.kinds, query.include_archived)
+    found = _stations_under(directory, query.organization_id, query.kinds, query.include_archived)
+    return [_station_view(query.actor, s, directory) for s in found]
 
 
 def handle_schedule_station_event(
@@ -514,8 +598,10 @@ def handle_schedule_station_event(
     station = _found(directory.stations, command.station_id, "station_id", "station")
     authorize_admin(command.actor, station.organization_id, directory)
     event_id = _new_id(command.actor, "sev", command.idempotency_key)
+    digest = payload_digest(command)
     with uow.start(event_id, station.id) as work:
         if (existing := directory.find(StationEvent, event_id)) is not None:
+            check_same_payload(existing.request_hash, digest, "station event")
             return existing
         event = station_rules.schedule_event(
             event_id=event_id,
@@ -528,6 +614,7 @@ def handle_schedule_station_event(
             capacity=command.capacity,
             ctx=event_context(command.actor),
         )
+        event.request_hash = digest
         work.add(event)
         work.commit()
         return event
@@ -547,9 +634,9 @@ def handle_sign_up_for_event(
             station = _found(directory.stations, event.station_id, "id", "station")
             authorize_admin(command.actor, station.organization_id, directory)
         if not station_rules.sign_up(event, person, now=clock()):
-            return SignedUp(directory.station_events[command.event_id], True)
+            return SignedUp(_event_view(command.actor, directory.station_events[command.event_id], directory), True)
         work.commit()
-        return SignedUp(event, False)
+        return SignedUp(_event_view(command.actor, event, directory), False)
 
 
 def handle_record_attendance(
@@ -583,7 +670,7 @@ def handle_list_station_events(query: c.ListStationEvents, directory: Organizati
         and (query.starts_after is None or e.starts_at >= query.starts_after)
         and (query.starts_before is None or e.starts_at < query.starts_before)
     ]
-    return sorted(found, key=lambda e: (e.starts_at, e.id))
+    return [_event_view(query.actor, e, directory) for e in sorted(found, key=lambda e: (e.starts_at, e.id))]
 
 
 # -- roles ------------------------------------------------------------------------------------------
@@ -645,8 +732,14 @@ def handle_revoke_role(
 
 
 def handle_list_roles(query: c.ListRoles, directory: OrganizationsReadModel) -> list[RoleAssignment]:
+    """Role holders are personal data: staff see the assignments in their scope, a person
+    sees their own (without who granted them); anonymous callers are refused."""
+    if query.actor.identity.anonymous:
+        _refuse(query.actor, "")
     if not query.person_id and not query.organization_id:
         raise ValidationError("person_id", "give a person_id, an organization_id or both")
+    if query.person_id:
+        _checked_id(query.person_id, "person_id")
     orgs: set[str] | None = None
     if query.organization_id:
         root = organization(directory, query.organization_id, "organization_id")
@@ -659,12 +752,20 @@ def handle_list_roles(query: c.ListRoles, directory: OrganizationsReadModel) -> 
         and (not query.roles or a.role in query.roles)
         and (query.include_revoked or a.active)
     ]
-    return sorted(found, key=lambda a: (a.person_id, a.organization_id, a.role.value))
+    shown = [
+        a if is_staff_of(query.actor, a.organization_id, directory) else privacy.public_role_assignment(a)
+        for a in found
+        if a.person_id == query.actor.subject or is_staff_of(query.actor, a.organization_id, directory)
+    ]
+    return sorted(shown, key=lambda a: (a.person_id, a.organization_id, a.role.value))
 
 
 def handle_get_visible_scopes(query: c.GetVisibleScopes, directory: OrganizationsReadModel) -> list[role_rules.Scope]:
     if not query.person_id:
         raise ValidationError("person_id", "is required")
+    _checked_id(query.person_id, "person_id")
+    if not _may_ask_about_person(query.actor, query.person_id):
+        _refuse(query.actor, "may only ask for their own scopes")
     return role_rules.visible_scopes(directory.roles_of(query.person_id), directory.organizations)
 
 
