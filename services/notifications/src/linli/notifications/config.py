@@ -56,7 +56,6 @@ class NotificationsConfig(ServiceConfig):
         "LINLI_SMS_PROVIDER_URL", "", "The SMS provider's HTTP API endpoint; empty turns SMS off."
     )
     sms_provider_key: str = setting("LINLI_SMS_PROVIDER_KEY", "", "API key sent to the SMS provider.")
-    sms_max_length: int = setting("LINLI_SMS_MAX_LENGTH", 140, "Longest SMS text sent (characters); cut beyond.")
     sms_per_number_per_hour: int = setting(
         "LINLI_SMS_PER_NUMBER_PER_HOUR", 10, "At most this many SMS per phone number per hour."
     )
