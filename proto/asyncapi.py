@@ -17,13 +17,14 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from linli.notifications.domain import events as notification_events
 from linli.organizations.domain import events as organization_events
 from linli.requests.domain import events as request_events
-from linli.v1 import events_pb2, organizations_pb2, requests_pb2, volunteers_pb2
+from linli.v1 import events_pb2, notifications_pb2, organizations_pb2, requests_pb2, volunteers_pb2
 from linli.volunteers.domain import events as volunteer_events
 
 OUT = Path(__file__).resolve().parent / "linli" / "v1" / "asyncapi.json"
-PROTO_MODULES = (events_pb2, organizations_pb2, requests_pb2, volunteers_pb2)
+PROTO_MODULES = (events_pb2, organizations_pb2, requests_pb2, volunteers_pb2, notifications_pb2)
 WELL_KNOWN = {
     "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
     "google.protobuf.FieldMask": {"type": "string", "description": "comma-separated field paths"},
@@ -138,11 +139,14 @@ def document() -> dict[str, Any]:
         "linli.requests.v1": "Every transition of every request (internal: person ids present).",
         "linli.public.requests.v1": "The redacted public feed for other agencies: no names, phones, person ids "
         "or exact addresses; location as grid and community.",
+        "linli.notifications.v1": "What became of each notification delivery (e-mail, SMS, webhook): delivered, "
+        "failed (retried) or dead-lettered; keyed by delivery id. No addresses or message texts.",
     }
     for service, module in (
         ("organizations", organization_events),
         ("volunteers", volunteer_events),
         ("requests", request_events),
+        ("notifications", notification_events),
     ):
         for topic, types in topics(module).items():
             key = topic.replace(".", "_")
