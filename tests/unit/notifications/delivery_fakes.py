@@ -9,11 +9,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from linli.notifications.domain.model import Channel, Delivery, Message, Subscription
+from linli.common.errors import AlreadyExists, Conflict
+from linli.notifications.domain.model import Channel, Delivery, Message, SendResult, Subscription
 
 A = TypeVar("A")
 
@@ -170,3 +171,115 @@ def receiving(script: Script | None = None) -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+# -- the engine's fakes ------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A settable UTC clock for the engine and the domain."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.now += timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Write:
+    op: str
+    aggregate_id: str
+    version: int
+    event_types: tuple[str, ...]
+
+
+class FakeRepository:
+    """The kit's repository port: version-checked writes (add at 1, save at +1) that keep
+    the typed events they carried; ``fail_next`` makes the next write fail."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.versions: dict[str, int] = {}
+        self.writes: list[Write] = []
+        self.events: list[Any] = []
+        self.fail_next = 0
+
+    def _written(self, op: str, aggregate: Any) -> None:
+        self.events += aggregate.pending_events
+        self.writes.append(Write(op, aggregate.id, aggregate.version, tuple(e.type for e in aggregate.pending_events)))
+        aggregate.pending_events.clear()
+
+    def add(self, aggregate: Any) -> None:
+        with self.lock:
+            if aggregate.id in self.versions:
+                raise AlreadyExists(f"{aggregate.id} exists")
+            aggregate.version = self.versions[aggregate.id] = 1
+            self._written("add", aggregate)
+
+    def save(self, aggregate: Any, expected_version: int) -> None:
+        with self.lock:
+            if self.fail_next:
+                self.fail_next -= 1
+                raise ConnectionError("database down")
+            if self.versions.get(aggregate.id) != expected_version:
+                raise Conflict(f"{aggregate.id} is not at version {expected_version}")
+            aggregate.version = self.versions[aggregate.id] = expected_version + 1
+            self._written("save", aggregate)
+
+    def event_types(self, aggregate_id: str) -> list[str]:
+        with self.lock:
+            return [t for w in self.writes if w.aggregate_id == aggregate_id for t in w.event_types]
+
+
+class ScriptedSender:
+    """A ChannelSender whose answers per address come from a script: a list of results used
+    in turn (the last one repeats), or a callable. ``gate`` (per address) blocks a send until
+    set, to play a slow endpoint."""
+
+    def __init__(self, channel: Channel = Channel.WEBHOOK, default: SendResult | None = None) -> None:
+        self.channel = channel
+        self.default = default or SendResult(ok=True, status_code=200)
+        self.scripts: dict[str, list[SendResult]] = {}
+        self.gates: dict[str, threading.Event] = {}
+        self.sent: list[tuple[str, str]] = []  # (address, delivery id)
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight: dict[str, int] = {}
+
+    def script(self, address: str, *results: SendResult) -> None:
+        self.scripts[address] = list(results)
+
+    def send(self, delivery: Delivery) -> SendResult:
+        address = delivery.address
+        with self.lock:
+            self.in_flight[address] = self.in_flight.get(address, 0) + 1
+            self.max_in_flight[address] = max(self.max_in_flight.get(address, 0), self.in_flight[address])
+        try:
+            gate = self.gates.get(address)
+            if gate is not None:
+                gate.wait(10)
+            with self.lock:
+                self.sent.append((address, delivery.id))
+                script = self.scripts.get(address)
+                if not script:
+                    return self.default
+                return script.pop(0) if len(script) > 1 else script[0]
+        finally:
+            with self.lock:
+                self.in_flight[address] -= 1
+
+    def count(self, address: str) -> int:
+        with self.lock:
+            return sum(1 for a, _ in self.sent if a == address)
+
+
+FAIL = SendResult(ok=False, status_code=503, error="HTTP 503")
+OK = SendResult(ok=True, status_code=200)
+GONE = SendResult(ok=False, status_code=404, error="HTTP 404", permanent=True)
