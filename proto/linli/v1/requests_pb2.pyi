@@ -435,35 +435,41 @@ class TextRedaction(_message.Message):
     def __init__(self, field: _Optional[_Union[RedactableField, str]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ...) -> None: ...
 
 class ModerationRecord(_message.Message):
-    __slots__ = ("time", "actor_person_id", "reason", "visibility", "text_redactions", "attachment_ids")
+    __slots__ = ("time", "actor_person_id", "reason", "visibility", "text_redactions", "attachment_ids", "approved_fields")
     TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     TEXT_REDACTIONS_FIELD_NUMBER: _ClassVar[int]
     ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELDS_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     actor_person_id: str
     reason: str
     visibility: ModerationVisibility
     text_redactions: _containers.RepeatedCompositeFieldContainer[TextRedaction]
     attachment_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_person_id: _Optional[str] = ..., reason: _Optional[str] = ..., visibility: _Optional[_Union[ModerationVisibility, str]] = ..., text_redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    approved_fields: _containers.RepeatedScalarFieldContainer[RedactableField]
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_person_id: _Optional[str] = ..., reason: _Optional[str] = ..., visibility: _Optional[_Union[ModerationVisibility, str]] = ..., text_redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., approved_fields: _Optional[_Iterable[_Union[RedactableField, str]]] = ...) -> None: ...
 
 class Moderation(_message.Message):
-    __slots__ = ("hidden", "text_redactions", "redacted_attachment_ids", "records")
+    __slots__ = ("hidden", "text_redactions", "redacted_attachment_ids", "records", "approved_fields", "auto_publish")
     HIDDEN_FIELD_NUMBER: _ClassVar[int]
     TEXT_REDACTIONS_FIELD_NUMBER: _ClassVar[int]
     REDACTED_ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    AUTO_PUBLISH_FIELD_NUMBER: _ClassVar[int]
     hidden: bool
     text_redactions: _containers.RepeatedCompositeFieldContainer[TextRedaction]
     redacted_attachment_ids: _containers.RepeatedScalarFieldContainer[str]
     records: _containers.RepeatedCompositeFieldContainer[ModerationRecord]
-    def __init__(self, hidden: _Optional[bool] = ..., text_redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., redacted_attachment_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[ModerationRecord, _Mapping]]] = ...) -> None: ...
+    approved_fields: _containers.RepeatedScalarFieldContainer[RedactableField]
+    auto_publish: bool
+    def __init__(self, hidden: _Optional[bool] = ..., text_redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., redacted_attachment_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[ModerationRecord, _Mapping]]] = ..., approved_fields: _Optional[_Iterable[_Union[RedactableField, str]]] = ..., auto_publish: _Optional[bool] = ...) -> None: ...
 
 class Request(_message.Message):
-    __slots__ = ("id", "category", "title", "description", "address", "point", "requester", "resident_group", "urgency", "attachments", "channel", "status", "status_reason", "grid_id", "community_id", "street_id", "org_path", "accept_by", "resolve_by", "submitted_at", "accepted_at", "accepted_by", "resolved_at", "closed_at", "first_responder", "assignee", "offers", "pending_transfer", "escalations", "breaches", "round_table", "resolution", "rating", "history", "follower_person_ids", "merged_into_id", "duplicate_ids", "split_from_id", "moderation", "visit_plan_id", "visit_slot", "reopen_count", "version", "updated_at", "escalation_level", "queued_candidate_ids")
+    __slots__ = ("id", "category", "title", "description", "address", "point", "requester", "resident_group", "urgency", "attachments", "channel", "status", "status_reason", "grid_id", "community_id", "street_id", "org_path", "accept_by", "resolve_by", "submitted_at", "accepted_at", "accepted_by", "resolved_at", "closed_at", "first_responder", "assignee", "offers", "pending_transfer", "escalations", "breaches", "round_table", "resolution", "rating", "history", "follower_person_ids", "merged_into_id", "duplicate_ids", "split_from_id", "moderation", "visit_plan_id", "visit_slot", "reopen_count", "version", "updated_at", "escalation_level", "queued_candidate_ids", "public_view_only")
     ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -510,6 +516,7 @@ class Request(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     QUEUED_CANDIDATE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_VIEW_ONLY_FIELD_NUMBER: _ClassVar[int]
     id: str
     category: str
     title: str
@@ -556,7 +563,8 @@ class Request(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     escalation_level: int
     queued_candidate_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., resident_group: _Optional[_Union[ResidentGroup, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., channel: _Optional[_Union[Channel, str]] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., status_reason: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., org_path: _Optional[_Iterable[str]] = ..., accept_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_by: _Optional[str] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_responder: _Optional[_Union[Assignee, _Mapping]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., offers: _Optional[_Iterable[_Union[Offer, _Mapping]]] = ..., pending_transfer: _Optional[_Union[Transfer, _Mapping]] = ..., escalations: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., breaches: _Optional[_Iterable[_Union[Breach, _Mapping]]] = ..., round_table: _Optional[_Union[RoundTable, _Mapping]] = ..., resolution: _Optional[_Union[Resolution, _Mapping]] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., follower_person_ids: _Optional[_Iterable[str]] = ..., merged_into_id: _Optional[str] = ..., duplicate_ids: _Optional[_Iterable[str]] = ..., split_from_id: _Optional[str] = ..., moderation: _Optional[_Union[Moderation, _Mapping]] = ..., visit_plan_id: _Optional[str] = ..., visit_slot: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_level: _Optional[int] = ..., queued_candidate_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    public_view_only: bool
+    def __init__(self, id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., resident_group: _Optional[_Union[ResidentGroup, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., channel: _Optional[_Union[Channel, str]] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., status_reason: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., org_path: _Optional[_Iterable[str]] = ..., accept_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_by: _Optional[str] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_responder: _Optional[_Union[Assignee, _Mapping]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., offers: _Optional[_Iterable[_Union[Offer, _Mapping]]] = ..., pending_transfer: _Optional[_Union[Transfer, _Mapping]] = ..., escalations: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., breaches: _Optional[_Iterable[_Union[Breach, _Mapping]]] = ..., round_table: _Optional[_Union[RoundTable, _Mapping]] = ..., resolution: _Optional[_Union[Resolution, _Mapping]] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., follower_person_ids: _Optional[_Iterable[str]] = ..., merged_into_id: _Optional[str] = ..., duplicate_ids: _Optional[_Iterable[str]] = ..., split_from_id: _Optional[str] = ..., moderation: _Optional[_Union[Moderation, _Mapping]] = ..., visit_plan_id: _Optional[str] = ..., visit_slot: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_level: _Optional[int] = ..., queued_candidate_ids: _Optional[_Iterable[str]] = ..., public_view_only: _Optional[bool] = ...) -> None: ...
 
 class RequestSnapshot(_message.Message):
     __slots__ = ("id", "status", "category", "urgency", "channel", "grid_id", "community_id", "street_id", "org_path", "requester_person_id", "assignee", "first_responder", "follower_person_ids", "accept_by", "resolve_by", "escalation_level", "version", "updated_at", "resident_group", "hidden")
@@ -611,7 +619,7 @@ class PublicPhoto(_message.Message):
     def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class PublicRequest(_message.Message):
-    __slots__ = ("id", "category", "title", "description", "status", "urgency", "channel", "grid_id", "community_id", "street_id", "submitted_at", "resolve_by", "accepted_at", "resolved_at", "closed_at", "result_text", "photos", "rating_stars", "on_time", "escalated", "merged_into_id", "version")
+    __slots__ = ("id", "category", "title", "description", "status", "urgency", "channel", "grid_id", "community_id", "street_id", "submitted_at", "resolve_by", "accepted_at", "resolved_at", "closed_at", "result_text", "photos", "rating_stars", "on_time", "escalated", "merged_into_id", "version", "text_withheld")
     ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -634,6 +642,7 @@ class PublicRequest(_message.Message):
     ESCALATED_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_WITHHELD_FIELD_NUMBER: _ClassVar[int]
     id: str
     category: str
     title: str
@@ -656,7 +665,8 @@ class PublicRequest(_message.Message):
     escalated: bool
     merged_into_id: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_text: _Optional[str] = ..., photos: _Optional[_Iterable[_Union[PublicPhoto, _Mapping]]] = ..., rating_stars: _Optional[int] = ..., on_time: _Optional[bool] = ..., escalated: _Optional[bool] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    text_withheld: bool
+    def __init__(self, id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_text: _Optional[str] = ..., photos: _Optional[_Iterable[_Union[PublicPhoto, _Mapping]]] = ..., rating_stars: _Optional[int] = ..., on_time: _Optional[bool] = ..., escalated: _Optional[bool] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ..., text_withheld: _Optional[bool] = ...) -> None: ...
 
 class VisitPlan(_message.Message):
     __slots__ = ("id", "resident_group", "cadence", "interval", "starts_at", "ends_at", "category", "title", "description", "resident_person_id", "address", "point", "grid_id", "community_id", "street_id", "org_path", "active", "stop_reason", "generated_through", "created_by", "version", "created_at", "updated_at")
@@ -709,20 +719,22 @@ class VisitPlan(_message.Message):
     def __init__(self, id: _Optional[str] = ..., resident_group: _Optional[_Union[ResidentGroup, str]] = ..., cadence: _Optional[_Union[VisitCadence, str]] = ..., interval: _Optional[int] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., resident_person_id: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., org_path: _Optional[_Iterable[str]] = ..., active: _Optional[bool] = ..., stop_reason: _Optional[str] = ..., generated_through: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DuplicateSuggestion(_message.Message):
-    __slots__ = ("request_id", "score", "text_similarity", "distance_meters", "submitted_at", "status")
+    __slots__ = ("request_id", "score", "text_similarity", "distance_meters", "submitted_at", "status", "distance_band")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     TEXT_SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_BAND_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     score: float
     text_similarity: float
     distance_meters: float
     submitted_at: _timestamp_pb2.Timestamp
     status: RequestStatus
-    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[float] = ..., text_similarity: _Optional[float] = ..., distance_meters: _Optional[float] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RequestStatus, str]] = ...) -> None: ...
+    distance_band: str
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[float] = ..., text_similarity: _Optional[float] = ..., distance_meters: _Optional[float] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., distance_band: _Optional[str] = ...) -> None: ...
 
 class Metrics(_message.Message):
     __slots__ = ("total", "received", "solved", "on_time", "rated", "closure_rate", "on_time_rate", "median_seconds_to_accept", "median_seconds_to_resolve", "mean_rating", "satisfied_share")
@@ -801,7 +813,7 @@ class CsvChunk(_message.Message):
     def __init__(self, data: _Optional[bytes] = ..., last: _Optional[bool] = ...) -> None: ...
 
 class SubmitRequestRequest(_message.Message):
-    __slots__ = ("idempotency_key", "category", "title", "description", "address", "point", "requester_person_id", "anonymous_contact", "resident_group", "urgency", "attachments", "channel")
+    __slots__ = ("idempotency_key", "category", "title", "description", "address", "point", "requester_person_id", "anonymous_contact", "resident_group", "urgency", "attachments", "channel", "client_token")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -814,6 +826,7 @@ class SubmitRequestRequest(_message.Message):
     URGENCY_FIELD_NUMBER: _ClassVar[int]
     ATTACHMENTS_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     category: str
     title: str
@@ -826,7 +839,8 @@ class SubmitRequestRequest(_message.Message):
     urgency: Urgency
     attachments: _containers.RepeatedCompositeFieldContainer[Attachment]
     channel: Channel
-    def __init__(self, idempotency_key: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., requester_person_id: _Optional[str] = ..., anonymous_contact: _Optional[_Union[_common_pb2.Contact, _Mapping]] = ..., resident_group: _Optional[_Union[ResidentGroup, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., channel: _Optional[_Union[Channel, str]] = ...) -> None: ...
+    client_token: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., requester_person_id: _Optional[str] = ..., anonymous_contact: _Optional[_Union[_common_pb2.Contact, _Mapping]] = ..., resident_group: _Optional[_Union[ResidentGroup, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., channel: _Optional[_Union[Channel, str]] = ..., client_token: _Optional[str] = ...) -> None: ...
 
 class SubmitRequestResponse(_message.Message):
     __slots__ = ("request", "suggested_duplicates")
@@ -1243,20 +1257,48 @@ class FollowRequestResponse(_message.Message):
     def __init__(self, following: _Optional[bool] = ..., follower_count: _Optional[int] = ...) -> None: ...
 
 class ModerateRequestRequest(_message.Message):
-    __slots__ = ("request_id", "expected_version", "visibility", "redactions", "redact_attachment_ids", "reason")
+    __slots__ = ("request_id", "expected_version", "visibility", "redactions", "redact_attachment_ids", "reason", "approve_publication")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     REDACTIONS_FIELD_NUMBER: _ClassVar[int]
     REDACT_ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_PUBLICATION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     expected_version: int
     visibility: ModerationVisibility
     redactions: _containers.RepeatedCompositeFieldContainer[TextRedaction]
     redact_attachment_ids: _containers.RepeatedScalarFieldContainer[str]
     reason: str
-    def __init__(self, request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., visibility: _Optional[_Union[ModerationVisibility, str]] = ..., redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., redact_attachment_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    approve_publication: bool
+    def __init__(self, request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., visibility: _Optional[_Union[ModerationVisibility, str]] = ..., redactions: _Optional[_Iterable[_Union[TextRedaction, _Mapping]]] = ..., redact_attachment_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., approve_publication: _Optional[bool] = ...) -> None: ...
+
+class ListPendingPublicationsRequest(_message.Message):
+    __slots__ = ("scope_id", "page")
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    scope_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, scope_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class PendingPublication(_message.Message):
+    __slots__ = ("request", "preview", "fields")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    request: Request
+    preview: PublicRequest
+    fields: _containers.RepeatedScalarFieldContainer[RedactableField]
+    def __init__(self, request: _Optional[_Union[Request, _Mapping]] = ..., preview: _Optional[_Union[PublicRequest, _Mapping]] = ..., fields: _Optional[_Iterable[_Union[RedactableField, str]]] = ...) -> None: ...
+
+class ListPendingPublicationsResponse(_message.Message):
+    __slots__ = ("items", "page")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[PendingPublication]
+    page: _common_pb2.PageInfo
+    def __init__(self, items: _Optional[_Iterable[_Union[PendingPublication, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class GetStatisticsRequest(_message.Message):
     __slots__ = ("scope_id", "period_start", "period_end", "group_by", "granularity", "categories")

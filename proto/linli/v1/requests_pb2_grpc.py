@@ -184,6 +184,11 @@ class RequestServiceStub:
                 request_serializer=linli_dot_v1_dot_requests__pb2.ModerateRequestRequest.SerializeToString,
                 response_deserializer=linli_dot_v1_dot_requests__pb2.Request.FromString,
                 _registered_method=True)
+        self.ListPendingPublications = channel.unary_unary(
+                '/linli.v1.RequestService/ListPendingPublications',
+                request_serializer=linli_dot_v1_dot_requests__pb2.ListPendingPublicationsRequest.SerializeToString,
+                response_deserializer=linli_dot_v1_dot_requests__pb2.ListPendingPublicationsResponse.FromString,
+                _registered_method=True)
         self.GetStatistics = channel.unary_unary(
                 '/linli.v1.RequestService/GetStatistics',
                 request_serializer=linli_dot_v1_dot_requests__pb2.GetStatisticsRequest.SerializeToString,
@@ -421,7 +426,16 @@ class RequestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ModerateRequest(self, request, context):
-        """Hides a request from public view or shows it again, redacts text ranges and photos.
+        """Hides a request from public view or shows it again, redacts text ranges and photos,
+        approves its text and photos for publication (as they are or with redactions).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPendingPublications(self, request, context):
+        """The moderation queue: requests in the caller's scope whose text or photos wait for a
+        review before they are public (dispatchers, admins, operators). Oldest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -596,6 +610,11 @@ def add_RequestServiceServicer_to_server(servicer, server):
                     servicer.ModerateRequest,
                     request_deserializer=linli_dot_v1_dot_requests__pb2.ModerateRequestRequest.FromString,
                     response_serializer=linli_dot_v1_dot_requests__pb2.Request.SerializeToString,
+            ),
+            'ListPendingPublications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPendingPublications,
+                    request_deserializer=linli_dot_v1_dot_requests__pb2.ListPendingPublicationsRequest.FromString,
+                    response_serializer=linli_dot_v1_dot_requests__pb2.ListPendingPublicationsResponse.SerializeToString,
             ),
             'GetStatistics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStatistics,
@@ -1401,6 +1420,33 @@ class RequestService:
             '/linli.v1.RequestService/ModerateRequest',
             linli_dot_v1_dot_requests__pb2.ModerateRequestRequest.SerializeToString,
             linli_dot_v1_dot_requests__pb2.Request.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPendingPublications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.RequestService/ListPendingPublications',
+            linli_dot_v1_dot_requests__pb2.ListPendingPublicationsRequest.SerializeToString,
+            linli_dot_v1_dot_requests__pb2.ListPendingPublicationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -141,7 +141,13 @@ class RequestServiceStub:
     FollowRequest: _grpc.UnaryUnaryMultiCallable[_requests_pb2.FollowRequestRequest, _requests_pb2.FollowRequestResponse]
     """Follows (or unfollows) a request to hear of its outcome."""
     ModerateRequest: _grpc.UnaryUnaryMultiCallable[_requests_pb2.ModerateRequestRequest, _requests_pb2.Request]
-    """Hides a request from public view or shows it again, redacts text ranges and photos."""
+    """Hides a request from public view or shows it again, redacts text ranges and photos,
+    approves its text and photos for publication (as they are or with redactions).
+    """
+    ListPendingPublications: _grpc.UnaryUnaryMultiCallable[_requests_pb2.ListPendingPublicationsRequest, _requests_pb2.ListPendingPublicationsResponse]
+    """The moderation queue: requests in the caller's scope whose text or photos wait for a
+    review before they are public (dispatchers, admins, operators). Oldest first.
+    """
     GetStatistics: _grpc.UnaryUnaryMultiCallable[_requests_pb2.GetStatisticsRequest, _requests_pb2.Statistics]
     """--- publication and statistics ---"""
     GetPublicBoard: _grpc.UnaryUnaryMultiCallable[_requests_pb2.GetPublicBoardRequest, _requests_pb2.PublicBoard]
@@ -238,7 +244,13 @@ class RequestServiceAsyncStub(RequestServiceStub):
     FollowRequest: _aio.UnaryUnaryMultiCallable[_requests_pb2.FollowRequestRequest, _requests_pb2.FollowRequestResponse]  # type: ignore[assignment]
     """Follows (or unfollows) a request to hear of its outcome."""
     ModerateRequest: _aio.UnaryUnaryMultiCallable[_requests_pb2.ModerateRequestRequest, _requests_pb2.Request]  # type: ignore[assignment]
-    """Hides a request from public view or shows it again, redacts text ranges and photos."""
+    """Hides a request from public view or shows it again, redacts text ranges and photos,
+    approves its text and photos for publication (as they are or with redactions).
+    """
+    ListPendingPublications: _aio.UnaryUnaryMultiCallable[_requests_pb2.ListPendingPublicationsRequest, _requests_pb2.ListPendingPublicationsResponse]  # type: ignore[assignment]
+    """The moderation queue: requests in the caller's scope whose text or photos wait for a
+    review before they are public (dispatchers, admins, operators). Oldest first.
+    """
     GetStatistics: _aio.UnaryUnaryMultiCallable[_requests_pb2.GetStatisticsRequest, _requests_pb2.Statistics]  # type: ignore[assignment]
     """--- publication and statistics ---"""
     GetPublicBoard: _aio.UnaryUnaryMultiCallable[_requests_pb2.GetPublicBoardRequest, _requests_pb2.PublicBoard]  # type: ignore[assignment]
@@ -506,7 +518,19 @@ class RequestServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _requests_pb2.ModerateRequestRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_requests_pb2.Request, _abc.Awaitable[_requests_pb2.Request]]:
-        """Hides a request from public view or shows it again, redacts text ranges and photos."""
+        """Hides a request from public view or shows it again, redacts text ranges and photos,
+        approves its text and photos for publication (as they are or with redactions).
+        """
+
+    @_abc_1.abstractmethod
+    def ListPendingPublications(
+        self,
+        request: _requests_pb2.ListPendingPublicationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_requests_pb2.ListPendingPublicationsResponse, _abc.Awaitable[_requests_pb2.ListPendingPublicationsResponse]]:
+        """The moderation queue: requests in the caller's scope whose text or photos wait for a
+        review before they are public (dispatchers, admins, operators). Oldest first.
+        """
 
     @_abc_1.abstractmethod
     def GetStatistics(

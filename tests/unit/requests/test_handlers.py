@@ -612,6 +612,7 @@ def test_every_command_has_a_handler_and_a_test() -> None:
         c.AcknowledgeEscalation,
         c.FollowRequest,
         c.ModerateRequest,
+        c.ListPendingPublications,
         c.StartRoundTable,
         c.RecordMeeting,
         c.ConcludeRoundTable,

@@ -103,8 +103,13 @@ def _leaks(text: str) -> list[str]:
 
 def test_public_view_has_no_personal_data() -> None:
     request = _full_lifecycle()
+    # Issue 10: text and photos are public only once a moderator approved them.
+    withheld = public_view(request)
+    assert withheld is not None and withheld.text_withheld
+    assert (withheld.title, withheld.description, withheld.result_text, withheld.photos) == ("", "", "", ())
+    moderation.moderate(request, DISPATCHER, approve=True, reason="", now=NOW)
     view = public_view(request)
-    assert view is not None
+    assert view is not None and not view.text_withheld
     assert _leaks(json.dumps(payloads.public_request(view), ensure_ascii=False)) == []
     assert (view.grid_id, view.community_id, view.street_id) == ("g1", "c1", "s1")
     assert MASK in view.description and MASK in view.result_text
@@ -135,7 +140,9 @@ def test_hiding_removes_it_from_the_public() -> None:
     record = moderation.moderate(request, DISPATCHER, hidden=True, reason="family dispute", now=NOW)
     assert record.hidden is True and record.actor_person_id == "p-disp"
     assert public_view(request) is None
-    last = encode(request.pending_events[-1])
+    removal, tombstone = (encode(e) for e in request.pending_events[-2:])
+    assert tombstone.tombstone and tombstone.subject == request.id and tombstone.topic == ev.PUBLIC_TOPIC
+    last = removal
     assert last.type == ev.PUBLIC_REQUEST_CHANGED
     assert last.payload["removed"] is True
     assert set(last.payload["request"]) == {"id", "version"}
@@ -154,6 +161,7 @@ def test_redacting_text_and_photos() -> None:
         redact_attachment_ids=["r1"],
         reason="names a neighbour",
         now=NOW,
+        approve=True,
     )
     view = public_view(request)
     assert view is not None
@@ -224,6 +232,7 @@ def test_hours_in_public_view_and_late_resolution_is_not_on_time() -> None:
 
 def test_rejected_requests_leave_the_public_feed() -> None:
     request = rejected()
-    last = encode(request.pending_events[-1])
+    last, tombstone = (encode(e) for e in request.pending_events[-2:])
+    assert tombstone.tombstone and tombstone.subject == request.id
     assert last.type == ev.PUBLIC_REQUEST_CHANGED
     assert last.payload["removed"] is True and last.payload["change"] == "rejected"

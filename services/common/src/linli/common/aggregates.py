@@ -43,7 +43,7 @@ def envelope_of(event: DomainEvent, source: str) -> Envelope:
         type=event.type,
         subject=event.subject,
         time=event.time,
-        data=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+        data=b"" if event.tombstone else json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode(),
         topic=event.topic,
     )
 

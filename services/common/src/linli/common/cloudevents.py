@@ -50,12 +50,17 @@ class Envelope:
     type: str
     subject: str
     time: dt.datetime
-    data: bytes  # protobuf JSON mapping of the event message, UTF-8
+    data: bytes  # protobuf JSON mapping of the event message, UTF-8; b"": a tombstone
     topic: str
 
     @property
     def key(self) -> bytes:
         return self.subject.encode()
+
+    @property
+    def tombstone(self) -> bool:
+        """A record with a null value (deletes the key on a compacted topic)."""
+        return not self.data
 
     def json(self) -> dict[str, Any]:
         decoded: dict[str, Any] = json.loads(self.data)
@@ -136,6 +141,15 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, Headers]:
         ("content-type", CONTENT_TYPE.encode()),
     ]
     return envelope.key, envelope.data, headers
+
+
+def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes | None, Headers]:
+    """Like `to_kafka`, but a tombstone gets a null value and no content-type (its ce_*
+    headers say what it ends): what producers send."""
+    key, value, headers = to_kafka(envelope)
+    if envelope.tombstone:
+        return key, None, [h for h in headers if h[0] != "content-type"]
+    return key, value, headers
 
 
 def from_kafka(

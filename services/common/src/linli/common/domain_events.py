@@ -43,6 +43,9 @@ class DomainEvent:
     payload: JsonDict = field(hash=False)
     topic: str = ""
     message_name: str = ""
+    #: A Kafka tombstone: published with a null value (on a compacted topic it deletes what
+    #: is held for the key); `payload` is ignored.
+    tombstone: bool = False
 
 
 def derived_event_id(namespace: uuid.UUID, event_type: str, subject: str, *parts: object) -> str:

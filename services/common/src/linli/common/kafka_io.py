@@ -13,15 +13,31 @@ import time
 from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from linli.common.cloudevents import Envelope, dlq_topic, to_kafka
+from linli.common.cloudevents import Envelope, dlq_topic, to_kafka_record
 
 log = logging.getLogger(__name__)
 
 SERVICES = ("organizations", "volunteers", "requests", "notifications")
 PUBLIC_TOPICS = ("linli.public.requests.v1",)
+
+#: Topic settings other than the broker's defaults. The public feed is compacted and keyed
+#: by request id: the latest record per request is what an agency reading from the start
+#: gets, so a redaction or a hiding (a tombstone) replaces what was published before.
+#: Segments roll hourly and a record may stay uncompacted at most an hour
+#: (max.compaction.lag.ms), so a replaced record leaves the log within about an hour;
+#: tombstones stay 24 hours (delete.retention.ms) for consumers that were away.
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    "linli.public.requests.v1": {
+        "cleanup.policy": "compact",
+        "segment.ms": str(3_600_000),
+        "max.compaction.lag.ms": str(3_600_000),
+        "min.cleanable.dirty.ratio": "0.1",
+        "delete.retention.ms": str(86_400_000),
+    },
+}
 
 
 def platform_topics() -> list[str]:
@@ -63,8 +79,19 @@ def make_producer(bootstrap: str, client_id: str = "linli") -> KafkaProducer:
 
 def send_envelope(producer: KafkaProducer, envelope: Envelope, topic: str | None = None) -> object:
     """Queues `envelope` on `topic` (default: its own); returns the send future."""
-    key, value, headers = to_kafka(envelope)
+    key, value, headers = to_kafka_record(envelope)
     return producer.send(topic or envelope.topic, key=key, value=value, headers=headers)
+
+
+def _configure_existing(admin: KafkaAdminClient, names: list[str]) -> None:
+    """Applies TOPIC_CONFIGS to topics created before they existed (e.g. the public feed of
+    an older installation becomes compacted). A failure is logged, never fatal."""
+    if not names:
+        return
+    try:
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, n, configs=TOPIC_CONFIGS[n]) for n in names])
+    except KafkaError as exc:
+        log.warning("could not update topic settings", extra={"topics": names, "error": str(exc)})
 
 
 def ensure_topics(
@@ -81,12 +108,18 @@ def ensure_topics(
                 raise
             time.sleep(0.5)
     try:
+        names = list(topics)
         existing = set(admin.list_topics())
-        wanted = [NewTopic(name, partitions, replication) for name in topics if name not in existing]
+        wanted = [
+            NewTopic(name, partitions, replication, topic_configs=dict(TOPIC_CONFIGS.get(name, {})))
+            for name in names
+            if name not in existing
+        ]
         if wanted:
             # another process may create them between our look and our create
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted)
             log.info("topics created", extra={"topics": [t.name for t in wanted]})
+        _configure_existing(admin, [n for n in names if n in existing and n in TOPIC_CONFIGS])
     finally:
         admin.close()

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from linli.common.cloudevents import Envelope, to_kafka, utc_now
+from linli.common.cloudevents import Envelope, to_kafka_record, utc_now
 from linli.common.metrics import (
     EVENTS_PUBLISHED,
     OUTBOX_LAG,
@@ -209,7 +209,7 @@ class OutboxRelay:
             (store, aggregate_id, stored, [Envelope.from_document(raw) for raw in stored])
             for store, aggregate_id, stored in batch
         ]
-        records = [(event.topic, *to_kafka(event)) for *_, events in sent for event in events]
+        records = [(event.topic, *to_kafka_record(event)) for *_, events in sent for event in events]
         if not records:
             return 0
         self.publisher.publish(records)

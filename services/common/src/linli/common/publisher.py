@@ -32,7 +32,7 @@ from linli.common.cloudevents import Headers
 from linli.common.kafka_io import make_producer
 from linli.common.logs import configure_logging
 
-Record = tuple[str, bytes, bytes, Headers]  # topic, key, value, headers
+Record = tuple[str, bytes, bytes | None, Headers]  # topic, key, value (None: a tombstone), headers
 _LENGTH = struct.Struct(">I")
 
 

@@ -8,7 +8,6 @@ because losing a resident's request is worse than routing it late.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 
@@ -18,6 +17,7 @@ from linli.common.errors import LinliError, NotFound, Unavailable
 from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity
 from linli.requests.adapters.places import PlaceIndex
+from linli.requests.domain.lru import BoundedLru
 from linli.requests.domain.model import GeoPoint, Place
 from linli.requests.service_layer.ports import Candidate
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
@@ -27,6 +27,9 @@ __all__ = ["Candidate", "OrganizationsClient", "VolunteersClient"]
 log = logging.getLogger(__name__)
 
 _CACHE_SECONDS = 300.0
+#: Bounds of the caches keyed by what callers send (department codes, person ids): least
+#: recently used entries go first, so no caller can grow the service without limit.
+_DEPARTMENT_CACHE_SIZE = 1_000
 
 
 class OrganizationsClient:
@@ -34,8 +37,7 @@ class OrganizationsClient:
         self.channel = make_channel(target, default_timeout=timeout)
         self.stub = organizations_pb2_grpc.OrganizationServiceStub(self.channel)
         self.places = places
-        self._departments: dict[str, tuple[float, str]] = {}
-        self._lock = threading.Lock()
+        self._departments: BoundedLru[str, tuple[float, str]] = BoundedLru(max_items=_DEPARTMENT_CACHE_SIZE)
 
     def place_of(self, point: GeoPoint | None) -> Place:
         """Grid, community, street and organisation path of a point; empty when unknown.
@@ -68,8 +70,7 @@ class OrganizationsClient:
         now = time.monotonic()
         result: dict[str, str] = {}
         for code in {c for c in codes if c}:
-            with self._lock:
-                cached = self._departments.get(code)
+            cached = self._departments.get(code)
             if cached and cached[0] > now:
                 if cached[1]:
                     result[code] = cached[1]
@@ -84,8 +85,7 @@ class OrganizationsClient:
             except LinliError as exc:
                 log.warning("department lookup failed", extra={"code": code, "error": str(exc)})
                 continue
-            with self._lock:
-                self._departments[code] = (now + _CACHE_SECONDS, org_id)
+            self._departments.put(code, (now + _CACHE_SECONDS, org_id))
             if org_id:
                 result[code] = org_id
         return result
@@ -95,11 +95,10 @@ class OrganizationsClient:
 
 
 class VolunteersClient:
-    def __init__(self, target: str, timeout: float = 2.0) -> None:
+    def __init__(self, target: str, timeout: float = 2.0, acts_for_cache_size: int = 10_000) -> None:
         self.channel = make_channel(target, default_timeout=timeout)
         self.stub = volunteers_pb2_grpc.VolunteerServiceStub(self.channel)
-        self._acts_for: dict[str, tuple[float, frozenset[str]]] = {}
-        self._lock = threading.Lock()
+        self._acts_for: BoundedLru[str, tuple[float, frozenset[str]]] = BoundedLru(max_items=acts_for_cache_size)
 
     def match(self, point: GeoPoint, category: str, k: int) -> list[Candidate]:
         at = timestamp_pb2.Timestamp()
@@ -118,8 +117,7 @@ class VolunteersClient:
         if identity.anonymous or not identity.has_role("volunteer"):
             return frozenset()
         now = time.monotonic()
-        with self._lock:
-            cached = self._acts_for.get(identity.subject)
+        cached = self._acts_for.get(identity.subject)
         if cached and cached[0] > now:
             return cached[1]
         try:
@@ -131,8 +129,7 @@ class VolunteersClient:
             ids = frozenset()
         except LinliError as exc:
             raise Unavailable(f"cannot confirm who {identity.subject} volunteers as: {exc.message}") from exc
-        with self._lock:
-            self._acts_for[identity.subject] = (now + 60.0, ids)
+        self._acts_for.put(identity.subject, (now + 60.0, ids))
         return ids
 
     def close(self) -> None:

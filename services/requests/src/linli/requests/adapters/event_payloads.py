@@ -47,7 +47,8 @@ from linli.requests.domain.model import (
     Transfer,
     VisitPlan,
 )
-from linli.requests.domain.publication import PublicRequest, scrub
+from linli.requests.domain.publication import PublicRequest
+from linli.requests.domain.scrubber import scrub
 
 #: Timestamps in the JSON mapping, None (left out) when absent.
 timestamp = optional_timestamp_json
@@ -255,6 +256,7 @@ def moderation_record(value: ModerationRecord) -> JsonDict:
             "visibility": visibility(value.hidden),
             "textRedactions": [text_redaction(r) for r in value.text_redactions],
             "attachmentIds": list(value.attachment_ids),
+            "approvedFields": [wire_name(f) for f in value.approved_fields],
         }
     )
 
@@ -266,6 +268,8 @@ def moderation(value: Moderation) -> JsonDict:
             "textRedactions": [text_redaction(r) for r in value.text_redactions],
             "redactedAttachmentIds": list(value.redacted_attachment_ids),
             "records": [moderation_record(r) for r in value.records],
+            "approvedFields": [wire_name(f) for f in value.approved_fields],
+            "autoPublish": value.auto_publish,
         }
     )
 
@@ -378,6 +382,43 @@ def public_request(value: PublicRequest) -> JsonDict:
             "escalated": value.escalated,
             "mergedIntoId": value.merged_into_id,
             "version": str(value.version),
+            "textWithheld": value.text_withheld,
+        }
+    )
+
+
+def public_as_request(value: PublicRequest) -> JsonDict:
+    """``linli.v1.Request`` carrying only the public view's fields (``publicViewOnly``): what
+    a caller who may see only the public record (a follower) gets from GetRequest."""
+    resolution_body = _compact(
+        {
+            "text": value.result_text,
+            "photos": [_compact({"id": p.id, "url": p.url, "kind": "ATTACHMENT_KIND_PHOTO"}) for p in value.photos],
+            "resolvedAt": timestamp(value.resolved_at),
+        }
+    )
+    return _compact(
+        {
+            "id": value.id,
+            "category": value.category,
+            "title": value.title,
+            "description": value.description,
+            "urgency": wire_name(value.urgency),
+            "channel": wire_name(value.channel),
+            "status": wire_name(value.status),
+            "gridId": value.grid_id,
+            "communityId": value.community_id,
+            "streetId": value.street_id,
+            "resolveBy": timestamp(value.resolve_by),
+            "submittedAt": timestamp(value.submitted_at),
+            "acceptedAt": timestamp(value.accepted_at),
+            "resolvedAt": timestamp(value.resolved_at),
+            "closedAt": timestamp(value.closed_at),
+            "resolution": resolution_body if value.result_text or value.photos else None,
+            "rating": {"stars": value.rating_stars} if value.rating_stars else None,
+            "mergedIntoId": value.merged_into_id,
+            "version": str(value.version),
+            "publicViewOnly": True,
         }
     )
 
@@ -456,6 +497,20 @@ def public_request_changed(event: ev.PublicRequestChanged) -> DomainEvent:
     return make_event(ev.PUBLIC_REQUEST_CHANGED, event.request_id, event.version, event.updated_at, payload)
 
 
+def public_tombstone(event: ev.PublicRequestTombstone) -> DomainEvent:
+    """A null-valued record keyed by the request id: the compacted public topic forgets it."""
+    return DomainEvent(
+        id=event_id(ev.PUBLIC_REQUEST_CHANGED, event.request_id, event.version, "tombstone"),
+        type=ev.PUBLIC_REQUEST_CHANGED,
+        subject=event.request_id,
+        time=event.updated_at,
+        payload={},
+        topic=ev.PUBLIC_TOPIC,
+        message_name=ev.MESSAGE_OF_TYPE[ev.PUBLIC_REQUEST_CHANGED],
+        tombstone=True,
+    )
+
+
 def visit_plan_event(event: ev.VisitPlanEvent, fields: JsonDict) -> DomainEvent:
     plan = event.plan
     payload: JsonDict = {"header": header(plan.version, event.context), "plan": visit_plan(plan)}
@@ -525,6 +580,8 @@ def encode(event: Any) -> DomainEvent:
         return request_event(event, _fields(event))
     if isinstance(event, ev.PublicRequestChanged):
         return public_request_changed(event)
+    if isinstance(event, ev.PublicRequestTombstone):
+        return public_tombstone(event)
     if isinstance(event, ev.VisitPlanEvent):
         return visit_plan_event(event, _fields(event))
     raise TypeError(f"no payload for event {type(event).__name__}")

@@ -10,6 +10,8 @@ A city changes the catalogue through configuration: ``Catalogue.from_dict`` buil
 plain data (e.g. parsed from a JSON file named in the environment) and
 ``Catalogue.with_overrides`` merges a city's changes over the defaults by code. Codes are
 forever (stored requests reference them): retire a category with ``"active": false``.
+``"auto_publish": true`` is a category's publication policy: its requests' text and photos
+go public (scrubbed) without waiting for a moderator (default false: reviewed first).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final
 
+from linli.common import validation
 from linli.common.errors import InvalidArgument
 
 from .model import Urgency
@@ -43,6 +46,9 @@ class Category:
     department_code: str = ""
     default_urgency: Urgency = Urgency.NORMAL
     active: bool = True
+    #: Publication policy: True publishes a request's text and photos (scrubbed) without a
+    #: moderator's review. Captured on each request when it is submitted.
+    auto_publish: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +302,15 @@ def _category(row: Mapping[str, Any], at: str) -> Category:
         department_code=department,
         default_urgency=Urgency[urgency_name.upper()],
         active=bool(row.get("active", True)),
+        auto_publish=_flag(row, "auto_publish", at),
     )
+
+
+def _flag(row: Mapping[str, Any], key: str, at: str) -> bool:
+    value = row.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{at}.{key}: must be true or false", field=f"{at}.{key}")
+    return value
 
 
 def _department(row: Mapping[str, Any], at: str) -> Department:
@@ -330,7 +344,7 @@ class Catalogue:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Catalogue:
         """``{"categories": [{code, zh, en, accept_minutes, resolve_minutes, department_code?,
-        default_urgency?, active?}, ...], "departments": [{code, zh, en, response_minutes}]}``.
+        default_urgency?, active?, auto_publish?}, ...], "departments": [{code, zh, en, response_minutes}]}``.
         A category naming an unknown department is an error (its escalations would go
         nowhere)."""
         categories = _by_code(
@@ -361,6 +375,7 @@ class Catalogue:
                     "department_code": c.department_code,
                     "default_urgency": c.default_urgency.name,
                     "active": c.active,
+                    "auto_publish": c.auto_publish,
                 }
                 for c in self.categories.values()
             ],
@@ -387,7 +402,9 @@ class Catalogue:
         key = code.strip().lower()
         found = self.categories.get(key)
         if found is None or not found.active:
-            raise InvalidArgument(f"{field}: unknown category {code!r}; see the catalogue for valid codes", field=field)
+            raise InvalidArgument(
+                f"{field}: unknown category {validation.echo(code)}; see the catalogue for valid codes", field=field
+            )
         return found
 
     def department(self, code: str) -> Department | None:

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from linli.common import validation
 from linli.common.domain_events import optional_timestamp_json, timestamp_json
 from linli.common.errors import FailedPrecondition, InvalidArgument
 
@@ -251,7 +252,7 @@ def escalate(
     why = rules.validate_reason(reason, required=True)
     code = department_code.strip()
     if code and catalogue.department(code) is None:
-        raise InvalidArgument(f"department_code: unknown department {code!r}", field="department_code")
+        raise InvalidArgument(f"department_code: unknown department {validation.echo(code)}", field="department_code")
     pending = request.open_escalation
     if pending is not None:
         raise FailedPrecondition(

@@ -19,13 +19,12 @@ event; both are checked before either changes.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -34,6 +33,7 @@ from linli.common.errors import InvalidArgument
 from . import events as ev
 from . import rules
 from .dispatch import withdraw_open_offers
+from .lru import BoundedLru
 from .model import GeoPoint, Request, Status
 from .state_machine import Action, Caller, begin, commit, publish
 
@@ -126,6 +126,24 @@ class DuplicateSuggestion:
     distance_m: float | None
     submitted_at: datetime
     status: Status
+    distance_band: str = ""
+
+
+#: Coarse distances shown to callers who are not staff: (upper bound in metres, label).
+DISTANCE_BANDS: Final = ((100.0, "<100 m"), (300.0, "<300 m"))
+
+
+def distance_band(distance: float | None) -> str:
+    """The coarse band of a distance ("" when unknown or beyond the last band)."""
+    if distance is None:
+        return ""
+    return next((label for bound, label in DISTANCE_BANDS if distance < bound), "")
+
+
+def coarse(suggestion: DuplicateSuggestion) -> DuplicateSuggestion:
+    """The suggestion as residents and anonymous callers get it: a distance band, never the
+    exact distance (which would locate someone's home by a few probes)."""
+    return replace(suggestion, distance_m=None, distance_band=distance_band(suggestion.distance_m))
 
 
 def distance_m(a: GeoPoint, b: GeoPoint) -> float:
@@ -137,10 +155,25 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-@functools.lru_cache(maxsize=8192)  # each submit compares with the same recent nearby requests
+#: Token sets of recent texts (each submit compares with the same recent nearby requests):
+#: at most 4,096 texts and 2,000,000 characters of them, least recently used dropped first.
+_TOKEN_CACHE: Final = BoundedLru[str, frozenset[str]](max_items=4096, max_weight=2_000_000, weight=len)
+#: Texts longer than this are tokenised without being cached.
+_CACHED_TEXT_MAX: Final = 8192
+
+
 def tokens(text: str) -> frozenset[str]:
     """Latin/digit words (no stopwords) and Chinese character bigrams (a lone character
     stands for itself)."""
+    found = _TOKEN_CACHE.get(text)
+    if found is None:
+        found = _tokens(text)
+        if len(text) <= _CACHED_TEXT_MAX:
+            _TOKEN_CACHE.put(text, found)
+    return found
+
+
+def _tokens(text: str) -> frozenset[str]:
     normal = unicodedata.normalize("NFKC", text).lower()
     found = {w for w in _LATIN.findall(normal) if w not in _STOPWORDS}
     for run in _HAN.findall(normal):
@@ -199,6 +232,7 @@ def _scored(
         distance_m=None if near[1] is None else round(near[1], 1),
         submitted_at=other.submitted_at,
         status=other.status,
+        distance_band=distance_band(near[1]),
     )
 
 

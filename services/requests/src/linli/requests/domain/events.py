@@ -10,7 +10,8 @@ typed detail values), never the mutable aggregate, because encoding happens late
 Two topics: every transition goes to ``linli.requests.v1`` (internal: person ids allowed;
 free text is scrubbed of phones, e-mails and the requester's contact details when encoded),
 and ``PublicRequestChanged`` goes to the redacted public feed ``linli.public.requests.v1``
-that other agencies read (no names, phones, person ids or exact addresses).
+that other agencies read (no names, phones, person ids or exact addresses; free text and
+photos only once approved); a removal from it is followed by ``PublicRequestTombstone``.
 
 Event ids are derived, not random: ``uuid5(type | subject | aggregate version)``, so a relay
 that publishes again sends the same ``ce_id``, which is what lets consumers deduplicate.
@@ -376,6 +377,21 @@ class PublicRequestChanged:
         return self.request_id
 
 
+@dataclass(frozen=True, slots=True)
+class PublicRequestTombstone:
+    """Follows a removal notice on the public feed: a record with the request id as key and
+    a null value, so the compacted topic forgets everything it held for the request."""
+
+    type: ClassVar[str] = PUBLIC_REQUEST_CHANGED
+    request_id: str
+    version: int
+    updated_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.request_id
+
+
 def plan_snapshot(plan: VisitPlan) -> VisitPlan:
     """A private copy of the plan as it is now, without its outbox (its fields are values)."""
     return dataclasses.replace(plan, pending_events=[])
@@ -404,4 +420,4 @@ class VisitPlanStopped(VisitPlanEvent):
 
 
 #: What an aggregate's ``pending_events`` hold.
-Event = RequestEvent | PublicRequestChanged | VisitPlanEvent
+Event = RequestEvent | PublicRequestChanged | PublicRequestTombstone | VisitPlanEvent

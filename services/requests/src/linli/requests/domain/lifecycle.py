@@ -13,8 +13,9 @@ moves only through an explicit transfer that the receiver accepts.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from linli.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
@@ -31,8 +32,10 @@ from .model import (
     Channel,
     GeoPoint,
     HistoryEntry,
+    Moderation,
     Place,
     Rating,
+    RedactableField,
     Request,
     Requester,
     ResidentGroup,
@@ -72,6 +75,13 @@ class Submission:
     attachments: tuple[Attachment, ...] = ()
     channel: Channel = Channel.WEB
     idempotency_key: str = ""
+
+
+def submission_hash(submission: Submission) -> str:
+    """SHA-256 of what was asked (everything but the idempotency key), stored with a request
+    submitted with a key: a retry must ask for the same thing."""
+    canonical = repr(replace(submission, idempotency_key=""))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _submitter_role(caller: Caller, place: Place, requester: Requester) -> str:
@@ -158,6 +168,7 @@ def submit(
         visit_slot=visit_slot,
         split_from_id=split_from_id,
         followers=followers,
+        moderation=Moderation(auto_publish=category.auto_publish),
         history=(
             HistoryEntry(
                 at=now,
@@ -257,6 +268,7 @@ def resolve(
         hours=rules.validate_hours(hours),
     )
     request.resolution = result
+    request.moderation = request.moderation.without_approval(RedactableField.RESULT)
     request.resolved_at = now
     commit(request, step, now)
     _emit(request, ev.RequestResolved(ev.RequestFacts.of(request), step.context, resolution=result), step, "resolved")

@@ -17,7 +17,7 @@ Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -389,16 +389,36 @@ class ModerationRecord:
     hidden: bool | None = None
     text_redactions: tuple[TextRedaction, ...] = ()
     attachment_ids: tuple[str, ...] = ()
+    #: Fields approved for publication by this act (the text as it was then, redacted).
+    approved_fields: tuple[RedactableField, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Moderation:
-    """The public-view state: hidden or not, what is redacted, and every act."""
+    """The public-view state: hidden or not, what is redacted, what a moderator approved
+    for publication, and every act.
+
+    Free text and photos are public only once approved: ``approved_fields`` names the
+    fields a dispatcher reviewed (TITLE and DESCRIPTION cover the submitted photos, RESULT
+    the result photos; a new resolution clears RESULT), or ``auto_publish`` when the
+    category's publication policy published everything as is when the request was
+    submitted. Until then the public view carries category, grid-level place, status and
+    times only.
+    """
 
     hidden: bool = False
     text_redactions: tuple[TextRedaction, ...] = ()
     redacted_attachment_ids: tuple[str, ...] = ()
     records: tuple[ModerationRecord, ...] = ()
+    approved_fields: tuple[RedactableField, ...] = ()
+    auto_publish: bool = False
+
+    def approved(self, field: RedactableField) -> bool:
+        return self.auto_publish or field in self.approved_fields
+
+    def without_approval(self, field: RedactableField) -> Moderation:
+        """The state once ``field`` changed: its new text waits for a review again."""
+        return replace(self, approved_fields=tuple(f for f in self.approved_fields if f is not field))
 
 
 # --------------------------------------------------------------------------- aggregates
@@ -425,6 +445,9 @@ class Request:
     attachments: tuple[Attachment, ...] = ()
     channel: Channel = Channel.WEB
     idempotency_key: str = ""
+    #: SHA-256 of what was submitted with ``idempotency_key``: a retry with the same key
+    #: and a different payload is refused (ABORTED). "" for requests stored before.
+    payload_hash: str = ""
     place: Place = field(default_factory=Place)
     status: Status = Status.SUBMITTED
     status_reason: str = ""

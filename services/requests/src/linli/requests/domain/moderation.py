@@ -1,4 +1,10 @@
-"""Moderation: hiding a request from public view, redacting text ranges and photos.
+"""Moderation: approving a request's text and photos for publication, hiding a request
+from public view, redacting text ranges and photos.
+
+Free text and photos are public only once a moderator approved them (``approve=True``:
+every field with content, as it is now, with the redactions of the same act) or the
+category's policy published them when the request was submitted (``publication``). The
+queue of requests waiting for that review is ``publication.awaiting_review``.
 
 A dispatcher (or admin, or operator) moderates; every act is kept in
 ``Moderation.records`` with who, when, why and what, and recorded as a MODERATE transition
@@ -19,7 +25,16 @@ from linli.common.errors import InvalidArgument
 from . import events as ev
 from . import rules
 from .model import Moderation, ModerationRecord, RedactableField, Request, TextRedaction
-from .publication import MASK, PublicPhoto, PublicRequest, apply_redactions, public_view, scrub
+from .publication import (
+    MASK,
+    PublicPhoto,
+    PublicRequest,
+    apply_redactions,
+    awaiting_review,
+    present_fields,
+    public_view,
+    scrub,
+)
 from .state_machine import Action, Caller, begin, commit, publish
 
 __all__ = [
@@ -27,6 +42,7 @@ __all__ = [
     "PublicPhoto",
     "PublicRequest",
     "apply_redactions",
+    "awaiting_review",
     "moderate",
     "public_view",
     "scrub",
@@ -81,17 +97,23 @@ def moderate(
     redactions: Sequence[TextRedaction] = (),
     redact_attachment_ids: Sequence[str] = (),
     expected_version: int = 0,
+    approve: bool = False,
 ) -> ModerationRecord:
-    """Hides (``hidden=True``) or shows again (``False``) the request publicly, and/or
-    redacts text ranges and attachments. A reason is required; so is at least one change."""
+    """Hides (``hidden=True``) or shows again (``False``) the request publicly, redacts text
+    ranges and attachments, and/or approves its text and photos for publication
+    (``approve``: as they are, with this act's redactions). A reason is required to hide,
+    show or redact (approving alone may omit it); at least one change is."""
     step = begin(request, Action.MODERATE, caller, expected_version)
-    why = rules.validate_reason(reason, required=True)
     ranges = _validate_redactions(request, redactions)
     photo_ids = _validate_attachment_ids(request, redact_attachment_ids)
     current = request.moderation
     visibility_changes = hidden is not None and hidden != current.hidden
-    if not visibility_changes and not ranges and not photo_ids:
-        raise InvalidArgument("moderation: nothing to change (hide, show, redactions or photos)", field="moderation")
+    approved = tuple(f for f in present_fields(request) if f not in current.approved_fields) if approve else ()
+    why = rules.validate_reason(reason, required=visibility_changes or bool(ranges) or bool(photo_ids))
+    if not visibility_changes and not ranges and not photo_ids and not approved:
+        raise InvalidArgument(
+            "moderation: nothing to change (approve, hide, show, redactions or photos)", field="moderation"
+        )
     record = ModerationRecord(
         at=now,
         actor_person_id=caller.person_id,
@@ -99,14 +121,17 @@ def moderate(
         hidden=hidden if visibility_changes else None,
         text_redactions=ranges,
         attachment_ids=photo_ids,
+        approved_fields=approved,
     )
     request.moderation = Moderation(
         hidden=hidden if hidden is not None else current.hidden,
         text_redactions=(*current.text_redactions, *ranges),
         redacted_attachment_ids=tuple(dict.fromkeys((*current.redacted_attachment_ids, *photo_ids))),
         records=(*current.records, record),
+        approved_fields=(*current.approved_fields, *approved),
+        auto_publish=current.auto_publish,
     )
-    commit(request, step, now, why)
+    commit(request, step, now, why or "approved for publication")
     request.pending_events.append(ev.RequestModerated(ev.RequestFacts.of(request), step.context, record=record))
     publish(request, "moderated", caller.trace_id, step.role)
     return record

@@ -3,16 +3,21 @@
 Publication (结果公示) must never leak personal data, so the public view is built by
 *allow-listing* fields, never by deleting some from the ledger record: no requester, no
 contact, no person ids (handler, followers, history actors), no exact address or point.
-Location is generalised to the grid, community and street ids. Free text goes through two
-filters: the moderators' redactions (character ranges, applied to the original text), then
-an automatic scrubber for phone numbers, e-mail addresses, ID-card numbers and the
-requester's own name and address where they appear in the text. Only photos are published,
-minus redacted ones. A hidden request has no public view at all.
+Location is generalised to the grid, community and street ids.
+
+Free text and photos are public **only after review**: a dispatcher approves them
+(``ModerateRequest`` with ``approve_publication``, as they are or with redactions), or the
+category's publication policy (``auto_publish`` in the catalogue, captured on the request
+when it is submitted) publishes them as is. Until then the view carries category,
+grid-level place, status and times, and says ``text_withheld``. Approved text still goes
+through two filters: the moderators' redactions (character ranges, applied to the original
+text), then the scrubber (``scrubber``: normalisation, phone and ID numbers, e-mails,
+messaging ids, the names of everyone on the request). Only photos are published, minus
+redacted ones. A hidden request has no public view at all.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,23 +26,16 @@ from .model import (
     AttachmentKind,
     Channel,
     DeadlineKind,
+    PartyKind,
     RedactableField,
     Request,
     Status,
     TextRedaction,
     Urgency,
 )
+from .scrubber import MASK, scrub
 
-#: What replaces redacted or scrubbed text.
-MASK = "***"
-
-_PATTERNS = (
-    re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # e-mail
-    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),  # resident ID card
-    re.compile(r"(?<!\d)(\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"),  # mobile
-    re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)"),  # landline with area code
-    re.compile(r"(?<!\d)\d{7,8}(?!\d)"),  # bare local landline
-)
+__all__ = ["MASK", "PublicPhoto", "PublicRequest", "public_view", "scrub"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +70,8 @@ class PublicRequest:
     escalated: bool = False
     merged_into_id: str = ""
     version: int = 0
+    #: Free text or photos held back until a moderator approves them.
+    text_withheld: bool = False
 
 
 def apply_redactions(text: str, redactions: Iterable[TextRedaction], field: RedactableField) -> str:
@@ -96,25 +96,26 @@ def apply_redactions(text: str, redactions: Iterable[TextRedaction], field: Reda
     return "".join(out)
 
 
-def scrub(text: str, known: Iterable[str] = ()) -> str:
-    """Masks phone numbers, e-mails, ID-card numbers and each ``known`` string (the
-    requester's name, the exact address) wherever they appear."""
-    for value in sorted({k.strip() for k in known if len(k.strip()) >= 2}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    for pattern in _PATTERNS:
-        text = pattern.sub(MASK, text)
-    return text
-
-
 def personal_strings(request: Request) -> list[str]:
-    """Strings that identify the requester and must not appear in public text."""
+    """Strings that identify the people on the request and must not appear in public text:
+    the requester's contact, the exact address, the names of handlers, transfer receivers,
+    round-table parties (people, not organisations) and meeting attendees."""
     values: list[str] = []
     contact = request.requester.contact
     if contact is not None:
         values += [contact.name, contact.phone, contact.email]
     if request.address is not None:
         values += [request.address.text, request.address.detail]
-    return values
+    handlers = [request.assignee, request.first_responder]
+    if request.pending_transfer is not None:
+        handlers += [request.pending_transfer.to, request.pending_transfer.from_assignee]
+    values += [h.name for h in handlers if h is not None]
+    table = request.round_table
+    if table is not None:
+        people = (PartyKind.RESIDENT, PartyKind.VOLUNTEER, PartyKind.OTHER)
+        values += [p.name for p in table.parties if p.kind in people]
+        values += [name for m in table.meetings for name in m.attendees]
+    return [v for v in values if v]
 
 
 def public_text(request: Request, text: str, field: RedactableField) -> str:
@@ -129,22 +130,63 @@ def on_time(request: Request) -> bool:
     return not any(b.kind is DeadlineKind.RESOLVE for b in request.breaches)
 
 
+def present_fields(request: Request) -> tuple[RedactableField, ...]:
+    """The free-text fields (with their photos) the request has content in."""
+    fields = [RedactableField.TITLE]
+    if request.description or request.attachments:
+        fields.append(RedactableField.DESCRIPTION)
+    if request.resolution is not None:
+        fields.append(RedactableField.RESULT)
+    return tuple(fields)
+
+
+def awaiting_review(request: Request) -> tuple[RedactableField, ...]:
+    """Fields whose text or photos wait for a moderator before they are public; empty for
+    requests that are not published at all (hidden, rejected, merged)."""
+    if not is_published(request):
+        return ()
+    return tuple(f for f in present_fields(request) if not request.moderation.approved(f))
+
+
 def public_view(request: Request) -> PublicRequest | None:
     """The redacted public record, or None when the request is hidden. A merged duplicate
-    keeps a view pointing at its original (``merged_into_id``)."""
+    keeps a view pointing at its original (``merged_into_id``). Text and photos only as far
+    as they are approved (see the module docstring)."""
     if request.moderation.hidden:
         return None
-    redacted = set(request.moderation.redacted_attachment_ids)
-    attachments = [*request.attachments, *(request.resolution.photos if request.resolution else ())]
+    return _view(request, withhold_everything=False)
+
+
+def withheld_view(request: Request) -> PublicRequest:
+    """The public record with no text or photos at all (category, place, status, times)."""
+    return _view(request, withhold_everything=True)
+
+
+def _view(request: Request, *, withhold_everything: bool) -> PublicRequest:
+    moderation = request.moderation
+
+    def shown(field: RedactableField) -> bool:
+        return not withhold_everything and moderation.approved(field)
+
+    redacted = set(moderation.redacted_attachment_ids)
+    attachments = [
+        *(request.attachments if shown(RedactableField.DESCRIPTION) else ()),
+        *(request.resolution.photos if request.resolution and shown(RedactableField.RESULT) else ()),
+    ]
     photos = tuple(
         PublicPhoto(id=a.id, url=a.url) for a in attachments if a.kind is AttachmentKind.PHOTO and a.id not in redacted
     )
     result = request.resolution.text if request.resolution else ""
+    withheld = any(not shown(f) for f in present_fields(request))
     return PublicRequest(
         id=request.id,
         category=request.category,
-        title=public_text(request, request.title, RedactableField.TITLE),
-        description=public_text(request, request.description, RedactableField.DESCRIPTION),
+        title=public_text(request, request.title, RedactableField.TITLE) if shown(RedactableField.TITLE) else "",
+        description=(
+            public_text(request, request.description, RedactableField.DESCRIPTION)
+            if shown(RedactableField.DESCRIPTION)
+            else ""
+        ),
         status=request.status,
         urgency=request.urgency,
         channel=request.channel,
@@ -156,13 +198,16 @@ def public_view(request: Request) -> PublicRequest | None:
         accepted_at=request.accepted_at,
         resolved_at=request.resolved_at,
         closed_at=request.closed_at,
-        result_text=public_text(request, result, RedactableField.RESULT) if result else "",
+        result_text=(
+            public_text(request, result, RedactableField.RESULT) if result and shown(RedactableField.RESULT) else ""
+        ),
         photos=photos,
         rating_stars=request.rating.stars if request.rating else 0,
         on_time=on_time(request),
         escalated=bool(request.escalations),
         merged_into_id=request.merged_into_id,
         version=request.version,
+        text_withheld=withheld,
     )
 
 

@@ -23,6 +23,7 @@ from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .lifecycle import Submission, accept, submit
 from .model import (
     Meeting,
+    RedactableField,
     Request,
     Resolution,
     RoundTable,
@@ -158,6 +159,7 @@ def conclude_round_table(
     )
     if outcome is RoundTableOutcome.RESOLVE:
         request.resolution = Resolution(text=text, resolved_at=now, resolved_by=caller.person_id)
+        request.moderation = request.moderation.without_approval(RedactableField.RESULT)
         request.resolved_at = now
     else:
         request.closed_at = now

@@ -80,6 +80,41 @@ def validate_idempotency_key(value: str, field: str = "idempotency_key") -> str:
     return validation.idempotency_key(value.strip(), field)
 
 
+#: Categories a query may filter by; codes are at most 64 characters.
+MAX_QUERY_CATEGORIES = 100
+CATEGORY_CODE_MAX_LENGTH = 64
+#: Documented limits of queries (requests.proto).
+BOARD_RECENT_DEFAULT = 20
+BOARD_RECENT_MAX = 100
+SUGGESTION_LIMIT_DEFAULT = 5
+SUGGESTION_LIMIT_MAX = 20
+CLIENT_TOKEN_MIN_LENGTH = 16
+CLIENT_TOKEN_MAX_LENGTH = 200
+
+
+def validate_query_categories(values: Sequence[str], field: str = "categories") -> tuple[str, ...]:
+    """Category codes a query filters by: at most 100, each at most 64 characters."""
+    if len(values) > MAX_QUERY_CATEGORIES:
+        raise InvalidArgument(f"{field}: at most {MAX_QUERY_CATEGORIES} allowed, got {len(values)}", field=field)
+    for i, value in enumerate(values):
+        if len(value) > CATEGORY_CODE_MAX_LENGTH:
+            raise InvalidArgument(
+                f"{field}[{i}]: {validation.echo(value)} is not a category code", field=f"{field}[{i}]"
+            )
+    return tuple(values)
+
+
+def validate_client_token(value: str, field: str = "client_token") -> str:
+    """An anonymous client's own secret: 16-200 printable characters, no spaces."""
+    token = value.strip()
+    if not CLIENT_TOKEN_MIN_LENGTH <= len(token) <= CLIENT_TOKEN_MAX_LENGTH or not token.isprintable() or " " in token:
+        raise InvalidArgument(
+            f"{field}: must be {CLIENT_TOKEN_MIN_LENGTH}-{CLIENT_TOKEN_MAX_LENGTH} printable characters without spaces",
+            field=field,
+        )
+    return token
+
+
 def validate_point(point: GeoPoint, field: str) -> GeoPoint:
     if not math.isfinite(point.lat) or not -90.0 <= point.lat <= 90.0:
         raise InvalidArgument(
@@ -124,10 +159,14 @@ def validate_contact(contact: Contact, field: str) -> Contact:
         phone=contact.phone.strip(),
         email=contact.email.strip(),
     )
-    if cleaned.phone and not PHONE_PATTERN.match(cleaned.phone):
-        raise InvalidArgument(f"{field}.phone: {cleaned.phone!r} is not a phone number", field=f"{field}.phone")
+    if cleaned.phone and (len(cleaned.phone) > 32 or not PHONE_PATTERN.match(cleaned.phone)):
+        raise InvalidArgument(
+            f"{field}.phone: {validation.echo(cleaned.phone)} is not a phone number", field=f"{field}.phone"
+        )
     if cleaned.email and (len(cleaned.email) > 254 or not EMAIL_PATTERN.match(cleaned.email)):
-        raise InvalidArgument(f"{field}.email: {cleaned.email!r} is not an e-mail address", field=f"{field}.email")
+        raise InvalidArgument(
+            f"{field}.email: {validation.echo(cleaned.email)} is not an e-mail address", field=f"{field}.email"
+        )
     return cleaned
 
 

@@ -351,15 +351,21 @@ def commit(request: Request, step: Step, now: datetime, reason: str = "") -> His
 
 
 def publish(request: Request, change: str, trace_id: str = "", actor_role: str = "") -> None:
-    """Appends the redacted public feed's event for the request's current state."""
+    """Appends the redacted public feed's event for the request's current state; a removal
+    (hidden or rejected) is followed by a tombstone for the compacted topic."""
     context = EventContext(actor_role=actor_role, request_id=trace_id)
+    view = feed_view(request)
     request.pending_events.append(
         ev.PublicRequestChanged(
             request_id=request.id,
             version=request.version,
             updated_at=request.updated_at,
-            view=feed_view(request),
+            view=view,
             change=change,
             context=context,
         )
     )
+    if view is None:
+        request.pending_events.append(
+            ev.PublicRequestTombstone(request_id=request.id, version=request.version, updated_at=request.updated_at)
+        )

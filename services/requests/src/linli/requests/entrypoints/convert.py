@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ from linli.requests.domain.model import (
     TextRedaction,
     VisitPlan,
 )
+from linli.requests.domain.publication import PublicRequest, public_view
 from linli.requests.domain.statistics import Bucket, Metrics, PublicBoard, Statistics
 from linli.v1 import common_pb2
 from linli.v1 import requests_pb2 as pb
@@ -52,6 +54,29 @@ def parse(json_dict: dict[str, Any], message: M) -> M:
 
 def request_out(value: Request) -> pb.Request:
     return parse(payloads.request(value), pb.Request())
+
+
+def seen_request_out(value: Request | PublicRequest) -> pb.Request:
+    """The full record, or a ``Request`` with the public view's fields only
+    (``public_view_only``)."""
+    if isinstance(value, PublicRequest):
+        return parse(payloads.public_as_request(value), pb.Request())
+    return request_out(value)
+
+
+def pending_publication_out(value: Request, fields: Sequence[RedactableField]) -> pb.PendingPublication:
+    """A request waiting for review, with what the public would see once it is approved."""
+    preview = public_view(replace(value, moderation=replace(value.moderation, auto_publish=True)))
+    return parse(
+        _compact(
+            {
+                "request": payloads.request(value),
+                "preview": payloads.public_request(preview) if preview is not None else None,
+                "fields": [wire_name(f) for f in fields],
+            }
+        ),
+        pb.PendingPublication(),
+    )
 
 
 def plan_out(value: VisitPlan) -> pb.VisitPlan:
@@ -179,6 +204,7 @@ def duplicate_suggestion(value: DuplicateSuggestion) -> JsonDict:
             "textSimilarity": value.text_similarity,
             "submittedAt": timestamp_json(value.submitted_at),
             "status": wire_name(value.status),
+            "distanceBand": value.distance_band,
         }
     )
     if value.distance_m is not None:  # optional field: present even when 0

@@ -13,11 +13,12 @@ from typing import TypeAlias
 
 import grpc
 
+from linli.common import validation
 from linli.common.commands import Actor, Command
 from linli.common.errors import InvalidArgument
 from linli.common.messagebus import MessageBus
 from linli.common.paging import paginate
-from linli.requests.domain import lifecycle, roundtable, statistics, visits
+from linli.requests.domain import lifecycle, roundtable, rules, statistics, visits
 from linli.requests.domain.model import (
     Channel,
     Request,
@@ -29,6 +30,7 @@ from linli.requests.domain.model import (
     VisitCadence,
     VisitPlan,
 )
+from linli.requests.domain.publication import PublicRequest
 from linli.requests.entrypoints import convert, ledger_csv
 from linli.requests.service_layer import commands as c
 from linli.v1 import common_pb2, requests_pb2_grpc
@@ -77,13 +79,18 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
             channel=convert.enum_in(Channel, request.channel, "channel") or Channel.WEB,
             idempotency_key=request.idempotency_key,
         )
-        created, suggestions = self.bus.handle(c.SubmitRequest(actor=actor, submission=submission))
+        created, suggestions = self.bus.handle(
+            c.SubmitRequest(actor=actor, submission=submission, client_token=request.client_token)
+        )
         return pb.SubmitRequestResponse(
             request=convert.request_out(created), suggested_duplicates=[convert.suggestion_out(s) for s in suggestions]
         )
 
     def GetRequest(self, request: pb.GetRequestRequest, context: Context) -> pb.Request:
-        return self._request(c.GetRequest(actor=Actor.current(), request_id=request.request_id))
+        found: Request | PublicRequest = self.bus.handle(
+            c.GetRequest(actor=Actor.current(), request_id=request.request_id)
+        )
+        return convert.seen_request_out(found)
 
     def ListRequests(self, request: pb.ListRequestsRequest, context: Context) -> pb.ListRequestsResponse:
         actor = Actor.current()
@@ -101,10 +108,10 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
             breached_only=request.breached_only,
             escalated_only=request.escalated_only,
         )
-        found: list[Request] = self.bus.handle(query)
+        found: list[Request | PublicRequest] = self.bus.handle(query)
         page, token, total = paginate(found, request.page.page_size, request.page.page_token)
         return pb.ListRequestsResponse(
-            requests=[convert.request_out(r) for r in page],
+            requests=[convert.seen_request_out(r) for r in page],
             page=common_pb2.PageInfo(next_page_token=token, total_size=total),
         )
 
@@ -381,12 +388,15 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
         if request.request_id:
             query = c.SuggestDuplicates(actor=actor, request_id=request.request_id, limit=request.limit)
         else:
+            # Capped before any work (a megabyte of text must not reach the tokenizer).
+            title = validation.text(request.title, "title", max_length=rules.TITLE_MAX_LENGTH)
+            description = validation.text(request.description, "description", max_length=rules.DESCRIPTION_MAX_LENGTH)
             given_address = convert.address(request)
             location = convert.point(request) or (given_address.point if given_address else None)
             query = c.SuggestDuplicates(
                 actor=actor,
                 category=request.category,
-                text=f"{request.title} {request.description}",
+                text=f"{title} {description}",
                 point=location,
                 limit=request.limit,
             )
@@ -431,7 +441,18 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
                 redactions=convert.redactions(request.redactions),
                 attachment_ids=tuple(request.redact_attachment_ids),
                 reason=request.reason,
+                approve=request.approve_publication,
             )
+        )
+
+    def ListPendingPublications(
+        self, request: pb.ListPendingPublicationsRequest, context: Context
+    ) -> pb.ListPendingPublicationsResponse:
+        found = self.bus.handle(c.ListPendingPublications(actor=Actor.current(), scope_id=request.scope_id))
+        page, token, total = paginate(found, request.page.page_size, request.page.page_token)
+        return pb.ListPendingPublicationsResponse(
+            items=[convert.pending_publication_out(r, fields) for r, fields in page],
+            page=common_pb2.PageInfo(next_page_token=token, total_size=total),
         )
 
     def GetStatistics(self, request: pb.GetStatisticsRequest, context: Context) -> pb.Statistics:

@@ -1,6 +1,7 @@
 """Who may read what: staff see their scope (grid, community, street or an ancestor),
-residents their own requests and those they follow, volunteers what they handle, operators
-everything."""
+residents their own requests, volunteers what they handle, operators everything: the full
+ledger record. Followers see the requests they follow as the public sees them
+(``publication.public_view``: no requester, contact, address, point or history)."""
 
 from __future__ import annotations
 
@@ -36,13 +37,32 @@ def may_see_scope(identity: Identity, scope_ids: frozenset[str], owner_person_id
 
 
 def may_see(identity: Identity, request: Request, acts_for: Callable[[Identity], frozenset[str]]) -> bool:
-    """``acts_for`` looks up the volunteer ids the identity acts for (assignees it may see);
-    it is asked only when nothing else decides, as it may be a call to another service."""
+    """Whether the identity may see the request at all (the full record or, for followers,
+    the public view). ``acts_for`` looks up the volunteer ids the identity acts for
+    (assignees it may see); it is asked only when nothing else decides, as it may be a call
+    to another service."""
+    return sight(identity, request, acts_for) is not None
+
+
+#: What a reader sees of a request: the full ledger record, or its public view.
+FULL = "full"
+PUBLIC = "public"
+
+
+def sight(identity: Identity, request: Request, acts_for: Callable[[Identity], frozenset[str]]) -> str | None:
+    """FULL (staff in scope, the requester, the handler), PUBLIC (a follower), or None."""
     if may_see_scope(identity, request.place.scope_ids, request.requester.person_id):
-        return True
-    if identity.subject in request.followers:
-        return True
-    return request.assignee is not None and request.assignee.id in {identity.subject, *acts_for(identity)}
+        return FULL
+    if request.assignee is not None and request.assignee.id in {identity.subject, *acts_for(identity)}:
+        return FULL
+    if identity.subject and identity.subject in request.followers:
+        return PUBLIC
+    return None
+
+
+def is_staff(identity: Identity) -> bool:
+    """Staff of some scope, or a global reader: may see exact distances between requests."""
+    return identity.has_role(*GLOBAL_READERS) or bool(identity.scopes_for(*STAFF_ROLES))
 
 
 def may_export_personal_data(identity: Identity, scope_id: str) -> bool:

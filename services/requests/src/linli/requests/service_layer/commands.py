@@ -39,7 +39,10 @@ class RequestCommand(Command):
 # -- lifecycle --------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class SubmitRequest(Command):
+    """``client_token`` scopes an anonymous caller's idempotency key (see ``handle_submit``)."""
+
     submission: Submission
+    client_token: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +151,14 @@ class ModerateRequest(RequestCommand):
     redactions: tuple[TextRedaction, ...] = ()
     attachment_ids: tuple[str, ...] = ()
     reason: str = ""
+    approve: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListPendingPublications(Command):
+    """The moderation queue of the caller's scope (``scope_id`` narrows it)."""
+
+    scope_id: str = ""
 
 
 # -- round-table and duplicates --------------------------------------------------------------------

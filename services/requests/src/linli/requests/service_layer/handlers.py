@@ -15,6 +15,7 @@ model), ``repository``, ``organizations``, ``volunteers``, ``catalogue``, ``offe
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -22,14 +23,26 @@ from typing import Any
 
 from linli.common import validation
 from linli.common.commands import Actor
-from linli.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from linli.common.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
 from linli.common.identity import Identity
 from linli.common.ids import idempotent_id, new_id
 from linli.common.unit_of_work import UnitOfWork, Work, run_each
-from linli.requests.domain import deadlines, dispatch, duplicates, lifecycle, moderation, roundtable, statistics, visits
+from linli.requests.domain import (
+    deadlines,
+    dispatch,
+    duplicates,
+    lifecycle,
+    moderation,
+    publication,
+    roundtable,
+    rules,
+    statistics,
+    visits,
+)
 from linli.requests.domain.catalogue import Catalogue
-from linli.requests.domain.model import Request, VisitPlan
-from linli.requests.domain.state_machine import Caller
+from linli.requests.domain.model import RedactableField, Request, VisitPlan
+from linli.requests.domain.publication import PublicRequest
+from linli.requests.domain.state_machine import SUPERVISORS, Caller, capacities
 from linli.requests.service_layer import access
 from linli.requests.service_layer import commands as c
 from linli.requests.service_layer.ports import OrganizationsPort, RequestReadModel, RequestRepository, VolunteersPort
@@ -50,6 +63,7 @@ def stored_request(ledger: RequestReadModel, request_id: str, field: str = "requ
     """The ledger's request (read only), or the API's error for a missing or unknown id."""
     if not request_id:
         raise InvalidArgument(f"{field}: is required", field=field)
+    validation.identifier(request_id, field)  # an id is short: nothing long is echoed back
     found = ledger.find(Request, request_id)
     if found is None:
         raise NotFound(f"{field}: request {request_id} does not exist", field=field)
@@ -60,6 +74,7 @@ def working_request(work: Work, request_id: str, field: str = "request_id") -> R
     """A working copy of a request locked by ``work``."""
     if not request_id:
         raise InvalidArgument(f"{field}: is required", field=field)
+    validation.identifier(request_id, field)
     found = work.get(Request, request_id)
     if found is None:
         raise NotFound(f"{field}: request {request_id} does not exist", field=field)
@@ -104,23 +119,49 @@ def handle_submit(
     catalogue: Catalogue,
     clock: Clock,
 ) -> tuple[Request, list[duplicates.DuplicateSuggestion]]:
+    """Idempotency keys are scoped to the caller: an authenticated caller's person id, or an
+    anonymous caller's ``client_token`` (a secret the client made; an anonymous key without
+    one is refused), so a guessed key never returns somebody else's request. A retry must
+    carry the same payload (its SHA-256 is stored with the request): a reused key with a
+    different payload is ABORTED."""
     submission = command.submission
     caller = caller_of(command.actor, volunteers)
     key = validation.idempotency_key(submission.idempotency_key)
-    request_id = idempotent_id("req", caller.person_id or "anonymous", key) if key else new_id("req")
+    payload_hash = lifecycle.submission_hash(submission)
+    if key:
+        owner = caller.person_id
+        if not owner:
+            if not command.client_token:
+                raise InvalidArgument(
+                    "client_token: an anonymous submit with an idempotency_key needs the client's own token",
+                    field="client_token",
+                )
+            token = rules.validate_client_token(command.client_token)
+            owner = "anonymous:" + hashlib.sha256(token.encode()).hexdigest()
+        request_id = idempotent_id("req", owner, key)
+    else:
+        request_id = new_id("req")
     with uow.start(request_id) as work:
         existing = ledger.find(Request, request_id)
-        if existing is not None:
-            return existing, []  # a retry of a submit that succeeded
+        if existing is not None:  # a retry of a submit that succeeded
+            if existing.payload_hash and existing.payload_hash != payload_hash:
+                raise Conflict(
+                    "idempotency_key: already used for a different request; use a new key", field="idempotency_key"
+                )
+            return existing, []
         catalogue.category(submission.category, "category")  # fail fast, before the lookup
         location = submission.point or (submission.address.point if submission.address else None)
+        if location is not None:
+            rules.validate_point(location, "point" if submission.point else "address.point")
         place = organizations.place_of(location)
         request = lifecycle.submit(
             submission, request_id=request_id, place=place, caller=caller, now=clock(), catalogue=catalogue
         )
+        if key:
+            request.payload_hash = payload_hash
         work.add(request)
         work.commit()
-    return request, _suggest(ledger, duplicates.DuplicateProbe.of(request))
+    return request, _suggest(ledger, duplicates.DuplicateProbe.of(request), staff=access.is_staff(caller.identity))
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
@@ -401,8 +442,28 @@ def handle_moderate(command: c.ModerateRequest, uow: UnitOfWork, volunteers: Vol
             redactions=command.redactions,
             redact_attachment_ids=command.attachment_ids,
             expected_version=command.expected_version,
+            approve=command.approve,
         ),
     )
+
+
+def handle_list_pending_publications(
+    command: c.ListPendingPublications, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> list[tuple[Request, tuple[RedactableField, ...]]]:
+    """Requests the caller may moderate whose text or photos wait for a review, oldest
+    first, with the fields waiting."""
+    identity = access.reader(command.actor)
+    caller = Caller.of(identity)
+    scope = validation.optional_identifier(command.scope_id, "scope_id")
+    if not identity.has_role(*access.GLOBAL_READERS) and not identity.scopes_for("dispatcher", "admin", "operator"):
+        raise PermissionDenied("only dispatchers, admins and operators review publications")
+    found = [
+        (r, fields)
+        for r in _candidates(identity, ledger, volunteers, (scope,))
+        if (fields := publication.awaiting_review(r)) and capacities(caller, r) & SUPERVISORS
+    ]
+    found.sort(key=lambda item: (item[0].submitted_at, item[0].id))
+    return found
 
 
 # -- round-table ------------------------------------------------------------------------------------
@@ -475,16 +536,19 @@ def handle_conclude_round_table(
 
 # -- duplicates ---------------------------------------------------------------------------------------
 def _suggest(
-    ledger: RequestReadModel, probe: duplicates.DuplicateProbe, limit: int = 0
+    ledger: RequestReadModel, probe: duplicates.DuplicateProbe, limit: int = 0, *, staff: bool
 ) -> list[duplicates.DuplicateSuggestion]:
+    """Staff get exact distances; anyone else only distance bands, and never a hidden
+    request."""
     policy = duplicates.DuplicatePolicy(limit=limit) if limit else duplicates.DuplicatePolicy()
     oldest, newest = probe.at - policy.window, probe.at + policy.window
     candidates = [
         r
         for r in ledger.near(probe.category, probe.point, probe.grid_id, oldest, newest)
-        if r.id != probe.id and oldest <= r.submitted_at <= newest
+        if r.id != probe.id and oldest <= r.submitted_at <= newest and (staff or not r.moderation.hidden)
     ]
-    return duplicates.suggest_duplicates(probe, candidates, policy)
+    found = duplicates.suggest_duplicates(probe, candidates, policy)
+    return found if staff else [duplicates.coarse(s) for s in found]
 
 
 def handle_suggest_duplicates(
@@ -495,15 +559,26 @@ def handle_suggest_duplicates(
     catalogue: Catalogue,
     clock: Clock,
 ) -> list[duplicates.DuplicateSuggestion]:
+    limit = validation.count_limit(
+        command.limit, "limit", maximum=rules.SUGGESTION_LIMIT_MAX, default=rules.SUGGESTION_LIMIT_DEFAULT
+    )
+    staff = access.is_staff(command.actor.identity)
     if command.request_id:
-        probe = duplicates.DuplicateProbe.of(_visible_request(command.actor, command.request_id, ledger, volunteers))
+        request = _visible_request(command.actor, command.request_id, ledger, volunteers)
+        if not isinstance(request, Request):  # a follower: the request's place is not theirs to probe
+            raise PermissionDenied(f"{command.actor.identity.subject} may not see request {command.request_id}")
+        probe = duplicates.DuplicateProbe.of(request)
     else:  # a request not submitted yet: the form suggests duplicates as people type
-        catalogue.category(command.category, "category")
-        place = organizations.place_of(command.point)
-        probe = duplicates.DuplicateProbe(
-            category=command.category, text=command.text, at=clock(), point=command.point, grid_id=place.grid_id
+        text = rules.validate_text(
+            command.text, "text", max_length=rules.TITLE_MAX_LENGTH + rules.DESCRIPTION_MAX_LENGTH + 1
         )
-    return _suggest(ledger, probe, command.limit)
+        catalogue.category(command.category, "category")
+        point = None if command.point is None else rules.validate_point(command.point, "point")
+        place = organizations.place_of(point)
+        probe = duplicates.DuplicateProbe(
+            category=command.category, text=text, at=clock(), point=point, grid_id=place.grid_id
+        )
+    return _suggest(ledger, probe, limit, staff=staff)
 
 
 def handle_merge(
@@ -671,15 +746,29 @@ def handle_generate_visits(
 
 
 # -- queries -----------------------------------------------------------------------------------------------
-def _visible_request(actor: Actor, request_id: str, ledger: RequestReadModel, volunteers: VolunteersPort) -> Request:
+def _as_seen(request: Request, sight: str) -> Request | PublicRequest:
+    """The full record, or for a follower the public view (the withheld view when hidden:
+    followers still see its status, never its text)."""
+    if sight == access.FULL:
+        return request
+    return publication.public_view(request) or publication.withheld_view(request)
+
+
+def _visible_request(
+    actor: Actor, request_id: str, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> Request | PublicRequest:
     identity = access.reader(actor)
     request = stored_request(ledger, request_id)
-    if not access.may_see(identity, request, volunteers.acts_for):
+    sight = access.sight(identity, request, volunteers.acts_for)
+    if sight is None:
         raise PermissionDenied(f"{identity.subject} may not see request {request_id}")
-    return request
+    return _as_seen(request, sight)
 
 
-def handle_get_request(command: c.GetRequest, ledger: RequestReadModel, volunteers: VolunteersPort) -> Request:
+def handle_get_request(
+    command: c.GetRequest, ledger: RequestReadModel, volunteers: VolunteersPort
+) -> Request | PublicRequest:
+    """The full record, or only the public view for a caller who merely follows it."""
     return _visible_request(command.actor, command.request_id, ledger, volunteers)
 
 
@@ -718,34 +807,46 @@ def _matches(request: Request, query: c.ListRequests) -> bool:
     )
 
 
+def _check_query(command: c.ListRequests) -> None:
+    for name in ("community_id", "grid_id", "street_id", "scope_id", "handler_id"):
+        validation.optional_identifier(getattr(command, name), name)
+    rules.validate_query_categories(command.categories)
+
+
 def handle_list_requests(
     command: c.ListRequests, ledger: RequestReadModel, volunteers: VolunteersPort
-) -> list[Request]:
+) -> list[Request | PublicRequest]:
+    """Newest first; requests the caller only follows come as their public view."""
     identity = access.reader(command.actor)
+    _check_query(command)
     places = (command.scope_id, command.community_id, command.street_id, command.grid_id)
-    found = [
-        r
+    seen = [
+        (r, sight)
         for r in _candidates(identity, ledger, volunteers, places)
-        if _matches(r, command) and access.may_see(identity, r, volunteers.acts_for)
+        if _matches(r, command) and (sight := access.sight(identity, r, volunteers.acts_for)) is not None
     ]
-    found.sort(key=lambda r: (r.submitted_at, r.id), reverse=True)
-    return found
+    seen.sort(key=lambda item: (item[0].submitted_at, item[0].id), reverse=True)
+    return [_as_seen(r, sight) for r, sight in seen]
 
 
 def _scoped_for_reports(
     actor: Actor, scope_id: str, ledger: RequestReadModel, volunteers: VolunteersPort
 ) -> list[Request]:
+    """What the caller's reports count: requests they see in full (not the ones they only
+    follow)."""
     identity = access.reader(actor)
+    validation.optional_identifier(scope_id, "scope_id")
     return [
         r
         for r in _candidates(identity, ledger, volunteers, (scope_id,))
-        if access.may_see(identity, r, volunteers.acts_for)
+        if access.sight(identity, r, volunteers.acts_for) == access.FULL
     ]
 
 
 def handle_get_statistics(
     command: c.GetStatistics, ledger: RequestReadModel, volunteers: VolunteersPort
 ) -> statistics.Statistics:
+    rules.validate_query_categories(command.categories)
     return statistics.statistics(
         _scoped_for_reports(command.actor, command.scope_id, ledger, volunteers),
         period_start=command.period_start,
@@ -759,13 +860,17 @@ def handle_get_statistics(
 
 def handle_get_public_board(command: c.GetPublicBoard, ledger: RequestReadModel) -> statistics.PublicBoard:
     """Open to anyone: built from the public view only (no personal data)."""
-    placed = ledger.requests_of(ledger.in_scopes([command.scope_id])) if command.scope_id else ledger.all_requests()
+    scope_id = validation.optional_identifier(command.scope_id, "scope_id")
+    recent_limit = validation.count_limit(
+        command.recent_limit, "recent_limit", maximum=rules.BOARD_RECENT_MAX, default=rules.BOARD_RECENT_DEFAULT
+    )
+    placed = ledger.requests_of(ledger.in_scopes([scope_id])) if scope_id else ledger.all_requests()
     return statistics.public_board(
         placed,
         period_start=command.period_start,
         period_end=command.period_end,
-        scope_id=command.scope_id,
-        recent_limit=command.recent_limit or 20,
+        scope_id=scope_id,
+        recent_limit=recent_limit,
     )
 
 
@@ -807,6 +912,7 @@ HANDLERS: dict[type[Any], Callable[..., Any]] = {
     c.AcknowledgeEscalation: handle_acknowledge,
     c.FollowRequest: handle_follow,
     c.ModerateRequest: handle_moderate,
+    c.ListPendingPublications: handle_list_pending_publications,
     c.StartRoundTable: handle_start_round_table,
     c.RecordMeeting: handle_record_meeting,
     c.ConcludeRoundTable: handle_conclude_round_table,
