@@ -50,6 +50,12 @@ def test_long_ascii_text_is_cut_to_160_with_an_ascii_ellipsis() -> None:
     assert text.endswith(f"... {LINK}")
 
 
+def test_an_operator_cap_below_the_segment_limit() -> None:
+    text = fit("Your request about the broken stair light was accepted. " * 5, LINK, max_length=140)
+    assert 130 < len(text) <= 140 and text.endswith(f"... {LINK}")
+    assert len(fit("楼道灯坏了" * 20, "", max_length=140)) == 70  # the segment limit stays the bound
+
+
 def test_the_link_is_dropped_when_it_leaves_no_room() -> None:
     long_link = "https://linli.example/" + "x" * 70
     text = fit("楼道灯坏了" * 20, long_link)

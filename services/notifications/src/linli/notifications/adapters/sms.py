@@ -57,6 +57,7 @@ class SmsSettings:
     max_response_bytes: int = 16 * 1024
     per_number_limit: int = 5
     per_number_window_seconds: float = 3600.0
+    max_length: int = 0  # an operator's cap below the segment limits; 0: the segment limits only
 
 
 def segment_limit(text: str) -> int:
@@ -64,18 +65,21 @@ def segment_limit(text: str) -> int:
     return GSM_LIMIT if text.isascii() else UCS2_LIMIT
 
 
-def sms_text(message: Message) -> str:
+def sms_text(message: Message, max_length: int = 0) -> str:
     """The text of one SMS: the title, the body when it adds something, the link; cut to one
-    segment (see the module docstring)."""
+    segment (see the module docstring), or to ``max_length`` when that is shorter."""
     title, body, link = (" ".join(part.split()) for part in (message.title, message.body, message.link))
     text = title if not body or body == title else (f"{title}: {body}" if title else body)
-    return fit(text, link)
+    return fit(text, link, max_length)
 
 
-def fit(text: str, link: str = "") -> str:
-    """``text`` followed by ``link``, cut to the segment limit of the result."""
+def fit(text: str, link: str = "", max_length: int = 0) -> str:
+    """``text`` followed by ``link``, cut to the segment limit of the result (or
+    ``max_length`` when positive and shorter)."""
     full = f"{text} {link}" if text and link else (text or link)
     limit = segment_limit(full)
+    if max_length > 0:
+        limit = min(limit, max(max_length, 2 * len("...") + 1))
     if len(full) <= limit:
         return full
     ellipsis = "..." if full.isascii() else "…"
@@ -158,7 +162,9 @@ class SmsSender:
         wait = self.limiter.take(number)
         if wait is not None:
             return SendResult(ok=False, status_code=429, error="rate limit per number reached", retry_after=wait)
-        body = json.dumps({"to": number, "text": sms_text(delivery.message)}, ensure_ascii=False).encode("utf-8")
+        body = json.dumps(
+            {"to": number, "text": sms_text(delivery.message, self.settings.max_length)}, ensure_ascii=False
+        ).encode("utf-8")
         headers = {
             "Authorization": f"Bearer {self.settings.api_key}",
             "Content-Type": "application/json",
