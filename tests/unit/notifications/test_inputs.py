@@ -137,7 +137,6 @@ def test_a_new_deadline_is_a_new_notice_and_final_statuses_leave() -> None:
     assert len(watch) == 0
     watch.observe(request_facts())
     assert watch.due(datetime(2025, 3, 3, 12, 1, tzinfo=UTC)) == []  # passed: the breach event tells
-    assert len(watch) == 0
 
 
 def test_the_deadline_watch_learns_from_real_request_events() -> None:
@@ -155,19 +154,15 @@ def test_the_deadline_watch_learns_from_real_request_events() -> None:
     assert near.people["requester"] == ("p-resident",)
 
 
-def test_the_watch_is_bounded_keeping_the_soonest() -> None:
+def test_the_watch_is_bounded_forgetting_the_least_recently_heard_of() -> None:
     watch = DeadlineWatch(lead=timedelta(minutes=30), max_entries=3)
     for i in range(6):
         deadline = (NOW + timedelta(hours=i + 1)).isoformat().replace("+00:00", "Z")
-        watch.observe(
-            request_facts(
-                subject_id=f"req_{i}", values={"status": "accepted", "deadline": deadline, "deadline_kind": "resolve"}
-            )
-        )
+        values = {"status": "accepted", "deadline": deadline, "deadline_kind": "resolve"}
+        watch.observe(request_facts(subject_id=f"req_{i}", values=values))
     assert len(watch) == 3
-    due = watch.due(NOW + timedelta(hours=5))
-    assert [f.subject_id for f in due] == []  # the three soonest passed; later ones were dropped
-    assert len(watch) == 0
+    due = watch.due(NOW + timedelta(hours=5, minutes=45))
+    assert [f.subject_id for f in due] == ["req_5"]  # req_3 and req_4 passed, req_0..2 forgotten
 
 
 # --------------------------------------------------------------------------- station reminders
@@ -233,7 +228,9 @@ def test_daily_digest_per_community_at_the_hour_about_yesterday() -> None:
         digest.observe(
             request_facts(event_type=f"org.linli.request.{kind}.v1", event_id=f"e{i}", occurred_at=day, values=values)
         )
-    digest.observe(request_facts(event_type="org.linli.request.submitted.v1", community_id="c2", occurred_at=day))
+    digest.observe(
+        request_facts(event_type="org.linli.request.submitted.v1", event_id="e-c2", community_id="c2", occurred_at=day)
+    )
     assert digest.due(datetime(2025, 3, 3, 23, 0, tzinfo=UTC)) == []  # 07:00 on 4 March: not yet
     out = digest.due(datetime(2025, 3, 4, 0, 5, tzinfo=UTC))  # 08:05 city time
     assert [f.community_id for f in out] == ["c1", "c2"]
