@@ -1,6 +1,6 @@
 """Message templates per kind and language, checked when they are loaded.
 
-The catalogue lives in ``templates/`` beside this module: one TOML file per language
+The catalogue lives in ``message_templates/`` beside this module: one TOML file per language
 (``zh-CN.toml``, ``en.toml``), a table per kind with ``title`` and ``body`` (plain text, for
 the inbox, SMS and the text part of e-mail) and optionally ``html`` (the HTML part of
 e-mail); kinds without ``html`` get ``layout.html`` around their title and body.
@@ -35,7 +35,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .model import DEFAULT_LANGUAGE, LANGUAGES, Message, RoutingRule
 
-TEMPLATES_FOLDER = Path(__file__).with_name("templates")
+TEMPLATES_FOLDER = Path(__file__).with_name("message_templates")
 LAYOUT_FILE = "layout.html"
 
 #: The city's local time (no daylight saving).
