@@ -154,6 +154,10 @@ class FakeQueue:
     def submit(self, delivery_ids: Any) -> None:
         self.submitted += list(delivery_ids)
 
+    def replay(self, delivery_ids: Any) -> None:
+        self.replayed = [*getattr(self, "replayed", []), *delivery_ids]
+        self.submit(delivery_ids)
+
 
 class FakeCircuits:
     def __init__(self) -> None:

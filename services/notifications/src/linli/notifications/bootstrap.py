@@ -78,6 +78,9 @@ class NoDeliveries:
     def submit(self, delivery_ids: Iterable[str]) -> None:
         return None
 
+    def replay(self, delivery_ids: Iterable[str]) -> None:
+        return None
+
 
 def message_bus(
     *,

@@ -110,6 +110,10 @@ class DeliveryQueue(Protocol):
 
     def submit(self, delivery_ids: Iterable[str]) -> None: ...
 
+    def replay(self, delivery_ids: Iterable[str]) -> None:
+        """``submit`` for replayed dead letters (an open circuit lets a probe through now)."""
+        ...
+
 
 class CircuitStates(Protocol):
     """The engine's circuit breakers per endpoint (subscription id): when an open one retries."""
@@ -645,7 +649,7 @@ def replay_dead_letter(
         domain_deliveries.replay(found, clock())  # FailedPrecondition unless dead-lettered
         work.touch(found)
         work.commit()
-    deliveries.submit([found.id])
+    deliveries.replay([found.id])
     return found
 
 
