@@ -13,6 +13,11 @@ the one logged and counted):
 - ErrorInterceptor: a LinliError becomes its status code, with the field and error type in
   trailing metadata; any other exception is a bug, logged with its stack and answered
   INTERNAL without details.
+
+Bytes that do not decode as the method's request message are the caller's fault: gRPC itself
+would answer INTERNAL ("Exception deserializing request!") before any interceptor runs, so
+every handler's request deserializer is wrapped and such a request reaches the concerns as
+InvalidArgument ("request: not a valid <Message>"), logged and counted like any refusal.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 import grpc
 
 from linli.common import deadlines
-from linli.common.errors import FIELD_KEY, TYPE_KEY, LinliError
+from linli.common.errors import FIELD_KEY, TYPE_KEY, InvalidArgument, LinliError
 from linli.common.identity import REQUEST_ID_KEY, Identity, current_identity
 from linli.common.logs import request_id_var
 from linli.common.metrics import GRPC_HANDLED, GRPC_IN_FLIGHT, GRPC_LATENCY
@@ -67,7 +72,7 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
     def _wrap(self, handler: Any, method: str) -> Any:
         codecs = {
-            "request_deserializer": handler.request_deserializer,
+            "request_deserializer": _tolerant(handler.request_deserializer),
             "response_serializer": handler.response_serializer,
         }
         if handler.unary_unary is not None:
@@ -93,7 +98,7 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             try:
                 for concern in concerns:
                     states.append(concern.enter(method, context))
-                response = behaviour(request, context)
+                response = behaviour(_decoded(request), context)
             except BaseException as exc:
                 error = exc
             _leave(concerns, states, method, context, error)
@@ -110,7 +115,7 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             try:
                 for concern in concerns:
                     states.append(concern.enter(method, context))
-                yield from behaviour(request, context)
+                yield from behaviour(_decoded(request), context)
             except BaseException as exc:
                 error = exc
             _leave(concerns, states, method, context, error)
@@ -129,6 +134,48 @@ class InterceptorChain(HandlerInterceptor):
 
     def concerns(self) -> Sequence[HandlerInterceptor]:
         return self._concerns
+
+
+class _Undecodable:
+    """What a request deserializer gave for bytes that are not its message."""
+
+    def __init__(self, deserializer: Callable[[bytes], Any], error: Exception) -> None:
+        owner = getattr(deserializer, "__self__", None)
+        self.message_name = getattr(owner, "__name__", "request message")
+        self.error = error
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def deserialize(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as exc:
+            return _Undecodable(deserializer, exc)
+
+    return deserialize
+
+
+def _refuse(undecodable: _Undecodable) -> InvalidArgument:
+    return InvalidArgument(f"request: not a valid {undecodable.message_name}", field="request")
+
+
+def _decoded(request: Any) -> Any:
+    """The request, or InvalidArgument if it did not decode; a request stream checks each one."""
+    if isinstance(request, _Undecodable):
+        raise _refuse(request)
+    if hasattr(request, "__next__"):
+        return _decoded_stream(request)
+    return request
+
+
+def _decoded_stream(requests: Iterable[Any]) -> Iterable[Any]:
+    for request in requests:
+        if isinstance(request, _Undecodable):
+            raise _refuse(request)
+        yield request
 
 
 def _leave(

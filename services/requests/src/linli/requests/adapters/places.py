@@ -22,6 +22,7 @@ itself (OrganizationsClient), so the service keeps SERVING.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,6 +108,10 @@ class PlaceIndex:
             self.paths[org.id] = tuple(org.path)
 
     def place_of(self, point: GeoPoint) -> Place:
+        """The grid holding `point` and its route; InvalidArgument for a point that is not
+        finite (callers validate first; this keeps a missed check from being INTERNAL)."""
+        if not (math.isfinite(point.lat) and math.isfinite(point.lng)):
+            raise InvalidArgument("point: coordinates must be finite numbers", field="point")
         with self._lock:
             grid_id = self.grids.locate(GridPoint(point.lat, point.lng))
             if grid_id is None:
