@@ -37,6 +37,7 @@ from linli.notifications.domain.model import (
     Channel,
     Delivery,
     DeliveryStatus,
+    EventFacts,
     InboxEntry,
     KindPreference,
     Message,
@@ -733,3 +734,48 @@ def test_concurrent_mark_read_and_new_entries_keep_the_count_right(app: App) -> 
         thread.join()
     assert app.handle(c.GetUnreadCount(actor=ALICE)) == 30
     assert app.handle(c.ListInbox(actor=ALICE, unread_only=True)).total_size == 30
+
+
+# -- ApplyEvent through the bus: the engine is handed the new deliveries ---------------------------------------
+
+
+class FakeTemplates:
+    def render(self, kind: str, language: str, values: dict[str, str], link: str) -> Message:
+        return Message(kind=kind, language=language, title=f"{kind}: {values.get('title', '')}", body="b", link=link)
+
+
+def test_apply_event_hands_new_deliveries_to_the_engine_once() -> None:
+    repository, read_model, queue = FakeRepository(), ReadModel(), FakeQueue()
+    bus = message_bus(
+        repository=repository,
+        read_model=read_model,
+        rules=RULES,
+        url_check=fake_url_check,
+        webhook_sender=FakeSender(),
+        deliveries=queue,
+        templates=FakeTemplates(),
+        clock=lambda: NOW,
+        extra={"base_url": "http://127.0.0.1:8080"},
+    )
+    bus.handle(c.UpdatePreferences(actor=ALICE, email="alice@example.org", language="en"))
+    stream: InboxStream = bus.handle(c.StreamInbox(actor=ALICE))
+    facts = EventFacts(
+        event_id="evt-1",
+        event_type="org.linli.request.resolved.v1",
+        source="/linli/requests",
+        subject_id="req-1",
+        occurred_at=NOW,
+        people={"requester": ("person-alice",)},
+        values={"title": "Broken lamp"},
+    )
+    system = Actor.system("consumer:test")
+    result = bus.handle(c.ApplyEvent(actor=system, facts=facts))
+    assert len(result.inbox_entry_ids) == 1 and len(result.delivery_ids) == 1
+    assert queue.submitted == list(result.delivery_ids)
+    assert stream.live.next(1.0).id == result.inbox_entry_ids[0]  # the live stream hears it
+    again = bus.handle(c.ApplyEvent(actor=system, facts=facts))
+    assert again.inbox_entry_ids == () and again.delivery_ids == ()
+    assert queue.submitted == list(result.delivery_ids)
+    assert bus.handle(c.GetUnreadCount(actor=ALICE)) == 1
+    queued = read_model.pending_deliveries()
+    assert [d.id for d in queued] == list(result.delivery_ids) and queued[0].address == "alice@example.org"
