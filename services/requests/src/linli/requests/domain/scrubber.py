@@ -77,7 +77,7 @@ MIN_MASKED_DIGITS: Final = 7
 
 _MESSAGING: Final = re.compile(
     r"(?i)(?<![a-z])(?:微信号?|微信id|weixin|wechat|v信|vx|wx|qq号?|扣扣|企鹅号?|telegram|whatsapp|line\s?id)"
-    r"(?:\s{0,3}(?:号码|号|id|账号|是|为|:|=|-)\s{0,3}){0,3}"
+    r"(?:\s{0,3}(?:号码|号|id|账号|是|为|:|=|-)){0,3}\s{0,3}"
     r"([a-z0-9][a-z0-9_\-]{3,39})"
 )
 _NAME_LABEL: Final = re.compile(
