@@ -213,13 +213,17 @@ def test_create_with_an_idempotency_key_returns_the_first_result(
     infra: Infra, orgs: RunningOrganizations, city: dict[str, pb.Organization]
 ) -> None:
     key = unique("key")
-    first = create(
-        orgs, K.ORGANIZATION_KIND_COMPOUND_BRANCH, city["community"].id, code=unique("IDEM"), idempotency_key=key
-    )
-    again = create(
-        orgs, K.ORGANIZATION_KIND_COMPOUND_BRANCH, city["community"].id, code=unique("IDEM"), idempotency_key=key
-    )
+    code = unique("IDEM")
+    first = create(orgs, K.ORGANIZATION_KIND_COMPOUND_BRANCH, city["community"].id, code=code, idempotency_key=key)
+    again = create(orgs, K.ORGANIZATION_KIND_COMPOUND_BRANCH, city["community"].id, code=code, idempotency_key=key)
     assert again == first
+    # the same key with another payload is refused (issue 10; it used to return the first)
+    other = rpc_error(
+        lambda: create(
+            orgs, K.ORGANIZATION_KIND_COMPOUND_BRANCH, city["community"].id, code=unique("IDEM"), idempotency_key=key
+        )
+    )
+    assert other.code() == grpc.StatusCode.ABORTED and field_of(other) == "idempotency_key"
     assert events_for(infra, {first.id}, 1) == [("org.linli.organization.created.v1", first.id)]
 
 
@@ -264,7 +268,8 @@ def test_locate_grid_routes_a_point_to_grid_community_and_street(
     assert not miss.found
     bad = rpc_error(lambda: orgs.stub.LocateGrid(pb.LocateGridRequest(point=common_pb2.GeoPoint(lat=91, lng=0))))
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(bad) == "point.lat"
-    mine = orgs.stub.ListGrids(pb.ListGridsRequest(person_id="p-worker"), timeout=5).grids
+    # asking by person is for that person and staff (issue 10)
+    mine = orgs.stub.ListGrids(pb.ListGridsRequest(person_id="p-worker"), metadata=OPERATOR, timeout=5).grids
     assert [g.id for g in mine] == [grid.id]
 
 
@@ -370,7 +375,7 @@ def test_roles_define_what_a_person_may_see(orgs: RunningOrganizations, city: di
         metadata=OPERATOR,
         timeout=5,
     )
-    scopes = orgs.stub.GetVisibleScopes(pb.GetVisibleScopesRequest(person_id=person), timeout=5)
+    scopes = orgs.stub.GetVisibleScopes(pb.GetVisibleScopesRequest(person_id=person), metadata=OPERATOR, timeout=5)
     assert list(scopes.root_ids) == [city["community"].id]
     assert [s.nested for s in scopes.scopes] == [False, True]
     revoked = orgs.stub.RevokeRole(
@@ -381,7 +386,7 @@ def test_roles_define_what_a_person_may_see(orgs: RunningOrganizations, city: di
         timeout=5,
     )
     assert revoked.was_active and not revoked.assignment.active
-    scopes = orgs.stub.GetVisibleScopes(pb.GetVisibleScopesRequest(person_id=person), timeout=5)
+    scopes = orgs.stub.GetVisibleScopes(pb.GetVisibleScopesRequest(person_id=person), metadata=OPERATOR, timeout=5)
     assert list(scopes.root_ids) == [city["compound"].id]
 
 
