@@ -5,9 +5,10 @@ never die on an event.
   so a crash replays rather than loses.
 - Replays are harmless: the `ProcessedEvents` store remembers applied `ce_id`s (unique
   `_id`), and handlers whose effect is naturally idempotent may go without it. The store
-  keeps `retention` (30 days by default): a TTL index where the server has one, and the loop
-  trims older entries itself every `retention_check_seconds` either way (FerretDB accepts the
-  index; the trim makes the bound hold whatever the server does with it).
+  keeps `retention` (30 days by default): a TTL index where the server has one (MongoDB;
+  FerretDB 1.24 refuses the option, so there a plain index on `applied_at`), and the loop
+  trims older entries itself every `retention_check_seconds` either way, so the bound holds
+  whatever the server does.
 - Decoding is bounded before any JSON parser sees the value: at most `max_value_bytes`
   (1 MiB) and `max_depth` (64) levels of nesting, the data a JSON object. Only events from
   `allowed_sources` with a type in `allowed_types` (exact, or a prefix ending in `*`) are
@@ -213,9 +214,11 @@ class ProcessedEvents:
                 "applied_at", name="applied_at_ttl", expireAfterSeconds=int(self.retention.total_seconds())
             )
             self.ttl_index = True
-        except PyMongoError:
+        except PyMongoError:  # FerretDB 1.24: "expireAfterSeconds is not implemented yet"
             log.info("no TTL index for processed events; trimming them instead", exc_info=True)
             self.ttl_index = False
+            with contextlib.suppress(PyMongoError):  # an index on applied_at exists already
+                self.collection.create_index("applied_at", name="applied_at")
         return self.ttl_index
 
     def trim(self, now: dt.datetime | None = None) -> int:
