@@ -175,13 +175,12 @@ class DeliveryEngine:
     def submit(self, delivery_ids: Iterable[str]) -> None:
         """Queues committed deliveries (unknown, finished or already queued ids are ignored),
         each due at its ``next_attempt_at``."""
+        # Looked up before taking the lock: a finished delivery may be read from the database.
+        found = [self.read_model.find(Delivery, delivery_id) for delivery_id in dict.fromkeys(delivery_ids)]
         with self._cond:
             added = False
-            for delivery_id in delivery_ids:
-                if delivery_id in self._where:
-                    continue
-                delivery = self.read_model.find(Delivery, delivery_id)
-                if delivery is None or delivery.status not in ACTIVE:
+            for delivery in found:
+                if delivery is None or delivery.status not in ACTIVE or delivery.id in self._where:
                     continue
                 self._enqueue(delivery, self._due_of(delivery))
                 added = True
