@@ -149,9 +149,12 @@ def test_offered_volunteers_hear_of_the_offer(platform: dict[str, ServiceProcess
         )
         assert offered.offers
         persons = [
-            volunteers.GetVolunteer(volunteers_pb2.GetVolunteerRequest(id=o.volunteer_id), timeout=10).person_id
+            volunteers.GetVolunteer(
+                volunteers_pb2.GetVolunteerRequest(id=o.volunteer_id), metadata=OPERATOR, timeout=10
+            ).person_id
             for o in offered.offers
         ]
+    assert all(persons), persons
     for person in persons:
         found = wait_for(entries_of(platform, person, "offer.made", request.id), timeout=30)
         assert len(found) == 1, platform["notifications"].logs()[-4000:]
