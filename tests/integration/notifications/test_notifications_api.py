@@ -17,6 +17,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from linli.common.unit_of_work import UnitOfWork
+from linli.notifications import seed
 from linli.notifications.adapters.read_models import ReadModel
 from linli.notifications.bootstrap import load_read_model
 from linli.notifications.domain.model import InboxEntry, Subscription
@@ -283,7 +284,21 @@ def test_subscription_refusals(notifications: RunningNotifications) -> None:
     )
 
 
+def test_the_seed_writes_the_demo_preferences_twice_alike(notifications: RunningNotifications) -> None:
+    kinds = {
+        k.kind for k in notifications.stub.ListNotificationKinds(pb.ListNotificationKindsRequest(), timeout=5).kinds
+    }
+    assert seed.seed_preferences(notifications.stub, kinds) == len(seed.DEMO_PREFERENCES)
+    seed.seed_preferences(notifications.stub, kinds)
+    shown = notifications.stub.GetPreferences(
+        pb.GetPreferencesRequest(person_id="demo-resident-1"), metadata=OPERATOR, timeout=5
+    )
+    assert (shown.language, shown.email, shown.version) == ("en", "resident1@linli.local", 2)
+
+
 def test_server_stop_ends_open_streams_at_once(infra: Infra) -> None:
+    """Last in this module: a second service in this process takes over mongoengine's default
+    connection (and closes it when it stops)."""
     running = start_notifications(infra, f"test_notif_{uuid.uuid4().hex[:8]}", drain_seconds=20.0)
     call = running.stub.StreamInbox(pb.StreamInboxRequest(), metadata=person("person-streamer"), timeout=60)
     ended = threading.Event()
