@@ -17,6 +17,16 @@ Conventions:
   result instead of creating a second resource.
 - Changing calls carry `expected_version`: 0 skips the check, any other value must equal
   the resource's current version or the call fails with ABORTED.
+- Idempotency keys are scoped to the caller (every create needs an authenticated caller); a
+  key reused with a different payload fails with ABORTED.
+- Who sees what: organisations (with their official contacts) are public. Person ids are
+  not: outside the staff of an organisation's subtree (operators, its admins and admins
+  above it) grids come without leader and workers, stations' duty rosters without person,
+  name and phone (the windows stay), station events without sign-ups other than the
+  caller's own (counts stay), role assignments only the caller's own (without granted_by
+  and revoked_by); ListRoles needs an authenticated caller, and ListRoles, ListGrids by
+  person_id and GetVisibleScopes about another person need staff.
+- Text queries are at most 100 characters; page tokens are this service's own.
 - Update calls carry an `update_mask` naming the fields to change (e.g. "name",
   "contacts", "address"); an empty mask means "every field that is set (non-default)".
 """

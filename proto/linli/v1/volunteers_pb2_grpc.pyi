@@ -21,6 +21,17 @@ Conventions:
 - Skills and posts are codes from the catalogue (ListSkills, ListPosts), e.g.
   "electrical_repair", "dispute_mediation".
 - Times of day are the city's local time (UTC+8); instants are Timestamps (UTC).
+- Idempotency keys are scoped to the caller (every create needs an authenticated caller); a
+  key reused with a different payload fails with ABORTED.
+- Who sees what: the volunteer themself and admins in scope see whole profiles and ledgers.
+  Everyone else sees public fields only: Volunteer without person_id, phone, home,
+  workplace_community_id, service_radius_km, availability, max_concurrent_tasks,
+  open_tasks, suspended_at and suspension_reason; LedgerEntry without request_id,
+  cause_event_id, rating, reason, corrects_entry_id and recorded_by. GetVolunteer by
+  person_id is for that person and staff. MatchVolunteers gives exact distances to
+  dispatching roles (operator, system, admin, dispatcher, grid_worker); other callers get
+  distance_km rounded up to 0.5 km steps, with the distance part of the score and the
+  totals computed from that band (the order is the exact one).
 """
 
 from collections import abc as _abc
