@@ -509,7 +509,7 @@ class EventConsumer:
         """Sends the record to the DLQ, retrying with backoff; False if it never got there."""
         ours = [
             ("linli_reason", reason.encode()),
-            ("linli_error", f"{type(error).__name__}: {error}"[:2000].encode("utf-8", "replace")),
+            ("linli_error", f"{_error_name(error)}: {error}"[:2000].encode("utf-8", "replace")),
             ("linli_attempts", str(attempts).encode()),
             ("linli_original_topic", record.topic.encode()),
             ("linli_original_partition", str(record.partition).encode()),
@@ -562,6 +562,11 @@ class EventConsumer:
 
 def _cut(headers: list[tuple[str, Any]], limit: int = 1024) -> list[tuple[str, Any]]:
     return [(name[:limit], raw[:limit] if isinstance(raw, bytes) else raw) for name, raw in headers]
+
+
+def _error_name(error: BaseException) -> str:
+    """The error's class name; a refusal before the handler reads as the InvalidArgument it is."""
+    return "InvalidArgument" if isinstance(error, Rejected) else type(error).__name__
 
 
 def _reason_of(error: BaseException, otherwise: str) -> str:
