@@ -227,3 +227,22 @@ def test_ttl_cache_expiry_and_lru() -> None:
     clock.now += 11
     assert cache.get("a") == (False, None)
     assert len(cache) == 1
+
+
+def test_signed_up_reads_the_station_calendar_as_the_system(clock: Clock, vols: FakeStub) -> None:
+    def events(request: organizations_pb2.ListStationEventsRequest) -> Any:
+        assert request.station_id == "st1"
+        if request.page.page_token == "":
+            return organizations_pb2.ListStationEventsResponse(
+                events=[organizations_pb2.StationEvent(id="ev-0")], page=common_pb2.PageInfo(next_page_token="2")
+            )
+        return organizations_pb2.ListStationEventsResponse(
+            events=[organizations_pb2.StationEvent(id="ev-1", signed_up_person_ids=["p-a", "p-b", "p-a"])]
+        )
+
+    orgs = FakeStub({"ListStationEvents": events})
+    directory = GrpcPeopleDirectory("x:1", "x:2", clock=clock, organizations_stub=orgs, volunteers_stub=vols)
+    assert directory.signed_up("st1", "ev-1") == ("p-a", "p-b")
+    assert directory.signed_up("st1", "ev-9") == ()
+    assert directory.signed_up("", "ev-1") == ()
+    assert all(call[2].subject == "system" for call in orgs.calls)

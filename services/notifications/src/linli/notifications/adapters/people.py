@@ -13,6 +13,8 @@ is (volunteers ``GetVolunteer``, ``GetTeam``).
   (``Unavailable``, ``DeadlineExceeded``...): the consumer retries the event, then
   dead-letters it; nothing wrong is cached.
 - Channels open on first use, never at start (the service starts without its peers).
+- ``signed_up(station_id, event_id)`` (not part of the port: the station reminder timer's
+  ``signups``) reads a station event's sign-ups from ``ListStationEvents`` at reminder time.
 """
 
 from __future__ import annotations
@@ -227,6 +229,27 @@ class GrpcPeopleDirectory:
         person = self._person_of(leader_volunteer) if leader_volunteer else ""
         self._teams.put(team_id, person, self._ttl(person))
         return person
+
+    def signed_up(self, station_id: str, event_id: str) -> tuple[str, ...]:
+        """The people signed up for a station event now (the organizations service publishes
+        no sign-up events; the reminder timer asks just before it reminds). Not cached."""
+        if not station_id or not event_id:
+            return ()
+        token = ""
+        for _ in range(20):  # at most 20 pages of one station's calendar
+            response = self._call(
+                self._organizations().ListStationEvents,
+                organizations_pb2.ListStationEventsRequest(
+                    station_id=station_id, page=common_pb2.PageRequest(page_size=_PAGE, page_token=token)
+                ),
+            )
+            for event in response.events:
+                if event.id == event_id:
+                    return tuple(dict.fromkeys(p for p in event.signed_up_person_ids if p))
+            token = response.page.next_page_token
+            if not token:
+                break
+        return ()
 
     def close(self) -> None:
         with self._lock:
