@@ -547,7 +547,7 @@ def test_moderation_hides_a_request_from_the_public_board(
 
     def on_board() -> set[str]:
         board = requests_service.stub.GetPublicBoard(
-            pb.GetPublicBoardRequest(period_start=start, period_end=end, recent_limit=500), timeout=5
+            pb.GetPublicBoardRequest(period_start=start, period_end=end, recent_limit=100), timeout=5
         )
         return {r.id for r in board.recent_results}
 
