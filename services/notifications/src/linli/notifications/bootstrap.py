@@ -54,7 +54,7 @@ from linli.notifications.domain.templates import TemplateCatalogue
 from linli.notifications.entrypoints.consumers import make_consumers, topic_specs
 from linli.notifications.entrypoints.delivery_worker import DeliveryEngine
 from linli.notifications.entrypoints.grpc_api import NotificationServicer
-from linli.notifications.entrypoints.timers import DailyDigest, Watches, make_timers, make_watches
+from linli.notifications.entrypoints.timers import Watches, make_timers, make_watches
 from linli.notifications.service_layer import commands as c
 from linli.notifications.service_layer.handlers import (
     HANDLERS,
@@ -141,19 +141,6 @@ class NotificationsRuntime(ServiceRuntime):
     def shutdown(self) -> None:
         self.streams.close()
         super().shutdown()
-
-
-class DigestCounts:
-    """The daily digest's book as the routing handler's ``DigestCounter``: a notification a
-    person chose to get in the digest is counted there, under the digest's own lock (the
-    consumers' ``observe`` and the timer's ``due`` change the same book)."""
-
-    def __init__(self, digest: DailyDigest) -> None:
-        self.digest = digest
-
-    def count_for(self, person_id: str, kind: str, event_id: str, at: datetime) -> bool:
-        with self.digest._lock:  # the lock that guards this book (DailyDigest has no count_for yet)
-            return self.digest.book.count_for(person_id, kind, event_id, at)
 
 
 @dataclass(frozen=True)
@@ -252,10 +239,12 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         open_seconds=config.circuit_open_seconds,
         workers=config.delivery_workers,
     )
+    signed_up = getattr(directory, "signed_up", None)  # the gRPC directory knows sign-ups; test fakes may not
     watches = make_watches(
         deadline_near_minutes=config.deadline_near_minutes,
         station_reminder_hours=config.station_reminder_hours,
         digest_time=config.digest_time,
+        signups=signed_up,
     )
     bus = message_bus(
         repository=repository,
@@ -268,7 +257,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         templates=templates,
         circuits=engine,
         locks=locks,
-        extra={"base_url": config.public_base_url, "digest": DigestCounts(watches.digest)},
+        extra={"base_url": config.public_base_url, "digest": watches.digest},
     )
     consumers = make_consumers(
         bootstrap=config.kafka_bootstrap,

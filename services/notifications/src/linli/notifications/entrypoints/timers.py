@@ -160,6 +160,12 @@ class DailyDigest:
         with self._lock:
             self.book.observe(facts)
 
+    def count_for(self, person_id: str, kind: str, event_id: str, at: datetime) -> bool:
+        """Counts a notification a person chose to get in the digest (the routing handler's
+        digest counter), under the same lock as the consumers' observations."""
+        with self._lock:
+            return self.book.count_for(person_id, kind, event_id, at)
+
     def due(self, now: datetime) -> list[EventFacts]:
         local = now.astimezone(LOCAL_TZ)
         if local.time() < self.at:
