@@ -6,10 +6,10 @@ CloudEvents on ``linli.notifications.v1`` through ``event_payloads.encode`` as t
 made. Every read and write is by ``_id`` (the one filter FerretDB answers without scanning);
 whole collections are read only at start, to fill the in-memory read model.
 
-Collections: ``deliveries``, ``inbox_entries``, ``preferences``, ``subscriptions``, and
-``processed_events`` (the ``ce_id``s the consumers applied, for the kit's idempotent
-consumer). Ids are derived from (event, recipient, channel), so the same event arriving twice
-collides on ``_id`` instead of making a second entry or delivery.
+Collections: ``deliveries``, ``inbox_entries``, ``preferences``, ``subscriptions``. Ids are
+derived from (event, recipient, channel), so the same event arriving twice collides on
+``_id`` instead of making a second entry or delivery: the consumers need no store of the
+``ce_id``s they applied.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import mongoengine
-from pymongo.collection import Collection
 
 from linli.common.aggregates import AggregateRepository
-from linli.common.mongo import AggregateDocument, AggregateStore, Document
+from linli.common.mongo import AggregateDocument, AggregateStore
 from linli.notifications.adapters.event_payloads import SOURCE, encode
 from linli.notifications.domain.model import Delivery, InboxEntry, Preferences, Subscription
 
@@ -43,11 +42,6 @@ class SubscriptionDocument(AggregateDocument):
     meta: ClassVar[dict[str, Any]] = {"collection": "subscriptions", "strict": False, "indexes": ["agency_id"]}
 
 
-class ProcessedEventDocument(mongoengine.Document):  # type: ignore[misc]
-    key = mongoengine.StringField(primary_key=True)
-    meta: ClassVar[dict[str, Any]] = {"collection": "processed_events", "strict": False}
-
-
 AGGREGATE_DOCUMENTS = (DeliveryDocument, InboxEntryDocument, PreferencesDocument, SubscriptionDocument)
 
 
@@ -65,7 +59,6 @@ class Repository(AggregateRepository):
             source=SOURCE,
             encode=encode,
         )
-        self.processed: Collection[Document] = ProcessedEventDocument._get_collection()
 
     @staticmethod
     def ensure_indexes() -> None:
