@@ -40,27 +40,30 @@ from typing import Final
 #: What replaces masked text.
 MASK: Final = "***"
 
-#: Characters that render as nothing (or reorder text) and can hide digits from a pattern.
-_INVISIBLE_EXTRA: Final = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+#: Characters that render as nothing (or reorder text) and can hide digits from a pattern:
+#: every format character (Cf: zero-width spaces and joiners, bidi controls, U+2060-U+2064,
+#: U+FEFF, the soft hyphen, tags), variation selectors, and a few blank letters.
+def _invisible_table() -> dict[int, None]:
+    planes = (range(0x10000), range(0x10000, 0x20000), range(0xE0000, 0xE1000))
+    found = [cp for plane in planes for cp in plane if unicodedata.category(chr(cp)) == "Cf"]
+    found += [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+    found += [ord(ch) for ch in "\u034f\u115f\u1160\u3164\uffa0\u2800\u180e"]
+    return dict.fromkeys(found)
 
 
-def _visible(text: str) -> str:
-    return "".join(
-        ch
-        for ch in text
-        if ch not in _INVISIBLE_EXTRA and unicodedata.category(ch) != "Cf" and not 0xFE00 <= ord(ch) <= 0xFE0F
-    )
+_INVISIBLE: Final = _invisible_table()
 
 
 def normalise(text: str) -> str:
     """Invisible and bidi characters removed, then NFKC (repeated until stable: removing a
     joiner can let two characters compose)."""
     for _ in range(4):
-        folded = unicodedata.normalize("NFKC", _visible(text))
-        if folded == text:
-            break
-        text = folded
-    return text
+        visible = text.translate(_INVISIBLE)
+        if unicodedata.is_normalized("NFKC", visible):
+            return visible
+        text = unicodedata.normalize("NFKC", visible)
+    return text.translate(_INVISIBLE)
 
 
 #: What may stand between the digits of one number: spaces, dashes, dots, slashes, brackets.
