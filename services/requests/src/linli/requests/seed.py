@@ -197,7 +197,9 @@ class Seeder:
             )
             for offer in offered.offers:
                 volunteer = self.volunteers.GetVolunteer(
-                    volunteers_pb2.GetVolunteerRequest(id=offer.volunteer_id), timeout=10
+                    volunteers_pb2.GetVolunteerRequest(id=offer.volunteer_id),
+                    metadata=who("seed", "operator"),
+                    timeout=10,
                 )
                 person = who(volunteer.person_id, "volunteer")
                 self.requests.ClaimRequest(pb.ClaimRequestRequest(request_id=request.id), metadata=person, timeout=10)
