@@ -31,9 +31,13 @@ def invalid(field: str, problem: str) -> InvalidArgument:
 
 
 def echo(value: object) -> str:
-    """A value quoted for an error message, cut to ECHO_MAX_LENGTH characters."""
+    """A value quoted for an error message, showing at most ECHO_MAX_LENGTH characters of it
+    (control characters are escaped, and the escapes count too)."""
     text = str(value)
-    return repr(text if len(text) <= ECHO_MAX_LENGTH else text[:ECHO_MAX_LENGTH] + "...")
+    quoted = repr(text[: ECHO_MAX_LENGTH + 1])
+    if len(text) <= ECHO_MAX_LENGTH and len(quoted) <= ECHO_MAX_LENGTH + 2:
+        return quoted
+    return quoted[: ECHO_MAX_LENGTH + 1] + "...'"
 
 
 def clean(value: str) -> str:
