@@ -1,12 +1,13 @@
 """Poison events against every consumer of the platform, on real Kafka and FerretDB.
 
-For each consumer (the volunteers' requests consumer, the requests' organizations feed), a
-run of poison events is published, then a good event, all on one partition: deep nesting
+For each consumer (the volunteers' requests consumer, the requests' organizations feed, the
+notifications service's requests consumer), a run of poison events is published, then a good
+event, all on one partition: deep nesting
 (100,000 levels), a 5 MB value (the topic is allowed 8 MB for the test; the DLQ keeps its
 broker default, so that letter goes without its value), wrong JSON types, a wrong ce_source,
 a wrong ce_type, missing CloudEvents headers. Each poison ends in `<topic>.dlq` with a
 `linli_reason` header, the good event after them is applied, and the service stays SERVING.
-The notifications service's consumers are not covered yet (not wired when this was written).
+Two consumers read the requests topic, so each test marks its poisons with its own prefix.
 """
 
 from __future__ import annotations
@@ -82,8 +83,11 @@ def publish(producer: KafkaProducer, topic: str, key: bytes, items: list[Poison]
     producer.flush(30)
 
 
-def letters(bootstrap: str, topic: str, group: str, wanted: int, timeout: float = 60.0) -> dict[str, dict[str, bytes]]:
-    """DLQ letters of `group` by their x-poison marker, once `wanted` arrived."""
+def letters(
+    bootstrap: str, topic: str, group: str, wanted: int, prefix: str = "", timeout: float = 60.0
+) -> dict[str, dict[str, bytes]]:
+    """DLQ letters of `group` by their x-poison marker (those starting with `prefix`), once
+    `wanted` arrived."""
     found: dict[str, dict[str, bytes]] = {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(found) < wanted:
@@ -97,8 +101,9 @@ def letters(bootstrap: str, topic: str, group: str, wanted: int, timeout: float 
         try:
             for record in consumer:
                 headers = {n: v for n, v in record.headers}
-                if headers.get("linli_consumer_group") == group.encode() and "x-poison" in headers:
-                    found[headers["x-poison"].decode()] = {**headers, "value": record.value or b""}
+                marker = headers.get("x-poison", b"").decode()
+                if headers.get("linli_consumer_group") == group.encode() and marker and marker.startswith(prefix):
+                    found[marker] = {**headers, "value": record.value or b""}
         finally:
             consumer.close()
     return found
@@ -161,6 +166,9 @@ def platform(infra: Infra) -> Iterator[dict[str, ServiceProcess]]:
         started["requests"] = start_service(
             "requests", infra, LINLI_ORGANIZATIONS_ADDR=orgs.address, LINLI_VOLUNTEERS_ADDR=vols.address
         )
+        started["notifications"] = start_service(
+            "notifications", infra, LINLI_ORGANIZATIONS_ADDR=orgs.address, LINLI_VOLUNTEERS_ADDR=vols.address
+        )
         yield started
     finally:
         for service in reversed(started.values()):
@@ -177,15 +185,22 @@ def producer(infra: Infra) -> Iterator[KafkaProducer]:
 
 
 def check_run(
-    infra: Infra, service: ServiceProcess, topic: str, group: str, items: list[Poison], applied_before: float
+    infra: Infra,
+    service: ServiceProcess,
+    topic: str,
+    group: str,
+    items: list[Poison],
+    applied_before: float,
+    prefix: str = "",
 ) -> None:
-    found = letters(infra.kafka_bootstrap, topic, group, len(items))
+    found = letters(infra.kafka_bootstrap, topic, group, len(items), prefix)
     assert sorted(found) == sorted(p.name for p in items), f"dead letters: {sorted(found)}\n{service.logs()[-3000:]}"
     for poison in items:
         letter = found[poison.name]
         assert letter["linli_reason"].decode() == poison.reason, (poison.name, letter["linli_reason"])
         assert letter["linli_error"] and letter["linli_original_topic"] == topic.encode()
-    assert found["huge"]["value"] == b"" and int(found["huge"]["linli_value_omitted"].split()[0]) > 5 << 20
+    huge = found[f"{prefix}huge"]
+    assert huge["value"] == b"" and int(huge["linli_value_omitted"].split()[0]) > 5 << 20
     wait_for(lambda: consumed(service, group, "applied") > applied_before)
     assert metric(service, "linli_consumer_stopped", group) == 0
     assert not metric(service, "linli_consumer_restarts_total", group)
@@ -206,9 +221,12 @@ def test_the_volunteers_requests_consumer_survives_poison(
         b'{"request": {"id": "r", "assignee": {"kind": {"nested": true}}}}',
         b'{"request": {"id": "r"}, "stars": "five"}',
     ]
-    items = poisons("/linli/requests", claimed, request_id, wrong_types)
+    items = [
+        Poison(f"vol-{p.name}", p.value, p.headers, p.reason)
+        for p in poisons("/linli/requests", claimed, request_id, wrong_types)
+    ]
     items[-1] = Poison(
-        "wrong-types-rated",
+        "vol-wrong-types-rated",
         items[-1].value,
         ce_headers("/linli/requests", "org.linli.request.rated.v1", request_id),
         Reason.INVALID_DATA,
@@ -223,7 +241,7 @@ def test_the_volunteers_requests_consumer_survives_poison(
     good = type(good)(good.id, "/linli/requests", good.type, good.subject, good.time, good.data, good.topic)
     before = consumed(volunteers, group, "applied")
     publish(producer, REQUESTS_TOPIC, request_id.encode(), items, good)
-    check_run(infra, volunteers, REQUESTS_TOPIC, group, items, before)
+    check_run(infra, volunteers, REQUESTS_TOPIC, group, items, before, prefix="vol-")
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_uri)
     database = client[volunteers.env["LINLI_MONGO_DB"]]
     wait_for(lambda: database["processed_events"].find_one({"_id": f"{group}:{good.id}"}) is not None)
@@ -262,3 +280,33 @@ def test_the_requests_organizations_feed_survives_poison(
     before = consumed(requests, group, "applied")
     publish(producer, ORGANIZATIONS_TOPIC, grid_id.encode(), items, good)
     check_run(infra, requests, ORGANIZATIONS_TOPIC, group, items, before)
+
+
+def test_the_notifications_requests_consumer_survives_poison(
+    infra: Infra, platform: dict[str, ServiceProcess], producer: KafkaProducer
+) -> None:
+    notifications = platform["notifications"]
+    group = "notifications"
+    request_id = f"req_poison_{uuid.uuid4().hex[:8]}"
+    offered = "org.linli.request.offered.v1"
+    wrong_types = [
+        b'{"request": "a string"}',
+        b'{"request": {"id": 12, "status": ["x"]}}',
+        b'{"request": {"id": "r", "followerPersonIds": "everyone"}}',
+        b'{"request": {"id": "r"}, "offers": [{"volunteerId": {"nested": true}}]}',
+    ]
+    items = [
+        Poison(f"notif-{p.name}", p.value, p.headers, p.reason)
+        for p in poisons("/linli/requests", offered, request_id, wrong_types)
+    ]
+    good = new_event(
+        "requests",
+        "org.linli.request.submitted.v1",
+        request_id,
+        {"request": {"id": request_id, "status": "REQUEST_STATUS_SUBMITTED"}},
+        topic=REQUESTS_TOPIC,
+    )
+    good = type(good)(good.id, "/linli/requests", good.type, good.subject, good.time, good.data, good.topic)
+    before = consumed(notifications, group, "applied")
+    publish(producer, REQUESTS_TOPIC, request_id.encode(), items, good)
+    check_run(infra, notifications, REQUESTS_TOPIC, group, items, before, prefix="notif-")

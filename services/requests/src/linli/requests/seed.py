@@ -178,6 +178,7 @@ class Seeder:
         )
         if stage == 6:
             return
+        self.approve_publication(n, request.id, dispatcher)
         stars = 5 if n % 7 else 2  # now and then a poor rating, which reopens the request
         self.requests.RateRequest(
             pb.RateRequestRequest(
@@ -188,6 +189,17 @@ class Seeder:
         )
         if stars > 3 and stage >= 8:
             self.requests.CloseRequest(pb.CloseRequestRequest(request_id=request.id), metadata=resident, timeout=10)
+
+    def approve_publication(self, n: int, request_id: str, dispatcher: Metadata) -> None:
+        """The dispatcher reviews most resolved requests' text and photos for the public board;
+        every fourth stays in the moderation queue, as on a real ledger."""
+        if n % 4 == 0:
+            return
+        self.requests.ModerateRequest(
+            pb.ModerateRequestRequest(request_id=request_id, approve_publication=True),
+            metadata=dispatcher,
+            timeout=10,
+        )
 
     def hand_over(self, n: int, request: pb.Request, dispatcher: Metadata) -> Metadata | None:
         """Dispatches to a unit or department, or offers to volunteers; returns who works on it."""
