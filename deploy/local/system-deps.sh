@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the local platform needs are present: Java 17+ and Maven (to
-# fetch and run Kafka), Go (to build FerretDB), Python 3.11+. Installs what is missing with
+# fetch and run Kafka), Go (to build FerretDB), Python 3.11+, chromium and chromium-driver
+# (browser tests). Installs what is missing with
 # apt-get where it can; otherwise says exactly what to install.
 set -euo pipefail
 missing=()
 java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
 if ! command -v java >/dev/null || [[ "$(java_major)" -lt 17 ]]; then missing+=(openjdk-17-jre-headless); fi
 command -v mvn >/dev/null || missing+=(maven)
+# Browser tests (tests/browser/) drive Debian's chromium through its chromedriver.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
     echo "[deps] installing ${missing[*]} with apt-get" >&2
