@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import grpc
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from limits import parse as parse_limit
 from pymongo import MongoClient
 
@@ -48,7 +48,7 @@ from linli.common import tokens
 from linli.common.errors import LinliError, PermissionDenied, ResourceExhausted, Unauthenticated
 from linli.common.identity import REQUEST_ID_KEY, ROLES_KEY, SUBJECT_KEY, Identity, RoleGrant
 from linli.gateway import clients as gateway_clients
-from linli.gateway.accounts.domain import Account, ApiKey, LockoutPolicy, SessionPolicy
+from linli.gateway.accounts.domain import Account, ApiKey, LockoutPolicy, SessionKind, SessionPolicy
 from linli.gateway.accounts.passwords import HashParameters, Passwords
 from linli.gateway.accounts.repository import AccountRepository, Documents, MongoDocuments
 from linli.gateway.accounts.service import AccountService
@@ -491,6 +491,45 @@ def service_metadata(person: Person | None) -> list[tuple[str, str]]:
     return []
 
 
+# -- browser sessions (the API's sign-in and the web pages' sign-in form share these) -------------
+
+
+def sign_in_browser(login: str, password: str) -> tuple[Person, str]:
+    """Checks the credentials and opens a browser session: (the person, the cookie's secret).
+    Raises SignInFailed (401) the same way for every failure."""
+    auth = current_auth()
+    issued = auth.accounts.sign_in(login, password, SessionKind.BROWSER)
+    person = auth.person_for(issued.account)
+    g.linli_person = person
+    return person, issued.secret
+
+
+def set_session_cookie(response: Response, secret: str) -> Response:
+    auth = current_auth()
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.set_cookie(
+        auth.settings.session_cookie_name,
+        secret,
+        max_age=int(auth.settings.session_days * 86400),
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+        path="/",
+    )
+    return response
+
+
+def sign_out_browser(response: Response) -> Response:
+    """Revokes this request's session (if any) and clears the cookie."""
+    auth = current_auth()
+    secret = request.cookies.get(auth.settings.session_cookie_name, "")
+    if secret:
+        auth.accounts.sign_out(secret)
+    response.delete_cookie(auth.settings.session_cookie_name, path="/", httponly=True, samesite="Lax")
+    g.linli_person = None
+    return response
+
+
 def forget_roles(person_id: str) -> None:
     """Drops a person's cached roles (after a grant or revoke through the gateway)."""
     current_auth().roles.forget(person_id)
@@ -506,4 +545,7 @@ __all__ = [
     "require_person",
     "require_role",
     "service_metadata",
+    "set_session_cookie",
+    "sign_in_browser",
+    "sign_out_browser",
 ]
