@@ -13,11 +13,16 @@ import secrets
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gunicorn.app.base import BaseApplication
 
-def _prepare_environment() -> Path:
+from linli.gateway.config import GatewayConfig
+
+
+def prepare_environment() -> Path:
     run_dir = Path(tempfile.mkdtemp(prefix="linli-gateway-"))
     metrics_dir = run_dir / "metrics"
     metrics_dir.mkdir()
@@ -30,21 +35,17 @@ def _prepare_environment() -> Path:
     return run_dir
 
 
-def main(argv: list[str] | None = None) -> int:
-    run_dir = _prepare_environment()
-    # Imported only now: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported.
-    from gunicorn.app.base import BaseApplication  # noqa: PLC0415
-
-    from linli.gateway.config import GatewayConfig  # noqa: PLC0415
-
-    config = GatewayConfig.from_env()
+def gunicorn_options(config: GatewayConfig) -> dict[str, Any]:
+    """gunicorn's settings for the gateway (the benchmark serves its baseline with the same)."""
 
     def child_exit(_server: Any, worker: Any) -> None:
-        from prometheus_client import multiprocess  # noqa: PLC0415
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # prometheus_client is imported only now: it reads PROMETHEUS_MULTIPROC_DIR on import.
+            from prometheus_client import multiprocess  # noqa: PLC0415
 
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+            multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
-    options: dict[str, Any] = {
+    return {
         "bind": f"{config.http_host}:{config.http_port}",
         "workers": max(1, config.http_workers),
         "worker_class": "gthread",
@@ -60,19 +61,32 @@ def main(argv: list[str] | None = None) -> int:
         "control_socket_disable": True,
     }
 
-    class Gateway(BaseApplication):  # type: ignore[misc]
+
+def serve(load: Callable[[], Any], options: dict[str, Any]) -> None:
+    """Runs gunicorn with `options`; each worker calls `load()` for its WSGI app after the fork."""
+
+    class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in options.items():
                 if key in self.cfg.settings:
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from linli.gateway.wsgi import app  # noqa: PLC0415  (in the worker, after the fork)
+            return load()
 
-            return app
+    Server().run()
 
+
+def _gateway_app() -> Any:
+    from linli.gateway.wsgi import app  # noqa: PLC0415  (in the worker, after the fork)
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    run_dir = prepare_environment()
     try:
-        Gateway().run()
+        serve(_gateway_app, gunicorn_options(GatewayConfig.from_env()))
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
     return 0

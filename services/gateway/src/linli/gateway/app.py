@@ -90,6 +90,9 @@ def create_app(config: GatewayConfig | None = None, *, clients: Clients | None =
     app.extensions[CONFIG_KEY] = config
     app.extensions[clients_module.EXTENSION_KEY] = clients or Clients.connect(config)
 
+    auth = _import_optional("linli.gateway.auth")
+    if auth is not None and hasattr(auth, "init_app"):
+        auth.init_app(app, config, clients=app.extensions[clients_module.EXTENSION_KEY])
     _install_request_hooks(app)
     _install_error_handlers(app)
     ratelimit.init_app(app, config)
