@@ -465,12 +465,8 @@ def _check_roles(roles: tuple[str, ...]) -> Person:
     return person
 
 
-def require_role(*roles: str) -> Any:
-    """Inside a request: the caller if they hold one of `roles` (bare names match any scope:
-    "dispatcher"; "dispatcher@org_1" matches exactly), else 401/403. Outside a request
-    (decorating a view at import time): a decorator doing the same check before the view."""
-    if has_request_context():
-        return _check_roles(roles)
+def role_required(*roles: str) -> Callable[[F], F]:
+    """A view decorator: 401 without a caller, 403 unless they hold one of `roles`."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -481,6 +477,16 @@ def require_role(*roles: str) -> Any:
         return cast(F, wrapped)
 
     return decorator
+
+
+def require_role(*roles: str) -> Any:
+    """Inside a request: the caller (a Person) if they hold one of `roles` (bare names match any
+    scope: "dispatcher"; "dispatcher@org_1" matches exactly), else 401/403. Outside a request
+    (decorating a view at import time) it is `role_required(*roles)`; typed code decorates with
+    `role_required` directly."""
+    if has_request_context():
+        return _check_roles(roles)
+    return role_required(*roles)
 
 
 def service_metadata(person: Person | None) -> list[tuple[str, str]]:
@@ -544,6 +550,7 @@ __all__ = [
     "init_app",
     "require_person",
     "require_role",
+    "role_required",
     "service_metadata",
     "set_session_cookie",
     "sign_in_browser",
