@@ -68,6 +68,7 @@ RESIDENT = "resident"
 VOLUNTEER = "volunteer"
 OPERATOR = "operator"
 API_KEY_HEADER = "X-Api-Key"
+ACCOUNT_CACHE_SECONDS = 5.0
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MISSING = object()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,6 +165,7 @@ class Auth:
         self.roles = RoleCache(self._lookup_roles, settings.roles_cache_seconds)
         self._service_tokens: OrderedDict[tuple[str, tuple[str, ...]], tuple[float, str]] = OrderedDict()
         self._tokens_lock = threading.Lock()
+        self._accounts: OrderedDict[str, tuple[float, Account | None]] = OrderedDict()
 
     def _load_keys(self, signing_key_file: str, keys_dir: str) -> None:
         if not signing_key_file:
@@ -254,9 +256,28 @@ class Auth:
             raise Unauthenticated(f"Authorization: {exc.message}") from None
         if issuer != GATEWAY_ISSUER:
             raise Unauthenticated("Authorization: the bearer token was not issued by the gateway")
-        account = self.accounts.account(identity.subject)
+        account = self._cached_account(identity.subject)
         if account is None or account.disabled:
             raise Unauthenticated("Authorization: the account no longer exists")
+        return account
+
+    def forget_account(self, account_id: str) -> None:
+        with self._tokens_lock:
+            self._accounts.pop(account_id, None)
+
+    def _cached_account(self, account_id: str) -> Account | None:
+        """Accounts behind bearer tokens, kept ACCOUNT_CACHE_SECONDS (a token lives minutes anyway)."""
+        now = time.monotonic()
+        with self._tokens_lock:
+            found = self._accounts.get(account_id)
+            if found is not None and found[0] > now:
+                return found[1]
+        account = self.accounts.account(account_id)
+        with self._tokens_lock:
+            self._accounts[account_id] = (now + ACCOUNT_CACHE_SECONDS, account)
+            self._accounts.move_to_end(account_id)
+            while len(self._accounts) > 10_000:
+                self._accounts.popitem(last=False)
         return account
 
     def service_metadata(self, person: Person | None) -> list[tuple[str, str]]:

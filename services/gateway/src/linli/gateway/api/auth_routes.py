@@ -315,6 +315,7 @@ def update_me(body: dict[str, Any]) -> Response:
     account = auth.current_auth().accounts.update_profile(
         person.account_id, display_name=body.get("display_name"), language=body.get("language")
     )
+    auth.current_auth().forget_account(account.id)
     updated = auth.current_auth().person_for(account)
     return _json(_me(updated))
 
