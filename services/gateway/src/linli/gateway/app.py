@@ -141,6 +141,11 @@ def _register_blueprints(app: APIFlask) -> None:
     web = _import_optional("linli.gateway.web")
     if web is not None and hasattr(web, "bp"):
         _register(app, web.bp, "")
+    # Plain Flask blueprints are not in the OpenAPI document; apiflask expects the flag on every
+    # blueprint whose views carry apiflask metadata (an auth decorator on a web page).
+    for blueprint in list(app.blueprints.values()):
+        if not hasattr(blueprint, "enable_openapi"):
+            blueprint.enable_openapi = False  # type: ignore[attr-defined]
 
 
 def _install_request_hooks(app: APIFlask) -> None:

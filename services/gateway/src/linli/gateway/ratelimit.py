@@ -6,22 +6,117 @@ The key is the caller: the API key (`key:<id>`), else the signed-in account
 creates). A breach is a 429 problem with Retry-After. Health, readiness, metrics and the docs
 are exempt. If the storage is unreachable, limits fall back to per-process memory rather than
 failing requests.
+
+The counters live in MongoDB through `CounterStorage` (scheme `linli+mongodb://`), a `limits`
+storage for fixed windows written for FerretDB: `limits`' own MongoDB storage needs TTL
+indexes and update pipelines (`$cond`, `$$NOW`), which FerretDB does not implement. Each
+counter is one document `{_id: key, count, expireAt}` changed with plain `$inc`/`$set`
+conditional updates; expired counters are deleted at most once a minute per process.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
+import threading
+import time
 from typing import Any
 
 from flask import Flask, request
 from flask_limiter import Limiter
+from limits.storage import MongoDBStorage
+from pymongo import MongoClient, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from linli.gateway.config import GatewayConfig
 
 log = logging.getLogger(__name__)
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+SCHEME = "linli+mongodb"
+SWEEP_SECONDS = 60.0
+
+
+class CounterStorage(MongoDBStorage):
+    """Fixed-window counters in MongoDB or FerretDB (see the module docstring)."""
+
+    STORAGE_SCHEME = [SCHEME]  # noqa: RUF012 - limits' registry reads the class attribute
+
+    def __init__(self, uri: str, database_name: str = "linli_gateway", **options: Any) -> None:
+        super().__init__(
+            uri.replace(f"{SCHEME}://", "mongodb://", 1),
+            database_name=database_name,
+            counter_collection_name="rate_limits",
+            **options,
+        )
+        self._client: MongoClient[dict[str, Any]] | None = None
+        self._client_lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    @property
+    def storage(self) -> Any:
+        # No TTL index (FerretDB has none): expired counters are swept by `incr`.
+        with self._client_lock:
+            if self._client is None:
+                options: dict[str, Any] = dict(self._storage_options)
+                self._client = MongoClient(self._storage_uri, **options)
+            return self._client
+
+    def _sweep(self, now: dt.datetime) -> None:
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        self.counters.delete_many({"expireAt": {"$lt": now}})
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        counters = self.counters
+        for _ in range(5):
+            now = dt.datetime.now(dt.UTC)
+            # the window is open: count in it
+            found = counters.find_one_and_update(
+                {"_id": key, "expireAt": {"$gt": now}},
+                {"$inc": {"count": amount}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if found is not None:
+                return int(found["count"])
+            # the window has passed: start a new one (one of the racing callers wins)
+            expire_at = now + dt.timedelta(seconds=expiry)
+            found = counters.find_one_and_update(
+                {"_id": key, "expireAt": {"$lte": now}},
+                {"$set": {"count": amount, "expireAt": expire_at}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if found is not None:
+                return int(found["count"])
+            try:
+                counters.insert_one({"_id": key, "count": amount, "expireAt": expire_at})
+            except DuplicateKeyError:
+                continue  # another replica started it meanwhile: count in it
+            self._sweep(now)
+            return amount
+        raise RuntimeError(f"rate limit counter {key} kept changing")
+
+    def get(self, key: str) -> int:
+        found = self.counters.find_one({"_id": key, "expireAt": {"$gt": dt.datetime.now(dt.UTC)}})
+        return int(found["count"]) if found else 0
+
+    def get_expiry(self, key: str) -> float:
+        found = self.counters.find_one({"_id": key})
+        if not found:
+            return time.time()
+        expire_at: dt.datetime = found["expireAt"]
+        return expire_at.replace(tzinfo=dt.UTC).timestamp()
+
+    def check(self) -> bool:
+        try:
+            self.storage.admin.command("ping")
+        except Exception:
+            return False
+        return True
 
 
 def _current_person() -> Any:
@@ -72,8 +167,10 @@ def init_app(app: Flask, config: GatewayConfig) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", config.rate_limit_enabled)
     app.config.setdefault("RATELIMIT_DEFAULT", config.rate_limit_default)
     uri = config.limiter_storage_uri
+    if uri.startswith("mongodb://"):
+        uri = uri.replace("mongodb://", f"{SCHEME}://", 1)
     app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
-    if uri.startswith(("mongodb://", "mongodb+srv://")):
+    if uri.startswith(f"{SCHEME}://"):
         app.config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS",
             {"database_name": config.database, "serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000},
