@@ -68,7 +68,7 @@ PUBLIC = rq.PublicRequest(
 
 def answers() -> dict[str, Any]:
     return {
-        "SearchOrganizations": og.SearchOrganizationsResponse(organizations=[ORG]),
+        "ListSubtree": og.ListSubtreeResponse(organizations=[ORG]),
         "GetPublicBoard": rq.PublicBoard(
             overall=METRICS,
             recent_results=[PUBLIC],

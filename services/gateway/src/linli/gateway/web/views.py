@@ -5,6 +5,7 @@ redirect, GET) with a flashed message: success, or the service's problem in word
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -243,16 +244,26 @@ def signout() -> ResponseReturnValue:
 
 @bp.get("/board")
 def board_index() -> ResponseReturnValue:
-    found = backend.rpc(
-        "organizations",
-        "SearchOrganizations",
-        og.SearchOrganizationsRequest(
-            kinds=[og.ORGANIZATION_KIND_COMMUNITY_COMMITTEE], page=cm.PageRequest(page_size=200)
-        ),
-        as_person=False,
-    )
+    roots = backend.rpc(
+        "organizations", "ListChildren", og.ListChildrenRequest(page=cm.PageRequest(page_size=50)), as_person=False
+    ).organizations
+    communities: list[Any] = []
+    for root in roots[:20]:
+        communities.extend(
+            backend.rpc(
+                "organizations",
+                "ListSubtree",
+                og.ListSubtreeRequest(
+                    root_id=root.id,
+                    include_root=True,
+                    kinds=[og.ORGANIZATION_KIND_COMMUNITY_COMMITTEE],
+                    page=cm.PageRequest(page_size=500),
+                ),
+                as_person=False,
+            ).organizations
+        )
     city = backend.rpc("requests", "GetPublicBoard", rq.GetPublicBoardRequest(recent_limit=5), as_person=False)
-    return render_template("board_index.html", communities=list(found.organizations), board=city)
+    return render_template("board_index.html", communities=communities, board=city)
 
 
 @bp.get("/board/<scope_id>")
@@ -504,7 +515,11 @@ def _actions() -> dict[str, ActionBuilder]:
         ),
         "offer": lambda rid: (
             "OfferToVolunteers",
-            rq.OfferToVolunteersRequest(request_id=rid, expected_version=_version()),
+            rq.OfferToVolunteersRequest(
+                request_id=rid,
+                expected_version=_version(),
+                candidate_volunteer_ids=[c for c in re.split(r"[\s,，;]+", forms.text("candidates", 2000)) if c][:20],
+            ),
             _("Offered to the best-matching volunteers nearby."),
         ),
         "transfer": lambda rid: (
