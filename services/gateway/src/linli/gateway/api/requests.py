@@ -12,6 +12,7 @@ the gateway passes the signed-in person.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -249,10 +250,24 @@ unary(
 
 # --- statistics, board, export --------------------------------------------------------------
 
+DEFAULT_PERIOD_DAYS = 30
+
+
+def _period(data: dict[str, Any]) -> dict[str, Any]:
+    """A missing period is the last DEFAULT_PERIOD_DAYS days up to now (a missing start: the
+    DEFAULT_PERIOD_DAYS days before the end)."""
+    end = data.get("period_end") or dt.datetime.now(dt.UTC)
+    data["period_end"] = end
+    data.setdefault("period_start", None)
+    if data["period_start"] is None:
+        data["period_start"] = end - dt.timedelta(days=DEFAULT_PERIOD_DAYS)
+    return data
+
+
 _PERIOD: dict[str, Any] = {
     "scope_id": s.ID("An organisation id (empty: the city, operators)"),
-    "period_start": s.WHEN("Submitted at or after (RFC 3339)"),
-    "period_end": s.WHEN("Submitted before (RFC 3339)"),
+    "period_start": s.WHEN("Submitted at or after (RFC 3339; default: 30 days before the end)"),
+    "period_end": s.WHEN("Submitted before (RFC 3339; default: now)"),
 }
 
 unary(
@@ -265,6 +280,7 @@ unary(
     rpc="GetStatistics",
     request_type=rq.GetStatisticsRequest,
     response_type=rq.Statistics,
+    build=_period,
     query=s.query_schema(
         "StatisticsQuery",
         {
@@ -287,6 +303,7 @@ unary(
     rpc="GetPublicBoard",
     request_type=rq.GetPublicBoardRequest,
     response_type=rq.PublicBoard,
+    build=_period,
     query=s.query_schema(
         "PublicBoardQuery",
         {**_PERIOD, "recent_limit": fields.Integer(validate=validate.Range(min=1, max=100))},
@@ -313,7 +330,7 @@ ExportQuery = s.query_schema(
 )
 def export_ledger_csv(query_data: dict[str, Any]) -> Response:
     person = current_person()
-    message = s.from_json(query_data, rq.ExportLedgerCsvRequest)
+    message = s.from_json(_period(dict(query_data)), rq.ExportLedgerCsvRequest)
     stub = gw_clients.current().requests
     chunks = gw_clients.stream(stub.ExportLedgerCsv, message, person=person, timeout=120.0)
     # Read the first chunk before answering, so a refusal is a problem document, not a broken CSV.
