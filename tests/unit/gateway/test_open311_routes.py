@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from linli.common.errors import NotFound, PermissionDenied
+from linli.common.errors import InvalidArgument, NotFound, PermissionDenied
 from linli.gateway import auth
 from linli.gateway.accounts.repository import MemoryDocuments
 from linli.gateway.app import create_app
@@ -60,6 +60,8 @@ class FakeRequests:
         return requests_pb2.ListRequestsResponse(requests=list(self.ledger.values()))
 
     def GetPublicBoard(self, message: requests_pb2.GetPublicBoardRequest, **kw: Any) -> Any:
+        if not message.HasField("period_start") or not message.HasField("period_end"):
+            raise InvalidArgument("period_start: is required")
         return requests_pb2.PublicBoard(recent_results=self.board)
 
 

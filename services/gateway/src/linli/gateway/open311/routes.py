@@ -24,7 +24,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -53,6 +53,8 @@ ORG_NAME_TTL: Final = 600.0
 ORG_NAME_CACHE: Final = 2000
 #: When the service list last changed without a catalogue file (this module's release).
 DEFAULT_CHANGESET: Final = datetime(2025, 6, 1, tzinfo=UTC)
+#: The board's period starts here when a query names no start (a lookup by id).
+BOARD_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 _services_lock = threading.Lock()
@@ -272,10 +274,8 @@ def service_definition(name: str) -> Response:
 def _board(person: Person | None, query: mapping.RequestQuery) -> list[PublicFacts]:
     """Recently solved requests as the public sees them."""
     message = requests_pb2.GetPublicBoardRequest(recent_limit=BOARD_LIMIT)
-    if query.start is not None:
-        message.period_start.CopyFrom(mapping.to_timestamp(query.start))
-    if query.end is not None:
-        message.period_end.CopyFrom(mapping.to_timestamp(query.end))
+    message.period_start.CopyFrom(mapping.to_timestamp(query.start or BOARD_EPOCH))
+    message.period_end.CopyFrom(mapping.to_timestamp(query.end or datetime.now(UTC) + timedelta(days=1)))
     board = clients.call(clients.current().requests.GetPublicBoard, message, person=person, idempotent=True)
     return [mapping.facts_from_public(r) for r in board.recent_results]
 
