@@ -333,3 +333,39 @@ def test_post_errors_name_the_parameter(gateway: Platform, api_key: str) -> None
     assert json_errors(unknown, 400)[0]["description"].startswith("service_code:")
     wrong_method = send(gateway, "requests.json", method="DELETE")
     json_errors(wrong_method, 405)
+
+
+def test_a_solved_and_published_request_is_public_with_its_text_and_photo(gateway: Platform, api_key: str) -> None:
+    form = post_form(api_key, service_code="environment", media_url="https://media.linli.test/before.jpg")
+    form["description"] = "垃圾堆在 3 幢门口"
+    request_id = send(gateway, "requests.json", form=form).json()[0]["service_request_id"]
+    operator = who("ops", "operator")
+    with grpc.insecure_channel(gateway.requests.address) as channel:
+        stub = requests_pb2_grpc.RequestServiceStub(channel)
+
+        def step(method: Any, message: Any, metadata: Any = operator) -> None:
+            method(message, metadata=metadata, timeout=10)
+
+        step(stub.AcceptRequest, requests_pb2.AcceptRequestRequest(request_id=request_id))
+        assignee = requests_pb2.Assignee(kind=requests_pb2.AssigneeKind.ASSIGNEE_KIND_STAFF, id="p_open311_worker")
+        step(stub.DispatchRequest, requests_pb2.DispatchRequestRequest(request_id=request_id, assignee=assignee))
+        worker = who("p_open311_worker")
+        step(stub.ClaimRequest, requests_pb2.ClaimRequestRequest(request_id=request_id), worker)
+        step(stub.StartWork, requests_pb2.StartWorkRequest(request_id=request_id), worker)
+        step(
+            stub.ResolveRequest, requests_pb2.ResolveRequestRequest(request_id=request_id, result_text="已清运"), worker
+        )
+        step(stub.ModerateRequest, requests_pb2.ModerateRequestRequest(request_id=request_id, approve_publication=True))
+
+    listed = send(gateway, "requests.json", query={"service_code": "environment", "status": "closed"}).json()
+    entry = next(r for r in listed if r["service_request_id"] == request_id)
+    assert entry["status"] == "closed"
+    assert entry["description"] == "垃圾堆在 3 幢门口"
+    assert "已清运" in entry["status_notes"]
+    assert entry["media_url"] == "https://media.linli.test/before.jpg"
+    assert entry["lat"] is None and entry["long"] is None
+    for secret in SECRETS:
+        assert secret not in json.dumps(entry, ensure_ascii=False)
+    root = send(gateway, f"requests/{request_id}.xml").xml()
+    assert root.findtext("./request/status") == "closed"
+    assert root.findtext("./request/media_url") == "https://media.linli.test/before.jpg"
