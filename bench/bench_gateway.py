@@ -57,11 +57,15 @@ def _body(index: int) -> bytes:
             "title": f"Stairwell light out {index}",
             "description": "The light on the third floor has been out for two days.",
             "point": {"lat": 28.6755 + (index % 50) * 0.0001, "lng": 121.4405},
+            "anonymous_contact": {"name": "Bench", "phone": "13800000000"},
         }
     ).encode()
 
 
 # --- the load process ---------------------------------------------------------------------
+
+
+SAMPLE_ERRORS: list[str] = []
 
 
 def _send(connection: http.client.HTTPConnection, path: str, index: int, client_token: str) -> int:
@@ -72,7 +76,9 @@ def _send(connection: http.client.HTTPConnection, path: str, index: int, client_
     }
     connection.request("POST", path, body=_body(index), headers=headers)
     response = connection.getresponse()
-    response.read()
+    body = response.read()
+    if response.status >= 300 and not SAMPLE_ERRORS:
+        SAMPLE_ERRORS.append(body.decode(errors="replace")[:500])
     return response.status
 
 
@@ -131,6 +137,7 @@ def load(url: str, path: str, seconds: float, concurrency: int, rate: float) -> 
         "rate": ok / seconds,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0,
+        "sample_error": SAMPLE_ERRORS[0] if SAMPLE_ERRORS else "",
     }
 
 
@@ -247,6 +254,8 @@ def main() -> None:
             bare.terminate()
             bare.wait(20)
         print(f"gateway POST {GATEWAY_PATH}: {linli['rate']:.0f}/s (statuses {linli['statuses']})")
+        if linli["sample_error"]:
+            print(f"  first error: {linli['sample_error']}")
         print(f"bare Flask POST {BARE_PATH} (same gunicorn setup): {base['rate']:.0f}/s (statuses {base['statuses']})")
         print(f"ratio {linli['rate'] / base['rate']:.2f} (goal >= 0.3)")
         print(
