@@ -44,7 +44,10 @@ class AccountSettings:
         "Comma-separated person ids that hold the platform-wide `operator` role (organizations grants no such role).",
     )
     sign_in_rate_limit: str = setting(
-        "LINLI_SIGN_IN_RATE_LIMIT", "20/minute", "Sign-in and refresh attempts per client address."
+        "LINLI_SIGN_IN_RATE_LIMIT",
+        "60/minute;600/hour",
+        "Sign-in, sign-up and refresh attempts per client address (generous: many homes share a carrier's "
+        "address; the per-login lockout is what stops guessing one account).",
     )
     api_key_rate_limit: str = setting(
         "LINLI_API_KEY_RATE_LIMIT", "600/minute", "Default rate limit of a new API key (each key has its own)."
