@@ -32,10 +32,11 @@ from pymongo import MongoClient
 from linli.common.kafka_io import ensure_topics, make_producer, platform_topics
 from linli.v1 import common_pb2, requests_pb2_grpc
 from linli.v1 import requests_pb2 as pb
+from tests.support.identity import who
 from tests.support.infra import start_infra
 from tests.support.processes import start_service
 
-RESIDENT = (("x-linli-subject", "bench-resident"), ("x-linli-roles", "resident"))
+RESIDENT = who("bench-resident", "resident")
 
 
 # Centres of the seeded demo city's compounds (linli.organizations.seed), where its grids are.

@@ -1,8 +1,15 @@
 """Session fixtures: one real Kafka broker and one FerretDB for the whole run, started on
-first use (unit tests never start them) and stopped at the end."""
+first use (unit tests never start them) and stopped at the end.
+
+Signed identity: the session's key directory (tests.support.identity) is created here, before
+any test module builds its callers' metadata; services in this process read it from
+LINLI_IDENTITY_KEYS_DIR, and this process signs as an operator's tool with the ops key
+(LINLI_SIGNING_KEY_FILE, as the seeds' helper `tokens.ops_metadata` reads it). Service
+processes get their own key (`identity.service_env`)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -13,7 +20,10 @@ from pymongo.database import Database
 
 from linli.common import mongo
 from linli.common.kafka_io import ensure_topics, make_producer
+from tests.support import identity
 from tests.support.infra import Infra, start_infra
+
+os.environ.update(identity.ops_env())
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,9 @@
 # Starts FerretDB and Kafka (deploy/local/*.sh), creates the topics, starts every service that
 # exists under services/ (python -m linli.<name>), seeds demo data (python -m linli.<name>.seed,
 # idempotent), and prints where everything listens. Data persists in deploy/local/data.
+# Signed identity: one Ed25519 key pair per service, the gateway and "ops" (seeds, operators'
+# tools) in $LINLI_DATA_DIR/keys, generated on the first start and kept; every process gets the
+# directory (LINLI_IDENTITY_KEYS_DIR) and signs with its own key (LINLI_SIGNING_KEY_FILE).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
@@ -24,15 +27,26 @@ for entry in "${SERVICES[@]}"; do
 done
 
 export LINLI_MONGO_URI="mongodb://127.0.0.1:${LINLI_MONGO_PORT:-27017}/"
+KEYS_DIR="$LINLI_DATA_DIR/keys"
+KEY_ISSUERS=(organizations volunteers requests notifications gateway ops)
+export LINLI_IDENTITY_KEYS_DIR="$KEYS_DIR"
 export LINLI_KAFKA_BOOTSTRAP="127.0.0.1:${LINLI_KAFKA_PORT:-9092}"
 
 present() { [[ -f "$ROOT/services/$1/src/linli/$1/__main__.py" ]]; }
+
+# key_file ISSUER: the issuer's newest private key (a rotated one is <issuer>.<n>.key.pem).
+key_file() {
+  local newest
+  newest=$(ls -1t "$KEYS_DIR/$1".*.key.pem 2>/dev/null | head -n 1 || true)
+  [[ -n "$newest" ]] || die "no signing key for $1 in $KEYS_DIR"
+  echo "$newest"
+}
 
 start_service() {
   local name=$1 grpc_port=$2 metrics_port=$3 pidfile="$LINLI_RUN_DIR/$1.pid" logfile="$LINLI_RUN_DIR/$1.log"
   refuse_taken_port "$name" "$grpc_port" "$pidfile" || return 0
   LINLI_SERVICE_NAME="$name" LINLI_GRPC_PORT="$grpc_port" LINLI_METRICS_PORT="$metrics_port" \
-    nohup "$PY" -m "linli.$name" >>"$logfile" 2>&1 </dev/null &
+    LINLI_SIGNING_KEY_FILE="$(key_file "$name")" nohup "$PY" -m "linli.$name" >>"$logfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_port "$grpc_port" 60 "$pidfile" "$logfile"
   log "$name ready: gRPC 127.0.0.1:$grpc_port, metrics http://127.0.0.1:$metrics_port/metrics"
@@ -40,6 +54,7 @@ start_service() {
 
 start() {
   mkdir -p "$LINLI_RUN_DIR"
+  "$PY" -m linli.common.tokens keys "$KEYS_DIR" "${KEY_ISSUERS[@]}" | sed 's/^/[local] /' >&2
   bash "$LOCAL_DIR/ferretdb.sh" start
   bash "$LOCAL_DIR/kafka.sh" start
   "$PY" -m linli.common.admin topics >&2
@@ -54,9 +69,12 @@ start() {
     read -r name _ _ <<<"$entry"
     if present "$name" && [[ -f "$ROOT/services/$name/src/linli/$name/seed.py" ]]; then
       log "seeding $name demo data"
-      "$PY" -m "linli.$name.seed" >>"$LINLI_RUN_DIR/seed.log" 2>&1 || die "seeding $name failed (log: $LINLI_RUN_DIR/seed.log)"
+      LINLI_SIGNING_KEY_FILE="$(key_file ops)" "$PY" -m "linli.$name.seed" >>"$LINLI_RUN_DIR/seed.log" 2>&1 || die "seeding $name failed (log: $LINLI_RUN_DIR/seed.log)"
     fi
   done
+  # The gateway (and what runs after it) signs with the gateway's key.
+  export LINLI_SIGNING_KEY_FILE
+  LINLI_SIGNING_KEY_FILE="$(key_file gateway)"
   if [[ -f "$ROOT/services/gateway/src/linli/gateway/__main__.py" ]]; then
     local pidfile="$LINLI_RUN_DIR/gateway.pid"
     if refuse_taken_port gateway "$GATEWAY_PORT" "$pidfile"; then

@@ -17,11 +17,11 @@ from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, requests_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
 from linli.v1 import requests_pb2 as pb
 from linli.volunteers.domain.catalogue import skills_for_category
+from tests.support.identity import Metadata, who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, start_service
 
-Metadata = tuple[tuple[str, str], ...]
-RESIDENT: Metadata = (("x-linli-subject", "loop-resident"), ("x-linli-roles", "resident"))
+RESIDENT: Metadata = who("loop-resident", "resident")
 DONGSHAN = common_pb2.GeoPoint(lat=28.661, lng=121.421)
 
 
@@ -66,7 +66,7 @@ def test_ask_offer_claim_resolve_rate_and_credit(platform: dict[str, ServiceProc
             timeout=10,
         ).request
         assert request.community_id
-        dispatcher = (("x-linli-subject", "loop-dispatcher"), ("x-linli-roles", f"dispatcher@{request.community_id}"))
+        dispatcher = who("loop-dispatcher", f"dispatcher@{request.community_id}")
         requests.AcceptRequest(pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher, timeout=10)
         offered = requests.OfferToVolunteers(
             pb.OfferToVolunteersRequest(request_id=request.id, offer_count=2), metadata=dispatcher, timeout=10
@@ -75,11 +75,11 @@ def test_ask_offer_claim_resolve_rate_and_credit(platform: dict[str, ServiceProc
         # a volunteer's person id is not public (issue 10): the test looks it up as an operator
         volunteer = volunteers.GetVolunteer(
             volunteers_pb2.GetVolunteerRequest(id=offered.offers[0].volunteer_id),
-            metadata=(("x-linli-subject", "op-e2e"), ("x-linli-roles", "operator")),
+            metadata=who("op-e2e", "operator"),
             timeout=10,
         )
         assert set(volunteer.skills) & set(skills_for_category("repairs"))  # a skill the category needs
-        person: Metadata = (("x-linli-subject", volunteer.person_id), ("x-linli-roles", "volunteer"))
+        person: Metadata = who(volunteer.person_id, "volunteer")
         claimed = requests.ClaimRequest(pb.ClaimRequestRequest(request_id=request.id), metadata=person, timeout=10)
         assert claimed.assignee.id == volunteer.id
         requests.StartWork(pb.StartWorkRequest(request_id=request.id), metadata=person, timeout=10)

@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 import grpc
+import pytest
 from google.protobuf import timestamp_pb2
 
+from linli.common.identity import Identity
+from linli.common.tokens import Signer
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc, requests_pb2_grpc
 from linli.v1 import requests_pb2 as pb
 from tests.support.infra import LOCAL, free_port
@@ -76,6 +79,13 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
                 )
                 assert pong.service == name
 
+        keys = tmp_path / "keys"  # one key pair per service, the gateway and ops, generated once
+        assert sorted(p.name for p in keys.glob("*.key.pem")) == [
+            f"{issuer}.1.key.pem"
+            for issuer in ("gateway", "notifications", "ops", "organizations", "requests", "volunteers")
+        ]
+        generated = {p.name: p.read_bytes() for p in keys.iterdir()}
+
         second = platform("start", env)  # nothing starts twice; the seeds change nothing
         assert second.returncode == 0, second.stderr
         assert second.stderr.count("already running") >= 5
@@ -86,10 +96,20 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
                     period_start=timestamp_pb2.Timestamp(seconds=now - 3600),
                     period_end=timestamp_pb2.Timestamp(seconds=now + 3600),
                 ),
-                metadata=(("x-linli-subject", "op"), ("x-linli-roles", "operator")),
+                metadata=Signer.from_file(tmp_path / "keys" / "ops.1.key.pem").metadata(
+                    Identity.of("op", ["operator"])
+                ),
                 timeout=10,
             )
             assert stats.overall.total == 40
+            with pytest.raises(grpc.RpcError) as unsigned:  # the platform's services refuse unsigned identity
+                requests_pb2_grpc.RequestServiceStub(channel).GetStatistics(
+                    pb.GetStatisticsRequest(),
+                    metadata=(("x-linli-subject", "op"), ("x-linli-roles", "operator")),
+                    timeout=10,
+                )
+            assert unsigned.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert {p.name: p.read_bytes() for p in keys.iterdir()} == generated  # kept, not regenerated
     finally:
         stopped = platform("stop", env)
     assert stopped.returncode == 0, stopped.stderr

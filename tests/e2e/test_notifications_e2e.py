@@ -33,12 +33,12 @@ from linli.v1 import (
     volunteers_pb2_grpc,
 )
 from linli.v1 import requests_pb2 as pb
+from tests.support.identity import Metadata, who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, start_service
 
-Metadata = tuple[tuple[str, str], ...]
-RESIDENT: Metadata = (("x-linli-subject", "e2e-resident"), ("x-linli-roles", "resident"))
-OPERATOR: Metadata = (("x-linli-subject", "e2e-operator"), ("x-linli-roles", "operator"))
+RESIDENT: Metadata = who("e2e-resident", "resident")
+OPERATOR: Metadata = who("e2e-operator", "operator")
 DONGSHAN = common_pb2.GeoPoint(lat=28.661, lng=121.421)
 LIAISON = "person-e2e-housing-liaison"
 
@@ -108,7 +108,7 @@ def inbox(platform: dict[str, ServiceProcess], person: str) -> list[Any]:
         stub = notifications_pb2_grpc.NotificationServiceStub(channel)
         page = stub.ListInbox(
             notifications_pb2.ListInboxRequest(page=common_pb2.PageRequest(page_size=100)),
-            metadata=(("x-linli-subject", person), ("x-linli-roles", "resident")),
+            metadata=who(person, "resident"),
             timeout=10,
         )
         return list(page.entries)
@@ -142,7 +142,7 @@ def test_offered_volunteers_hear_of_the_offer(platform: dict[str, ServiceProcess
             metadata=RESIDENT,
             timeout=10,
         ).request
-        dispatcher = (("x-linli-subject", "e2e-dispatcher"), ("x-linli-roles", f"dispatcher@{request.community_id}"))
+        dispatcher = who("e2e-dispatcher", f"dispatcher@{request.community_id}")
         requests.AcceptRequest(pb.AcceptRequestRequest(request_id=request.id), metadata=dispatcher, timeout=10)
         offered = requests.OfferToVolunteers(
             pb.OfferToVolunteersRequest(request_id=request.id, offer_count=2), metadata=dispatcher, timeout=10

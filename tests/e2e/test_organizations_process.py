@@ -16,6 +16,7 @@ import grpc
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, organizations_pb2_grpc
 from linli.v1 import organizations_pb2 as pb
+from tests.support.identity import ops_env, service_env
 from tests.support.infra import Infra, free_port
 
 
@@ -30,6 +31,7 @@ def test_run_seed_query_and_stop(infra: Infra, tmp_path: Path) -> None:
         "LINLI_GRPC_PORT": str(grpc_port),
         "LINLI_METRICS_PORT": str(metrics_port),
         "LINLI_ORGANIZATIONS_ADDR": f"127.0.0.1:{grpc_port}",
+        **service_env("organizations"),
     }
     log = (tmp_path / "organizations.log").open("w+")
     service = subprocess.Popen(
@@ -41,7 +43,7 @@ def test_run_seed_query_and_stop(infra: Infra, tmp_path: Path) -> None:
         for _ in range(2):  # the second run must change nothing
             seeded = subprocess.run(
                 [sys.executable, "-m", "linli.organizations.seed"],
-                env=env,
+                env={**env, **ops_env()},  # seeds sign with the ops key
                 capture_output=True,
                 text=True,
                 timeout=300,

@@ -13,11 +13,12 @@ import grpc
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, requests_pb2_grpc
 from linli.v1 import requests_pb2 as pb
+from tests.support.identity import who
 from tests.support.infra import Infra, free_port
 from tests.support.processes import start_service
 from tests.support.topics import ce_type, read_topic
 
-RESIDENT = (("x-linli-subject", "crash-resident"), ("x-linli-roles", "resident"))
+RESIDENT = who("crash-resident", "resident")
 
 
 def children_of(pid: int) -> list[int]:

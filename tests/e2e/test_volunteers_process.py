@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2_grpc
 from linli.v1 import volunteers_pb2 as pb
+from tests.support.identity import ops_env, service_env
 from tests.support.infra import Infra, free_port
 
 SEEDED_VOLUNTEERS = 300  # the demo seeds 3,000; fewer keep this test short
@@ -43,7 +44,12 @@ def service(name: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Po
 def seed(name: str, env: dict[str, str]) -> float:
     started = time.monotonic()
     seeded = subprocess.run(
-        [sys.executable, "-m", f"linli.{name}.seed"], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", f"linli.{name}.seed"],
+        env={**env, **ops_env()},  # seeds sign with the ops key
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert seeded.returncode == 0, seeded.stderr
     return time.monotonic() - started
@@ -67,6 +73,7 @@ def test_run_seed_match_and_stop(infra: Infra, tmp_path: Path) -> None:
         "LINLI_MONGO_DB": f"e2e_vorgs_{suffix}",
         "LINLI_GRPC_PORT": str(orgs_port),
         "LINLI_METRICS_PORT": "0",
+        **service_env("organizations"),
     }
     vols_env = {
         **common,
@@ -74,6 +81,7 @@ def test_run_seed_match_and_stop(infra: Infra, tmp_path: Path) -> None:
         "LINLI_GRPC_PORT": str(vols_port),
         "LINLI_METRICS_PORT": str(metrics_port),
         "LINLI_VOLUNTEERS_CONSUMER_GROUP": f"e2e-{suffix}",
+        **service_env("volunteers"),
     }
     with ExitStack() as stack:
         stack.enter_context(service("organizations", orgs_env, tmp_path / "organizations.log"))

@@ -39,6 +39,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import notifications_pb2, organizations_pb2, requests_pb2, volunteers_pb2
+from tests.support.identity import Metadata, anonymous, who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, start_service
 
@@ -52,9 +53,9 @@ SERVICES: tuple[tuple[str, ModuleType, str], ...] = (
 #: OPEN_STREAM_SECONDS, and running out of that time is the expected end, not a hang.
 OPEN_STREAMS = frozenset({"linli.v1.NotificationService.StreamInbox"})
 OPEN_STREAM_SECONDS = 2.0
-CALLERS: dict[str, tuple[tuple[str, str], ...]] = {
-    "anonymous": (),
-    "operator": (("x-linli-subject", "op-boundary"), ("x-linli-roles", "operator")),
+CALLERS: dict[str, Metadata] = {
+    "anonymous": anonymous(),
+    "operator": who("op-boundary", "operator"),
 }
 DEADLINE = 20.0
 FORBIDDEN = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED})

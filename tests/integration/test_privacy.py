@@ -27,18 +27,14 @@ from linli.common.kafka_io import ensure_topics, platform_topics
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 from linli.v1 import requests_pb2 as pb
 from tests.integration.requests.conftest import RunningRequests, start_requests
+from tests.support.identity import Metadata, anonymous, who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, start_service
 
-Metadata = tuple[tuple[str, str], ...]
 PUBLIC_TOPIC = "linli.public.requests.v1"
 DONGSHAN = common_pb2.GeoPoint(lat=28.660, lng=121.420)  # inside the seeded grid JJ-BY-C1-G1
 NEARBY = common_pb2.GeoPoint(lat=28.6603, lng=121.4201)
-ANONYMOUS: Metadata = ()
-
-
-def who(subject: str, *roles: str) -> Metadata:
-    return (("x-linli-subject", subject), ("x-linli-roles", ",".join(roles)))
+ANONYMOUS: Metadata = anonymous()
 
 
 RESIDENT = who("res-wang", "resident")

@@ -13,6 +13,7 @@ from typing import IO
 
 import grpc
 
+from tests.support import identity
 from tests.support.infra import Infra, free_port
 
 
@@ -30,8 +31,11 @@ class ServiceProcess:
         return f"127.0.0.1:{self.grpc_port}"
 
     def run_module(self, module: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Runs a seed or an operator's tool beside the service: its calls are signed with the
+        ops key."""
+        env = {**self.env, **identity.ops_env()}
         return subprocess.run(
-            [sys.executable, "-m", module], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+            [sys.executable, "-m", module], env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
 
     def logs(self) -> str:
@@ -51,7 +55,8 @@ class ServiceProcess:
 
 
 def start_service(name: str, infra: Infra, **extra_env: str) -> ServiceProcess:
-    """`python -m linli.<name>` on free ports with its own database; waits until it serves."""
+    """`python -m linli.<name>` on free ports with its own database, the session's identity keys
+    and its own signing key (`identity.service_env`); waits until it serves."""
     grpc_port, metrics_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -61,6 +66,7 @@ def start_service(name: str, infra: Infra, **extra_env: str) -> ServiceProcess:
         "LINLI_GRPC_PORT": str(grpc_port),
         "LINLI_METRICS_PORT": str(metrics_port),
         f"LINLI_{name.upper()}_ADDR": f"127.0.0.1:{grpc_port}",
+        **identity.service_env(name),
         **extra_env,
     }
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by ServiceProcess.stop

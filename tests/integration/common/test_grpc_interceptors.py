@@ -1,6 +1,8 @@
 """The kit's interceptors and client on a real in-process gRPC server: every handler kind gets
 request id, identity, metrics and error mapping; gRPC retries idempotent calls on UNAVAILABLE
-through the channel's service config, never DEADLINE_EXCEEDED; deadlines shrink downstream."""
+through the channel's service config, never DEADLINE_EXCEEDED; deadlines shrink downstream;
+signed identity: unsigned or bad tokens are refused with UNAUTHENTICATED (logged and counted
+like any error), a served caller's token is forwarded downstream."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from linli.common.grpc_server import GrpcServer
 from linli.common.identity import Identity, current_identity
 from linli.common.logs import request_id_var
 from linli.common.metrics import GRPC_HANDLED
+from tests.support import identity
 
 SERVICE = "linli.test.Probe"
 
@@ -112,7 +115,8 @@ def probe(request: pytest.FixtureRequest) -> Iterator[tuple[Probe, int]]:
         version="test",
         host="127.0.0.1",
         port=0,
-        interceptors=None if request.param == "chained" else server_interceptors(),
+        interceptors=None if request.param == "chained" else server_interceptors(identity.verifier()),
+        verifier=identity.verifier(),
     )
     server.register(
         lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)), probe.handler(), SERVICE
@@ -127,7 +131,8 @@ def probe(request: pytest.FixtureRequest) -> Iterator[tuple[Probe, int]]:
 
 @pytest.fixture
 def channel(probe: tuple[Probe, int]) -> Iterator[grpc.Channel]:
-    opened = make_channel(f"127.0.0.1:{probe[1]}", default_timeout=2.0, initial_backoff=0.01)
+    # The test signs the identity it sets in current_identity with the tests key.
+    opened = make_channel(f"127.0.0.1:{probe[1]}", default_timeout=2.0, initial_backoff=0.01, signer=identity.signer())
     try:
         yield opened
     finally:
@@ -244,3 +249,40 @@ def test_a_call_made_while_serving_gets_at_most_the_served_call_s_remaining_time
     call(channel.unary_unary(f"/{SERVICE}/Remaining"), b"", timeout=1.5)
     (direct,) = probe[0].remaining
     assert direct is not None and 0.85 < direct <= 1.55
+
+
+def test_unsigned_identity_and_bad_tokens_are_refused_before_the_handler(
+    probe: tuple[Probe, int], channel: grpc.Channel
+) -> None:
+    count = channel.unary_stream(f"/{SERVICE}/Count")
+    total = channel.stream_unary(f"/{SERVICE}/Total")
+    before = handled("Count", "UNAUTHENTICATED")
+    calls_before = len(probe[0].seen)
+    refusals = {
+        "unsigned": [("x-linli-subject", "person-9"), ("x-linli-roles", "operator")],
+        "garbage": [("authorization", "Bearer not-a-token")],
+        "basic": [("authorization", "Basic cGVyc29uOnB3")],
+        "gateway system": [("authorization", f"Bearer {identity.token('system', 'system', issuer='gateway')}")],
+    }
+    for name, metadata in refusals.items():
+        with pytest.raises(grpc.RpcError) as refused:
+            list(count(b"", metadata=metadata))
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
+        with pytest.raises(grpc.RpcError) as refused_stream:
+            total(iter([b"1"]), metadata=metadata)
+        assert refused_stream.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
+    assert len(probe[0].seen) == calls_before  # no handler ran
+    assert handled("Count", "UNAUTHENTICATED") == before + len(refusals)
+    assert list(count(b"")) == [b"1", b"2"]  # anonymous stays anonymous
+    assert probe[0].seen[-1] == ("Count", probe[0].seen[-1][1], "")
+    assert list(count(b"", metadata=identity.who("person-3", "resident"))) == [b"1", b"2"]
+    assert probe[0].seen[-1][2] == "person-3"
+
+
+def test_a_served_caller_s_token_is_forwarded_downstream(probe: tuple[Probe, int], channel: grpc.Channel) -> None:
+    probe[0].seen.clear()
+    channel.unary_unary(f"/{SERVICE}/Relay")(b"", metadata=identity.who("person-5", "dispatcher@org-1"))
+    assert [(m, who) for m, _, who in probe[0].seen] == [("Relay", "person-5"), ("Remaining", "person-5")]
+    probe[0].seen.clear()
+    call(channel.unary_unary(f"/{SERVICE}/Relay"), b"")  # an anonymous caller stays anonymous downstream
+    assert [(m, who) for m, _, who in probe[0].seen] == [("Relay", ""), ("Remaining", "")]

@@ -22,6 +22,7 @@ from linli.common.grpc_client import call, make_channel
 from linli.common.identity import Identity, current_identity
 from linli.common.logs import request_id_var
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
+from tests.support import identity
 from tests.support.infra import free_port
 
 SCRIPT = Path(__file__).with_name("tiny_service.py")
@@ -155,7 +156,8 @@ def test_sigterm_drains_the_in_flight_call(tiny: Tiny) -> None:
 
 
 def test_client_factory_propagates_identity_applies_deadlines_and_maps_errors(tiny: Tiny) -> None:
-    channel = make_channel(f"127.0.0.1:{tiny.grpc_port}", default_timeout=0.5)
+    # The identity set below is signed with the tests key (the kit signs what it forwards).
+    channel = make_channel(f"127.0.0.1:{tiny.grpc_port}", default_timeout=0.5, signer=identity.signer())
     stub = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel)
     try:
         token = current_identity.set(Identity.of("person-7", ["dispatcher@org-1"]))

@@ -21,14 +21,15 @@ from linli.common.runtime import ServiceRuntime
 from linli.notifications.bootstrap import Services, build
 from linli.notifications.config import NotificationsConfig
 from linli.v1 import notifications_pb2_grpc
+from tests.support.identity import Metadata, service_settings, who
 from tests.support.infra import Infra
 
-OPERATOR = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+OPERATOR = who("op-1", "operator")
 
 
-def person(subject: str, *roles: str) -> tuple[tuple[str, str], ...]:
-    """gRPC metadata of a caller."""
-    return (("x-linli-subject", subject), ("x-linli-roles", ",".join(roles)))
+def person(subject: str, *roles: str) -> Metadata:
+    """gRPC metadata of a caller (signed)."""
+    return who(subject, *roles)
 
 
 @dataclass
@@ -83,6 +84,7 @@ def start_notifications(
         "retry_base_seconds": 0.05,
         "retry_cap_seconds": 0.5,
         "timer_scan_seconds": 1.0,
+        **service_settings("notifications"),
     }
     values.update(settings)
     config = NotificationsConfig.from_env({}, **values)

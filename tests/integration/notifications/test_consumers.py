@@ -22,11 +22,11 @@ from kafka import KafkaProducer
 
 from linli.common.aggregates import envelope_of
 from linli.common.cloudevents import Envelope, to_kafka
-from linli.common.identity import Identity
 from linli.common.kafka_io import ensure_topics, make_producer
 from linli.requests.adapters.event_payloads import encode as req_encode
 from linli.requests.domain import events as req_ev
 from linli.v1 import common_pb2, notifications_pb2, notifications_pb2_grpc
+from tests.support.identity import who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, start_service
 from tests.support.topics import read_topic
@@ -95,7 +95,7 @@ def send(producer: KafkaProducer, topic: str, envelopes: list[Envelope]) -> None
 
 def inbox(service: ServiceProcess, person: str) -> list[Any]:
     """Every entry of the person's inbox, through ListInbox as that person."""
-    metadata = Identity.of(person, ["resident"]).to_metadata()
+    metadata = who(person, "resident")
     entries: list[Any] = []
     token = ""
     with grpc.insecure_channel(service.address) as channel:

@@ -15,9 +15,10 @@ from linli.organizations.bootstrap import Organizations as OrganizationsService
 from linli.organizations.bootstrap import build
 from linli.organizations.config import OrganizationsConfig
 from linli.v1 import organizations_pb2_grpc
+from tests.support.identity import service_settings, who
 from tests.support.infra import Infra
 
-OPERATOR = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+OPERATOR = who("op-1", "operator")
 
 
 @dataclass
@@ -43,6 +44,7 @@ def start_organizations(infra: Infra, database: str) -> RunningOrganizations:
         metrics_port=0,
         drain_seconds=2.0,
         outbox_poll_seconds=0.2,
+        **service_settings("organizations"),
     )
     runtime, service = build(config)
     runtime.start()

@@ -15,6 +15,7 @@ from linli.common.errors import FIELD_KEY
 from linli.v1 import common_pb2
 from linli.v1 import organizations_pb2 as pb
 from tests.integration.organizations.conftest import OPERATOR, RunningOrganizations, start_organizations
+from tests.support.identity import who
 from tests.support.infra import Infra
 from tests.support.topics import ce_type, read_topic
 
@@ -165,7 +166,7 @@ def test_bad_input_gets_specific_errors_and_changes_nothing(
         )
     )
     assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
-    other_admin = (("x-linli-subject", "p-9"), ("x-linli-roles", f"admin@{city['other_street'].id}"))
+    other_admin = who("p-9", f"admin@{city['other_street'].id}")
     denied = rpc_error(
         lambda: orgs.stub.CreateOrganization(
             pb.CreateOrganizationRequest(
@@ -327,12 +328,12 @@ def test_stations_events_signups_and_attendance(orgs: RunningOrganizations, city
         metadata=OPERATOR,
         timeout=5,
     )
-    resident = (("x-linli-subject", "resident-1"), ("x-linli-roles", "resident"))
+    resident = who("resident-1", "resident")
     signed = orgs.stub.SignUpForEvent(pb.SignUpForEventRequest(event_id=event.id), metadata=resident, timeout=5)
     assert signed.event.signup_count == 1 and not signed.already_signed_up
     again = orgs.stub.SignUpForEvent(pb.SignUpForEventRequest(event_id=event.id), metadata=resident, timeout=5)
     assert again.already_signed_up and again.event.signup_count == 1
-    other = (("x-linli-subject", "resident-2"), ("x-linli-roles", "resident"))
+    other = who("resident-2", "resident")
     for_someone_else = rpc_error(
         lambda: orgs.stub.SignUpForEvent(
             pb.SignUpForEventRequest(event_id=event.id, person_id="resident-3"), metadata=other
@@ -341,9 +342,7 @@ def test_stations_events_signups_and_attendance(orgs: RunningOrganizations, city
     assert for_someone_else.code() == grpc.StatusCode.PERMISSION_DENIED
     orgs.stub.SignUpForEvent(pb.SignUpForEventRequest(event_id=event.id), metadata=other, timeout=5)
     full = rpc_error(
-        lambda: orgs.stub.SignUpForEvent(
-            pb.SignUpForEventRequest(event_id=event.id), metadata=(("x-linli-subject", "resident-4"),)
-        )
+        lambda: orgs.stub.SignUpForEvent(pb.SignUpForEventRequest(event_id=event.id), metadata=who("resident-4"))
     )
     assert full.code() == grpc.StatusCode.FAILED_PRECONDITION
     early = rpc_error(

@@ -13,8 +13,9 @@ from linli.v1 import common_pb2
 from linli.v1 import organizations_pb2 as pb
 from tests.integration.organizations.conftest import OPERATOR, RunningOrganizations
 from tests.integration.organizations.test_organizations_api import K, create, field_of, rpc_error, unique
+from tests.support.identity import who
 
-RESIDENT = (("x-linli-subject", "resident-9"), ("x-linli-roles", "resident"))
+RESIDENT = who("resident-9", "resident")
 
 
 def ring(n: int, lat: float, lng: float, radius: float = 0.004) -> list[common_pb2.GeoPoint]:

@@ -16,6 +16,7 @@ from linli.requests.bootstrap import RequestsProcess as RequestsService
 from linli.requests.bootstrap import build
 from linli.requests.config import RequestsConfig
 from linli.v1 import organizations_pb2, organizations_pb2_grpc, requests_pb2_grpc
+from tests.support.identity import service_settings
 from tests.support.infra import Infra, free_port
 from tests.support.processes import ServiceProcess, start_service
 
@@ -71,6 +72,7 @@ def start_requests(infra: Infra, organizations: ServiceProcess, database: str) -
         deadline_scan_seconds=0.2,
         offer_scan_seconds=0.2,
         visit_scan_seconds=0.2,
+        **service_settings("requests"),
     )
     runtime, service = build(config)
     runtime.start()

@@ -14,27 +14,22 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from linli.common.errors import FIELD_KEY
-from linli.common.identity import Identity
 from linli.requests.domain.model import GeoPoint
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 from linli.v1 import requests_pb2 as pb
 from tests.integration.requests.conftest import RunningRequests, start_requests
+from tests.support.identity import Metadata, identity_of, who
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess
 from tests.support.topics import ce_type, read_topic
 
-Metadata = tuple[tuple[str, str], ...]
-RESIDENT: Metadata = (("x-linli-subject", "resident-1"), ("x-linli-roles", "resident"))
-OPERATOR: Metadata = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+RESIDENT: Metadata = who("resident-1", "resident")
+OPERATOR: Metadata = who("op-1", "operator")
 DONGSHAN = common_pb2.GeoPoint(lat=28.660, lng=121.420)  # inside the seeded grid JJ-BY-C1-G1
 
 
 def convert_point(point: common_pb2.GeoPoint) -> GeoPoint:
     return GeoPoint(lat=point.lat, lng=point.lng)
-
-
-def who(subject: str, *roles: str) -> Metadata:
-    return (("x-linli-subject", subject), ("x-linli-roles", ",".join(roles)))
 
 
 def dispatcher(city: dict[str, str], code: str = "JJ-BY-C1") -> Metadata:
@@ -183,7 +178,7 @@ def test_bad_input_and_illegal_transitions_change_nothing(
         )
     )
     assert too_many.code() == grpc.StatusCode.INVALID_ARGUMENT and field_of(too_many).startswith("attachments")
-    anonymous = rpc_error(lambda: submit(requests_service, metadata=()))
+    anonymous = rpc_error(lambda: submit(requests_service, metadata=[]))
     assert anonymous.code() == grpc.StatusCode.INVALID_ARGUMENT  # anonymous needs a contact
 
     request = submit(requests_service).request
@@ -409,7 +404,7 @@ def test_routing_uses_a_copy_of_the_grids_kept_from_organization_events(
     wait_for(places.ready.is_set)
     with grpc.insecure_channel(organizations.address) as channel:
         stub = organizations_pb2_grpc.OrganizationServiceStub(channel)
-        operator = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+        operator = who("op-1", "operator")
         compound = stub.CreateOrganization(
             organizations_pb2.CreateOrganizationRequest(
                 kind=organizations_pb2.ORGANIZATION_KIND_COMPOUND_BRANCH,
@@ -600,7 +595,7 @@ def test_listing_from_the_indexes_equals_a_scan_of_the_whole_ledger(
         pb.ListRequestsRequest(community_id=city["JJ-BY-C1"], grid_id=grid_id),
     ]
     for metadata in callers:
-        identity = Identity.from_metadata(metadata)
+        identity = identity_of(metadata)
         for query in queries:
             query.page.page_size = 500
             listed = stub.ListRequests(query, metadata=metadata, timeout=10)

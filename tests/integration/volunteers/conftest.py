@@ -21,9 +21,10 @@ from linli.common.runtime import ServiceRuntime
 from linli.v1 import volunteers_pb2_grpc
 from linli.volunteers.bootstrap import Services, build
 from linli.volunteers.config import VolunteersConfig
+from tests.support.identity import Metadata, service_settings, who
 from tests.support.infra import Infra
 
-OPERATOR = (("x-linli-subject", "op-1"), ("x-linli-roles", "operator"))
+OPERATOR = who("op-1", "operator")
 #: A tiny organisation tree: district -> street -> two communities.
 DISTRICT, STREET, COMMUNITY, OTHER_COMMUNITY = "org_district", "org_street", "org_east", "org_west"
 ANCESTORS: dict[str, tuple[str, ...]] = {
@@ -33,9 +34,9 @@ ANCESTORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def person(subject: str, *roles: str) -> tuple[tuple[str, str], ...]:
-    """gRPC metadata of a caller."""
-    return (("x-linli-subject", subject), ("x-linli-roles", ",".join(roles)))
+def person(subject: str, *roles: str) -> Metadata:
+    """gRPC metadata of a caller (signed)."""
+    return who(subject, *roles)
 
 
 @dataclass
@@ -68,6 +69,7 @@ def start_volunteers(infra: Infra, database: str, group: str = "") -> RunningVol
         drain_seconds=2.0,
         outbox_poll_seconds=0.2,
         consumer_group=group or f"volunteers-test-{uuid.uuid4().hex[:8]}",
+        **service_settings("volunteers"),
     )
     runtime, services = build(config, ancestors=lambda org_id: ANCESTORS.get(org_id, ()))
     runtime.start()

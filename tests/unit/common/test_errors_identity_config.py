@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import grpc
 import pytest
 
 from linli.common.config import ServiceConfig
-from linli.common.errors import ALL_ERRORS, Conflict, InvalidArgument, NotFound, error_for_status
+from linli.common.errors import ALL_ERRORS, Conflict, InvalidArgument, NotFound, Unauthenticated, error_for_status
+from linli.common.grpc_interceptors import IdentityInterceptor
 from linli.common.identity import Identity, RoleGrant
 from linli.common.ids import idempotent_id, new_id
+from linli.common.tokens import KeyRing, Signer, Verifier, generate_keypair
 
 
 def test_problem_details_follow_rfc_9457() -> None:
@@ -32,14 +35,20 @@ def test_status_codes_map_both_ways() -> None:
         assert error.status_name in grpc.StatusCode.__members__
 
 
-def test_identity_travels_in_metadata() -> None:
+def test_identity_travels_in_a_signed_token(tmp_path: Path) -> None:
     who = Identity.of("p-1", ["dispatcher@org-7", "resident"])
-    back = Identity.from_metadata(who.to_metadata())
-    assert back == who
+    private, _ = generate_keypair(tmp_path, "gateway.1")
+    served = IdentityInterceptor(Verifier(KeyRing.load(tmp_path))).caller(Signer.from_file(private).metadata(who))
+    back = served.identity
+    assert back == who and served.token
     assert back.has_role("dispatcher") and not back.has_role("operator")
     assert back.scopes_for("dispatcher") == {"org-7"}
     assert RoleGrant.parse("operator") == RoleGrant("operator", "")
-    assert Identity.from_metadata(None).anonymous
+    assert IdentityInterceptor().caller(None).identity.anonymous
+    with pytest.raises(Unauthenticated, match="unsigned identity"):
+        IdentityInterceptor().caller([("x-linli-subject", "p-1"), ("x-linli-roles", "operator")])
+    with pytest.raises(Unauthenticated, match="no identity keys"):
+        IdentityInterceptor().caller(Signer.from_file(private).metadata(who))
 
 
 def test_config_reads_environment_with_typed_defaults() -> None:
@@ -50,6 +59,9 @@ def test_config_reads_environment_with_typed_defaults() -> None:
     assert config.database == "linli_requests"
     assert ServiceConfig.from_env({}).kafka_bootstrap == "127.0.0.1:9092"
     assert ("LINLI_GRPC_PORT", "50050", "gRPC port; 0 picks a free one.") in ServiceConfig.describe()
+    settings = {env for env, _, _ in ServiceConfig.describe()}
+    assert {"LINLI_IDENTITY_KEYS_DIR", "LINLI_SIGNING_KEY_FILE", "LINLI_TOKEN_AUDIENCE"} <= settings
+    assert ServiceConfig.from_env({}).token_audience == "linli-services"
 
 
 def test_config_rejects_bad_values_naming_the_variable() -> None:

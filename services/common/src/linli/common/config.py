@@ -70,6 +70,21 @@ class ServiceConfig:
         "LINLI_HEALTH_INTERVAL_SECONDS", 5.0, "How often dependencies (database, broker) are checked."
     )
     log_level: str = setting("LINLI_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.")
+    identity_keys_dir: str = setting(
+        "LINLI_IDENTITY_KEYS_DIR",
+        "",
+        "Directory of the public keys (`<kid>.pub.pem`) whose tokens the service accepts; reloaded "
+        "when it changes. Empty: every token is refused (anonymous calls only).",
+    )
+    signing_key_file: str = setting(
+        "LINLI_SIGNING_KEY_FILE",
+        "",
+        "The service's own private key (`<kid>.key.pem`) for the calls it makes as itself. "
+        "Empty: those calls go anonymous.",
+    )
+    token_audience: str = setting(
+        "LINLI_TOKEN_AUDIENCE", "linli-services", "Audience (`aud`) tokens must name, and the one it signs for."
+    )
 
     @property
     def database(self) -> str:

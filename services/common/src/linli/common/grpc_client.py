@@ -11,11 +11,22 @@ directly included) goes through the plain one.
 
 A call made while serving a gRPC call gets at most what is left of that call's deadline
 (see `deadlines`), so work for a caller that gave up stops downstream too.
+
+Identity (`authorization: Bearer <jwt>`, see `tokens`): while serving a caller, a call
+forwards the caller's own token (an anonymous caller stays anonymous). A call the service
+makes as itself (outside any served call: timers, consumers, start-up; or with
+`current_identity` set to `SYSTEM`, as `Actor.system` work does) carries a token signed
+with the service's own key (`use_service_signer`, which `ServiceRuntime` calls with
+`LINLI_SIGNING_KEY_FILE`), reused until 30 s before it expires; a signer that is no service's
+(a tool's, a test's) cannot be `system`, so there such calls stay anonymous. Any other
+identity set in `current_identity` by hand is signed with the signer too. Metadata the caller passes with its
+own `authorization` is left alone.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,14 +34,79 @@ import grpc
 
 from linli.common import deadlines
 from linli.common.errors import FIELD_KEY, LinliError, error_for_status
-from linli.common.identity import REQUEST_ID_KEY, current_identity
+from linli.common.identity import REQUEST_ID_KEY, SYSTEM, current_call, current_identity
 from linli.common.logs import request_id_var
+from linli.common.tokens import (
+    AUTHORIZATION_KEY,
+    DEFAULT_AUDIENCE,
+    DEFAULT_TTL_SECONDS,
+    SERVICE_ISSUERS,
+    Metadata,
+    Signer,
+    TokenCache,
+    bearer,
+)
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 
 _CHANNEL_OPTIONS = [("grpc.keepalive_time_ms", 30000), ("grpc.max_receive_message_length", 8 * 1024 * 1024)]
+
+
+class _ProcessTokens:
+    """The process's own signer for the calls it makes as itself."""
+
+    tokens: TokenCache | None = None
+    warned = False
+
+
+_process = _ProcessTokens()
+
+
+def use_service_signer(
+    signer: Signer | None,
+    *,
+    audience: str = DEFAULT_AUDIENCE,
+    ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    refresh_seconds: float = 30.0,
+) -> None:
+    """Signs the calls this process makes as itself with `signer` (None: they go anonymous)."""
+    _process.tokens = (
+        TokenCache(signer, ttl_seconds=ttl_seconds, refresh_seconds=refresh_seconds, audience=audience)
+        if signer is not None
+        else None
+    )
+    _process.warned = False
+
+
+def service_signer() -> Signer | None:
+    """The signer `use_service_signer` installed."""
+    return _process.tokens.signer if _process.tokens is not None else None
+
+
+def identity_metadata(tokens: TokenCache | None = None) -> Metadata:
+    """The `authorization` metadata an outgoing call carries now (see the module docstring);
+    `tokens` signs for the service itself (default: the process's, `use_service_signer`)."""
+    identity = current_identity.get()
+    served = current_call.get()
+    if identity != SYSTEM and served is not None and identity is served.identity:
+        return bearer(served.token) if served.token else []
+    signer = tokens or _process.tokens
+    if identity.anonymous:
+        if served is not None:
+            return []  # serving an anonymous caller, or work chose to ask anonymously
+        if signer is not None and signer.signer.issuer not in SERVICE_ISSUERS:
+            return []  # a client that is no service (a tool, a test) asks anonymously
+        identity = SYSTEM
+    if signer is None:
+        if not _process.warned:
+            _process.warned = True
+            log.warning("no signing key (LINLI_SIGNING_KEY_FILE): calls this service makes as itself go anonymous")
+        return []
+    return signer.metadata(identity)
 
 
 def retry_service_config(attempts: int = 3, initial_backoff: float = 0.1, max_backoff: float = 1.0) -> str:
@@ -77,18 +153,18 @@ class _ContextInterceptor(
     grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
     grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
 ):
-    """Adds the deadline (the default, cut to what the served call has left) and forwards the
-    current identity and request id."""
+    """Adds the deadline (the default, cut to what the served call has left), the caller's
+    token (see `identity_metadata`) and the request id."""
 
-    def __init__(self, default_timeout: float) -> None:
+    def __init__(self, default_timeout: float, tokens: TokenCache | None = None) -> None:
         self.default_timeout = default_timeout
+        self.tokens = tokens
 
     def _details(self, details: Any) -> _CallDetails:
         metadata = list(details.metadata or [])
         keys = {k for k, _ in metadata}
-        for key, value in current_identity.get().to_metadata():
-            if key not in keys:
-                metadata.append((key, value))
+        if AUTHORIZATION_KEY not in keys:
+            metadata.extend(identity_metadata(self.tokens))
         if REQUEST_ID_KEY not in keys and (request_id := request_id_var.get()):
             metadata.append((REQUEST_ID_KEY, request_id))
         timeout = deadlines.bounded(details.timeout if details.timeout is not None else self.default_timeout)
@@ -185,10 +261,14 @@ def make_channel(
     retry_attempts: int = 3,
     initial_backoff: float = 0.1,
     max_backoff: float = 1.0,
+    signer: Signer | None = None,
+    audience: str = DEFAULT_AUDIENCE,
 ) -> grpc.Channel:
     """An insecure channel (inside the cluster network) with the kit's interceptor; idempotent
-    calls made through `call` are retried up to `retry_attempts` times in all."""
-    interceptor = _ContextInterceptor(default_timeout)
+    calls made through `call` are retried up to `retry_attempts` times in all. `signer` signs
+    the calls made as the process itself instead of the process's own (`use_service_signer`)."""
+    tokens = TokenCache(signer, audience=audience) if signer is not None else None
+    interceptor = _ContextInterceptor(default_timeout, tokens)
     plain = grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
     retrying = grpc.insecure_channel(
         target,

@@ -6,7 +6,11 @@ and metrics (which see the final status), then errors (innermost, so the status 
 the one logged and counted):
 
 - RequestIdInterceptor: `x-request-id` from the caller (or a new one) in `request_id_var`.
-- IdentityInterceptor: the caller from metadata in `current_identity`.
+- IdentityInterceptor: the caller from the signed token in `authorization: Bearer <jwt>`
+  (checked by a `tokens.Verifier`) in `current_identity`; no token and no identity headers is
+  an anonymous caller. A bad token, unsigned identity headers (`x-linli-subject`,
+  `x-linli-roles`), or any token at a server without keys is refused with UNAUTHENTICATED,
+  raised where the handler would have run, so it is logged, counted and mapped like any error.
 - DeadlineInterceptor: the call's deadline, which client calls made while serving it honour.
 - LoggingInterceptor: one JSON line per call with method, status code, time and caller.
 - MetricsInterceptor: calls in flight, latency, calls handled by method and code.
@@ -22,6 +26,7 @@ InvalidArgument ("request: not a valid <Message>"), logged and counted like any 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
@@ -31,14 +36,30 @@ from typing import Any
 import grpc
 
 from linli.common import deadlines
-from linli.common.errors import FIELD_KEY, TYPE_KEY, InvalidArgument, LinliError
-from linli.common.identity import REQUEST_ID_KEY, Identity, current_identity
+from linli.common.errors import FIELD_KEY, TYPE_KEY, InvalidArgument, LinliError, Unauthenticated
+from linli.common.identity import (
+    ANONYMOUS,
+    REQUEST_ID_KEY,
+    ROLES_KEY,
+    SUBJECT_KEY,
+    ServedCall,
+    current_call,
+    current_identity,
+)
 from linli.common.logs import request_id_var
 from linli.common.metrics import GRPC_HANDLED, GRPC_IN_FLIGHT, GRPC_LATENCY
+from linli.common.tokens import Verifier, token_from_metadata
 
 log = logging.getLogger(__name__)
 
 Behaviour = Callable[[Any, Any], Any]
+
+identity_refusal: contextvars.ContextVar[Unauthenticated | None] = contextvars.ContextVar(
+    "linli_identity_refusal", default=None
+)
+"""Why the identity interceptor refused the caller; raised in place of the handler."""
+
+_KIT_WRAPPER = "_linli_kit_wrapper"
 
 
 class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
@@ -98,12 +119,14 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             try:
                 for concern in concerns:
                     states.append(concern.enter(method, context))
+                _refuse_unauthenticated(behaviour)
                 response = behaviour(_decoded(request), context)
             except BaseException as exc:
                 error = exc
             _leave(concerns, states, method, context, error)
             return response
 
+        setattr(call, _KIT_WRAPPER, True)
         return call
 
     def _streaming(self, behaviour: Behaviour, method: str) -> Callable[[Any, Any], Iterable[Any]]:
@@ -115,11 +138,13 @@ class HandlerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             try:
                 for concern in concerns:
                     states.append(concern.enter(method, context))
+                _refuse_unauthenticated(behaviour)
                 yield from behaviour(_decoded(request), context)
             except BaseException as exc:
                 error = exc
             _leave(concerns, states, method, context, error)
 
+        setattr(call, _KIT_WRAPPER, True)
         return call
 
 
@@ -160,6 +185,16 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
 
 def _refuse(undecodable: _Undecodable) -> InvalidArgument:
     return InvalidArgument(f"request: not a valid {undecodable.message_name}", field="request")
+
+
+def _refuse_unauthenticated(behaviour: Behaviour) -> None:
+    """Raises the identity refusal in place of the service's own handler (not in place of the
+    next interceptor's wrapper when the concerns are installed one by one, so every concern
+    sees the refusal as the handler's error)."""
+    if not getattr(behaviour, _KIT_WRAPPER, False):
+        refusal = identity_refusal.get()
+        if refusal is not None:
+            raise refusal
 
 
 def _decoded(request: Any) -> Any:
@@ -220,11 +255,42 @@ class RequestIdInterceptor(HandlerInterceptor):
 
 
 class IdentityInterceptor(HandlerInterceptor):
+    """The caller from the signed token; `verifier` None (no keys) refuses every token."""
+
+    def __init__(self, verifier: Verifier | None = None) -> None:
+        super().__init__()
+        self.verifier = verifier
+
     def enter(self, method: str, context: grpc.ServicerContext) -> Any:
-        return current_identity.set(Identity.from_metadata(context.invocation_metadata()))
+        refusal = None
+        try:
+            served = self.caller(context.invocation_metadata())
+        except Unauthenticated as exc:
+            served, refusal = ServedCall(ANONYMOUS), exc
+        return (
+            current_identity.set(served.identity),
+            current_call.set(served),
+            identity_refusal.set(refusal),
+        )
+
+    def caller(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> ServedCall:
+        """Who the metadata says calls, verified; raises Unauthenticated."""
+        token = token_from_metadata(metadata)
+        if token is None:
+            if any(key in (SUBJECT_KEY, ROLES_KEY) for key, _ in metadata or ()):
+                raise Unauthenticated(
+                    "unsigned identity (x-linli-subject, x-linli-roles) is refused: "
+                    "send a signed token as 'authorization: Bearer <token>'"
+                )
+            return ServedCall(ANONYMOUS)
+        if self.verifier is None:
+            raise Unauthenticated("this service has no identity keys (LINLI_IDENTITY_KEYS_DIR): tokens are refused")
+        return ServedCall(self.verifier.verify(token), token)
 
     def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
-        current_identity.reset(state)
+        identity_refusal.reset(state[2])
+        current_call.reset(state[1])
+        current_identity.reset(state[0])
 
 
 class DeadlineInterceptor(HandlerInterceptor):
@@ -240,15 +306,16 @@ class LoggingInterceptor(HandlerInterceptor):
         return time.perf_counter()
 
     def leave(self, state: Any, method: str, context: grpc.ServicerContext, error: BaseException | None) -> None:
-        log.info(
-            "grpc call",
-            extra={
-                "method": method,
-                "code": status_of(context, error).name,
-                "ms": round((time.perf_counter() - state) * 1000, 2),
-                "caller": current_identity.get().subject,
-            },
-        )
+        extra: dict[str, object] = {
+            "method": method,
+            "code": status_of(context, error).name,
+            "ms": round((time.perf_counter() - state) * 1000, 2),
+            "caller": current_identity.get().subject,
+        }
+        refusal = identity_refusal.get()
+        if refusal is not None:
+            extra["refused"] = refusal.message
+        log.info("grpc call", extra=extra)
 
 
 class MetricsInterceptor(HandlerInterceptor):
@@ -273,11 +340,12 @@ class ErrorInterceptor(HandlerInterceptor):
         context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id_var.get()})")
 
 
-def server_interceptors() -> list[HandlerInterceptor]:
-    """The kit's interceptors in the order they must wrap a handler, outermost first."""
+def server_interceptors(verifier: Verifier | None = None) -> list[HandlerInterceptor]:
+    """The kit's interceptors in the order they must wrap a handler, outermost first; tokens are
+    checked by `verifier` (None: every token is refused, anonymous calls only)."""
     return [
         RequestIdInterceptor(),
-        IdentityInterceptor(),
+        IdentityInterceptor(verifier),
         DeadlineInterceptor(),
         LoggingInterceptor(),
         MetricsInterceptor(),
@@ -285,6 +353,6 @@ def server_interceptors() -> list[HandlerInterceptor]:
     ]
 
 
-def server_interceptor() -> InterceptorChain:
-    """`server_interceptors()` as the one gRPC interceptor the kit's server installs."""
-    return InterceptorChain(server_interceptors())
+def server_interceptor(verifier: Verifier | None = None) -> InterceptorChain:
+    """`server_interceptors(verifier)` as the one gRPC interceptor the kit's server installs."""
+    return InterceptorChain(server_interceptors(verifier))

@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from linli.common.grpc_interceptors import server_interceptor
+from linli.common.tokens import Verifier
 from linli.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 
@@ -40,7 +41,8 @@ class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
 class GrpcServer:
     """A grpc.Server with the kit's health, reflection, diagnostics and interceptors.
 
-    `register(add_fn, servicer, full_service_name)` adds a service; `start()` binds and
+    Callers' tokens are checked by `verifier` (None: every token is refused, anonymous calls
+    only). `register(add_fn, servicer, full_service_name)` adds a service; `start()` binds and
     marks every service SERVING; `stop(grace)` marks NOT_SERVING, refuses new calls and waits
     up to `grace` seconds for in-flight calls.
     """
@@ -56,10 +58,11 @@ class GrpcServer:
         options: Sequence[tuple[str, Any]] = (),
         diagnostics: DiagnosticsServicer | None = None,
         interceptors: Sequence[grpc.ServerInterceptor] | None = None,
+        verifier: Verifier | None = None,
     ) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-            interceptors=list(interceptors) if interceptors is not None else [server_interceptor()],
+            interceptors=list(interceptors) if interceptors is not None else [server_interceptor(verifier)],
             options=[("grpc.max_receive_message_length", 8 * 1024 * 1024), ("grpc.so_reuseport", 0), *options],
         )
         self.address = f"{host}:{port}"

@@ -1,16 +1,20 @@
-"""Who is calling: the gateway authenticates and forwards the caller in gRPC metadata.
+"""Who is calling: the caller of a gRPC call, as a signed token in its metadata vouches.
 
-Services trust these headers because only the gateway (and other services) can reach their
-gRPC ports; network policy in k8s/ enforces that. Roles are scoped: `dispatcher@org-123`
-means dispatcher within the subtree rooted at organisation org-123; a bare role is global.
+The gateway authenticates people and puts a short-lived signed token (`authorization: Bearer
+<jwt>`, see `tokens`) into every call; services calling services sign with their own key. The
+kit's identity interceptor verifies it and sets `current_identity`; unsigned identity headers
+(`x-linli-subject`, `x-linli-roles`) are refused. Roles are scoped: `dispatcher@org-123` means
+dispatcher within the subtree rooted at organisation org-123; a bare role is global.
 """
 
 from __future__ import annotations
 
 import contextvars
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+#: Unsigned identity headers from before signed tokens: a call carrying them without a token
+#: is refused.
 SUBJECT_KEY = "x-linli-subject"
 ROLES_KEY = "x-linli-roles"
 REQUEST_ID_KEY = "x-request-id"
@@ -46,20 +50,6 @@ class Identity:
         """Organisation ids under which the caller holds one of `roles` ("" = everywhere)."""
         return {grant.scope for grant in self.grants if grant.role in roles}
 
-    def to_metadata(self) -> list[tuple[str, str]]:
-        if self.anonymous:
-            return []
-        return [(SUBJECT_KEY, self.subject), (ROLES_KEY, ",".join(str(g) for g in self.grants))]
-
-    @classmethod
-    def from_metadata(cls, metadata: Iterable[tuple[str, str | bytes]] | None) -> Identity:
-        values = {key: value for key, value in metadata or () if isinstance(value, str)}
-        roles = values.get(ROLES_KEY, "")
-        return cls(
-            subject=values.get(SUBJECT_KEY, ""),
-            grants=tuple(RoleGrant.parse(text) for text in roles.split(",") if text.strip()),
-        )
-
     @classmethod
     def of(cls, subject: str, roles: Sequence[str]) -> Identity:
         return cls(subject=subject, grants=tuple(RoleGrant.parse(r) for r in roles))
@@ -70,3 +60,17 @@ SYSTEM = Identity(subject="system", grants=(RoleGrant("system"),))
 ANONYMOUS = Identity()
 
 current_identity: contextvars.ContextVar[Identity] = contextvars.ContextVar("linli_identity", default=ANONYMOUS)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServedCall:
+    """The call being served: the caller as verified and the token that said so ("" when the
+    caller is anonymous). Outgoing calls forward the token while `current_identity` is still
+    this caller."""
+
+    identity: Identity
+    token: str = ""
+
+
+current_call: contextvars.ContextVar[ServedCall | None] = contextvars.ContextVar("linli_served_call", default=None)
+"""None outside a served gRPC call (timers, consumers, start-up)."""

@@ -28,9 +28,11 @@ from typing import Protocol, runtime_checkable
 
 from grpc_health.v1 import health_pb2
 
+from linli.common import grpc_client
 from linli.common.config import ServiceConfig
 from linli.common.grpc_server import DiagnosticsServicer, GrpcServer
 from linli.common.metrics import DEPENDENCY_UP, SERVICE_DEGRADED, MetricsServer
+from linli.common.tokens import KeyRing, Signer, Verifier
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class HealthReport:
 class ServiceRuntime:
     def __init__(self, config: ServiceConfig, diagnostics: DiagnosticsServicer | None = None) -> None:
         self.config = config
+        self.verifier, self.signer = identity_of(config)
         self.grpc = GrpcServer(
             service=config.service_name,
             version=config.service_version,
@@ -82,7 +85,10 @@ class ServiceRuntime:
             port=config.grpc_port,
             workers=config.grpc_workers,
             diagnostics=diagnostics,
+            verifier=self.verifier,
         )
+        # The calls this service makes as itself are signed with its own key.
+        grpc_client.use_service_signer(self.signer, audience=config.token_audience)
         self.workers: list[Worker] = []
         self.health_checks: dict[str, HealthCheck] = {}
         self.critical_checks: set[str] = set()
@@ -126,6 +132,20 @@ class ServiceRuntime:
         port = self.grpc.start()
         threading.Thread(target=self._watch_health, name="health", daemon=True).start()
         log.info("service started", extra={"grpc_port": port, "metrics_port": self.metrics.port})
+        self._log_identity()
+
+    def _log_identity(self) -> None:
+        if self.verifier is None:
+            log.warning("no identity keys (LINLI_IDENTITY_KEYS_DIR): every token is refused, anonymous calls only")
+        else:
+            log.info(
+                "identity keys",
+                extra={"directory": self.config.identity_keys_dir, "kids": self.verifier.keyring.kids()},
+            )
+        if self.signer is None:
+            log.warning("no signing key (LINLI_SIGNING_KEY_FILE): calls this service makes as itself go anonymous")
+        else:
+            log.info("signing key", extra={"kid": self.signer.kid})
 
     def _watch_health(self) -> None:
         while not self._stop.wait(self.config.health_interval_seconds):
@@ -186,7 +206,20 @@ class ServiceRuntime:
                 log.warning("error while closing", exc_info=True)
         if self.metrics is not None:
             self.metrics.stop()
+        if self.signer is not None and grpc_client.service_signer() is self.signer:
+            grpc_client.use_service_signer(None)
         log.info("service stopped")
+
+
+def identity_of(config: ServiceConfig) -> tuple[Verifier | None, Signer | None]:
+    """The verifier of callers' tokens (None without a keys directory) and the service's own
+    signer (None without a signing key). A configured but missing directory or key file stops
+    the start: a typo must not turn into a service that refuses everyone."""
+    verifier = (
+        Verifier(KeyRing.load(config.identity_keys_dir), config.token_audience) if config.identity_keys_dir else None
+    )
+    signer = Signer.from_file(config.signing_key_file) if config.signing_key_file else None
+    return verifier, signer
 
 
 def _safe(check: HealthCheck) -> bool:

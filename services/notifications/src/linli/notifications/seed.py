@@ -21,13 +21,19 @@ import sys
 
 import grpc
 
+from linli.common import tokens
 from linli.common.logs import configure_logging
 from linli.v1 import notifications_pb2 as pb
 from linli.v1 import notifications_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-SEED_IDENTITY = (("x-linli-subject", "seed"), ("x-linli-roles", "operator"))
+
+def seed_identity() -> list[tuple[str, str]]:
+    """The seed calls as an operator, signed with the ops key (LINLI_SIGNING_KEY_FILE)."""
+    return tokens.ops_metadata("seed", "operator")
+
+
 INBOX, EMAIL, SMS = pb.NOTIFICATION_CHANNEL_INBOX, pb.NOTIFICATION_CHANNEL_EMAIL, pb.NOTIFICATION_CHANNEL_SMS
 
 #: person id -> (language, e-mail, phone, quiet hours, per-kind choices)
@@ -58,7 +64,7 @@ def seed_preferences(stub: notifications_pb2_grpc.NotificationServiceStub, kinds
                 quiet_hours=pb.QuietHours(start=quiet[0], end=quiet[1]) if quiet else None,
                 kinds=wanted,
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=10,
         )
         written += 1
@@ -74,7 +80,7 @@ def seed_subscription(stub: notifications_pb2_grpc.NotificationServiceStub, url:
             event_types=["org.linli.request.*"],
             idempotency_key="seed:demo-agency-webhook",
         ),
-        metadata=SEED_IDENTITY,
+        metadata=seed_identity(),
         timeout=10,
     )
     log.info("demo webhook subscription", extra={"subscription_id": made.subscription.id, "url": url})

@@ -17,13 +17,19 @@ import sys
 import grpc
 from google.protobuf import timestamp_pb2
 
+from linli.common import tokens
 from linli.common.logs import configure_logging
 from linli.v1 import common_pb2, organizations_pb2_grpc
 from linli.v1 import organizations_pb2 as pb
 
 log = logging.getLogger(__name__)
 
-SEED_IDENTITY = (("x-linli-subject", "seed"), ("x-linli-roles", "operator"))
+
+def seed_identity() -> list[tuple[str, str]]:
+    """The seed calls as an operator, signed with the ops key (LINLI_SIGNING_KEY_FILE)."""
+    return tokens.ops_metadata("seed", "operator")
+
+
 K = pb.OrganizationKind
 
 # (code, zh, en, centre lat, centre lng)
@@ -121,7 +127,7 @@ class Seeder:
                 common_pb2.Address(text=f"浙江省台州市椒江区{zh}", province="浙江省", city="台州市", district="椒江区")
             )
         self.created += 1
-        result: pb.Organization = self.stub.CreateOrganization(request, metadata=SEED_IDENTITY, timeout=10)
+        result: pb.Organization = self.stub.CreateOrganization(request, metadata=seed_identity(), timeout=10)
         return result
 
     def grid(
@@ -144,7 +150,7 @@ class Seeder:
                 leader_person_id=f"person-{code.lower()}-leader",
                 worker_person_ids=[f"person-{code.lower()}-worker"],
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=10,
         )
         return result
@@ -237,7 +243,7 @@ class Seeder:
                 location=common_pb2.GeoPoint(lat=lat, lng=lng),
                 opening_hours=[common_pb2.TimeWindow(weekday=d, start="08:30", end="20:30") for d in range(1, 8)],
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=10,
         )
         self.stub.CreateStation(
@@ -251,7 +257,7 @@ class Seeder:
                 location=common_pb2.GeoPoint(lat=lat + 0.001, lng=lng + 0.001),
                 opening_hours=[common_pb2.TimeWindow(weekday=d, start="00:00", end="24:00") for d in range(1, 8)],
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=10,
         )
         first_of_month = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.UTC)  # 09:00 in Taizhou, monthly market day
@@ -269,7 +275,7 @@ class Seeder:
                 ends_at=ends,
                 capacity=60,
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=10,
         )
 
@@ -289,7 +295,7 @@ class Seeder:
                 pb.GrantRoleRequest(
                     idempotency_key=f"seed:{person}:{role}", person_id=person, organization_id=org_id, role=role
                 ),
-                metadata=SEED_IDENTITY,
+                metadata=seed_identity(),
                 timeout=10,
             )
 

@@ -17,6 +17,7 @@ import sys
 
 import grpc
 
+from linli.common import tokens
 from linli.common.logs import configure_logging
 from linli.v1 import (
     common_pb2,
@@ -75,7 +76,8 @@ TAKERS = {
 
 
 def who(subject: str, *roles: str) -> Metadata:
-    return (("x-linli-subject", subject), ("x-linli-roles", ",".join(roles)))
+    """A demo person's call, signed with the ops key (LINLI_SIGNING_KEY_FILE)."""
+    return tuple(tokens.ops_metadata(subject, *roles))
 
 
 class Seeder:

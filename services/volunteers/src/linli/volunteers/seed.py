@@ -31,13 +31,19 @@ from typing import TypeVar
 
 import grpc
 
+from linli.common import tokens
 from linli.common.logs import configure_logging
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2_grpc
 from linli.v1 import volunteers_pb2 as pb
 
 log = logging.getLogger(__name__)
 
-SEED_IDENTITY = (("x-linli-subject", "seed"), ("x-linli-roles", "operator"))
+
+def seed_identity() -> list[tuple[str, str]]:
+    """The seed calls as an operator, signed with the ops key (LINLI_SIGNING_KEY_FILE)."""
+    return tokens.ops_metadata("seed", "operator")
+
+
 DISTRICT_CODE = "JJ"
 TEAMS_PER_COMMUNITY = 4
 JOIN_SHARE = 0.33
@@ -316,7 +322,7 @@ class Seeder:
         }
 
     def _register(self, request: pb.RegisterVolunteerRequest) -> pb.Volunteer:
-        result: pb.Volunteer = self.stub.RegisterVolunteer(request, metadata=SEED_IDENTITY, timeout=30)
+        result: pb.Volunteer = self.stub.RegisterVolunteer(request, metadata=seed_identity(), timeout=30)
         return result
 
     def _team(self, place: Community, kind: tuple[str, str, bool], leader: pb.Volunteer) -> str:
@@ -330,7 +336,7 @@ class Seeder:
                 owning_organization_id=place.id,
                 rapid_response=rapid,
             ),
-            metadata=SEED_IDENTITY,
+            metadata=seed_identity(),
             timeout=30,
         )
         return team.id
@@ -338,7 +344,7 @@ class Seeder:
     def _join(self, join: tuple[str, str]) -> None:
         team_id, volunteer_id = join
         self.stub.JoinTeam(
-            pb.JoinTeamRequest(team_id=team_id, volunteer_id=volunteer_id), metadata=SEED_IDENTITY, timeout=30
+            pb.JoinTeamRequest(team_id=team_id, volunteer_id=volunteer_id), metadata=seed_identity(), timeout=30
         )
 
 
