@@ -1,6 +1,8 @@
 """Browser tests: Debian's chromium, headless, driven by selenium through chromium-driver,
-against the gateway and the four services started by the gateway integration tests' platform
-fixture (`gateway`, imported from tests/integration/gateway/conftest.py).
+against the gateway and the four services as processes on the session's Kafka and FerretDB
+(`platform`: built like the gateway integration tests' platform, from the same helpers, plus
+one catalogue category with one-minute deadlines, `browser_quick`, so an overdue request
+exists within the test, and a 2-second deadline scan).
 
 Chromium runs with background networking, component updates, sync, default apps and proxies
 off, so the only traffic is to the gateway on loopback. Screenshots go to
@@ -10,7 +12,9 @@ are skipped with the reason (install them with `make system-deps`).
 
 from __future__ import annotations
 
+import json
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +28,11 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.integration.gateway.conftest import Platform, gateway  # noqa: F401  (the shared platform fixture)
+from linli.common.kafka_io import ensure_topics, platform_topics
+from tests.integration.gateway.conftest import Platform
+from tests.support.gateway import GatewayProcess, start_gateway
+from tests.support.infra import Infra
+from tests.support.processes import ServiceProcess, start_service
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -43,6 +51,73 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if "tests/browser" in str(item.path):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+QUICK_CATEGORY = {
+    "code": "browser_quick",
+    "zh": "快速测试",
+    "en": "Quick test",
+    "accept_minutes": 1,
+    "resolve_minutes": 1,
+    "default_urgency": "URGENT",
+}
+
+
+def _seed(service: ServiceProcess | GatewayProcess, module: str) -> None:
+    done = service.run_module(module)
+    assert done.returncode == 0, f"{module} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def platform(infra: Infra) -> Iterator[Platform]:
+    """Organizations (demo city), volunteers (60), requests, notifications and the gateway
+    (demo accounts), with the quick category in the catalogue of requests and the gateway."""
+    ensure_topics(infra.kafka_bootstrap, platform_topics())
+    folder = Path(tempfile.mkdtemp(prefix="linli-browser-"))
+    catalogue = folder / "catalogue.json"
+    catalogue.write_text(json.dumps({"categories": [QUICK_CATEGORY]}))
+    quick = {"LINLI_CATALOGUE_FILE": str(catalogue)}
+    started: list[ServiceProcess | GatewayProcess] = []
+    try:
+        organizations = start_service("organizations", infra)
+        started.append(organizations)
+        _seed(organizations, "linli.organizations.seed")
+        peers = {"LINLI_ORGANIZATIONS_ADDR": organizations.address}
+        volunteers = start_service("volunteers", infra, **peers)
+        started.append(volunteers)
+        volunteers.env["LINLI_SEED_VOLUNTEERS"] = "60"
+        _seed(volunteers, "linli.volunteers.seed")
+        requests = start_service(
+            "requests",
+            infra,
+            **peers,
+            **quick,
+            LINLI_VOLUNTEERS_ADDR=volunteers.address,
+            LINLI_DEADLINE_SCAN_SECONDS="2",
+        )
+        started.append(requests)
+        notifications = start_service(
+            "notifications",
+            infra,
+            **peers,
+            LINLI_VOLUNTEERS_ADDR=volunteers.address,
+            LINLI_REQUESTS_ADDR=requests.address,
+        )
+        started.append(notifications)
+        services = {
+            "organizations": organizations,
+            "volunteers": volunteers,
+            "requests": requests,
+            "notifications": notifications,
+        }
+        gateway = start_gateway(infra, services, LINLI_RATE_LIMIT_DEFAULT="100000/minute", **quick)
+        started.append(gateway)
+        _seed(gateway, "linli.gateway.seed")
+        yield Platform(gateway, organizations, volunteers, requests, notifications, infra)
+    finally:
+        for process in reversed(started):
+            process.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Browser:
@@ -158,12 +233,12 @@ class Browser:
 
 
 @pytest.fixture
-def browser(gateway: Platform) -> Iterator[Callable[..., Browser]]:  # noqa: F811
+def browser(platform: Platform) -> Iterator[Callable[..., Browser]]:
     """A factory of browser sessions; each test may open several (two people at once)."""
     opened: list[Browser] = []
 
     def open_browser(language: str = "zh-CN") -> Browser:
-        made = Browser(gateway.url, language)
+        made = Browser(platform.url, language)
         opened.append(made)
         return made
 

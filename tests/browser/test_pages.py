@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from linli.v1 import common_pb2, requests_pb2, requests_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
+from linli.v1 import requests_pb2, volunteers_pb2, volunteers_pb2_grpc
 from tests.browser.conftest import Browser
 from tests.integration.gateway.conftest import Platform
 from tests.support.identity import who
@@ -25,38 +23,12 @@ pytestmark = pytest.mark.integration
 OPERATOR = who("person-operator", "operator")
 #: Inside grid JJ-BY-C1-G1 of Dongshan community (JJ-BY-C1) in the seeded city.
 DONGSHAN = (28.6601, 121.4201)
-VISIT_TITLE = "Daily care visit (browser test)"
 
 Open = Callable[..., Browser]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def overdue_visits(gateway: Platform) -> Iterator[None]:
-    """A daily care-visit plan that started three days ago: the requests service's visit
-    timer generates its past slots' requests, whose deadlines (from each slot) have passed
-    by the time the dispatcher test runs."""
-    starts = Timestamp()
-    starts.FromDatetime(datetime.now(UTC) - timedelta(days=3))
-    with grpc.insecure_channel(gateway.requests.address) as channel:
-        requests_pb2_grpc.RequestServiceStub(channel).ScheduleVisits(
-            requests_pb2.ScheduleVisitsRequest(
-                idempotency_key=f"browser-{uuid.uuid4().hex}",
-                resident_group=requests_pb2.RESIDENT_GROUP_SPECIAL,
-                cadence=requests_pb2.VISIT_CADENCE_DAILY,
-                starts_at=starts,
-                resident_person_id="demo-resident-2",
-                title=VISIT_TITLE,
-                address=common_pb2.Address(text="东山社区 8 幢 101"),
-                point=common_pb2.GeoPoint(lat=DONGSHAN[0], lng=DONGSHAN[1]),
-            ),
-            metadata=OPERATOR,
-            timeout=10,
-        )
-    yield
-
-
-def volunteer_id_of(gateway: Platform, person_id: str) -> str:
-    with grpc.insecure_channel(gateway.volunteers.address) as channel:
+def volunteer_id_of(platform: Platform, person_id: str) -> str:
+    with grpc.insecure_channel(platform.volunteers.address) as channel:
         found = volunteers_pb2_grpc.VolunteerServiceStub(channel).GetVolunteer(
             volunteers_pb2.GetVolunteerRequest(person_id=person_id), metadata=OPERATOR, timeout=10
         )
@@ -100,7 +72,7 @@ def test_the_public_board(browser: Open) -> None:
         page.shot(f"board-community.{language}")
 
 
-def test_a_resident_submits_and_rates_while_a_volunteer_claims_and_resolves(browser: Open, gateway: Platform) -> None:
+def test_a_resident_submits_and_rates_while_a_volunteer_claims_and_resolves(browser: Open, platform: Platform) -> None:
     resident, volunteer, dispatcher = browser("en-US"), browser("zh-CN"), browser("zh-CN")
     resident.sign_in("resident1@linli.local")
     volunteer.sign_in("volunteer1@linli.local")
@@ -133,7 +105,7 @@ def test_a_resident_submits_and_rates_while_a_volunteer_claims_and_resolves(brow
     dispatcher.go(f"/requests/{request_id}")
     dispatcher.click("#do-accept")
     dispatcher.wait_for(".flash.success")
-    dispatcher.fill("#offer-candidates", volunteer_id_of(gateway, "person-vol-00001"))
+    dispatcher.fill("#offer-candidates", volunteer_id_of(platform, "person-vol-00001"))
     dispatcher.click("#do-offer")
     dispatcher.wait_for(".flash.success")
     assert "待志愿者接单" in dispatcher.text()
@@ -180,15 +152,35 @@ def test_a_resident_submits_and_rates_while_a_volunteer_claims_and_resolves(brow
     volunteer.shot("inbox.zh")
 
 
+def submit(page: Browser, category: str, title: str) -> str:
+    page.go("/requests/new")
+    page.choose("#category", category)
+    page.fill("#title", title)
+    page.fill("#address", "Dongshan Community, building 8")
+    page.fill("#lat", str(DONGSHAN[0]))
+    page.fill("#lng", str(DONGSHAN[1]))
+    page.click("#check-button")
+    page.wait_for("#submit-button")
+    page.click("#submit-button")
+    page.wait_for(".flash.success")
+    return str(page.driver.current_url.rstrip("/").split("/")[-1])
+
+
 def test_a_dispatcher_reassigns_an_overdue_request(browser: Open) -> None:
-    dispatcher = browser("en-US")
+    """``browser_quick`` (this platform's catalogue) has one-minute deadlines, halved for
+    urgent requests: the request is overdue half a minute after it is submitted."""
+    resident, dispatcher = browser("zh-CN"), browser("en-US")
+    resident.sign_in("13800000002")
     dispatcher.sign_in("dispatcher@linli.local")
-    dispatcher.go("/lang/en?next=/deadlines")
-    dispatcher.wait_until(
-        lambda: VISIT_TITLE in dispatcher.find("#breached-list").text, timeout=150, reload=True, every=3
-    )
+    title = f"Broken street lamp {uuid.uuid4().hex[:6]}"
+    request_id = submit(resident, "browser_quick", title)
+    dispatcher.go(f"/lang/en?next=/requests/{request_id}")
+    dispatcher.click("#do-accept")
+    dispatcher.wait_for(".flash.success")
+    dispatcher.go("/deadlines")
+    dispatcher.wait_until(lambda: title in dispatcher.find("#breached-list").text, timeout=90, reload=True, every=3)
     dispatcher.shot("deadlines.en")
-    link = next(a for a in dispatcher.all("#breached-list h3 a") if a.text == VISIT_TITLE)
+    link = next(a for a in dispatcher.all("#breached-list h3 a") if a.text == title)
     dispatcher.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
     link.click()
     dispatcher.wait_for("#request-title")
@@ -216,7 +208,7 @@ def test_a_dispatcher_reassigns_an_overdue_request(browser: Open) -> None:
     timeline = dispatcher.find("#timeline").text
     assert "dispatched" in timeline and "asked for a transfer" in timeline
     dispatcher.shot("request-reassigned.en")
-    dispatcher.go(request_url.removeprefix(dispatcher.base_url) + "")
+    dispatcher.go(request_url.removeprefix(dispatcher.base_url))
     dispatcher.language("zh_Hans_CN")
     dispatcher.shot("request-reassigned.zh")
     dispatcher.go("/deadlines")
@@ -224,8 +216,8 @@ def test_a_dispatcher_reassigns_an_overdue_request(browser: Open) -> None:
 
 
 def test_a_stale_form_shows_a_readable_problem(browser: Open) -> None:
-    """A problem from the service (here: rating a request that is not the resident's) is a
-    sentence in the page's language, not a stack trace or JSON."""
+    """A problem with the input is a sentence in the page's language next to the form, not a
+    stack trace or JSON."""
     page = browser("en-US")
     page.sign_in("resident1@linli.local")
     page.go("/lang/en?next=/requests/new")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -48,10 +47,11 @@ def rpc(service: str, method: str, message: Any, *, as_person: bool = True, time
     return clients.call(getattr(stub, method), message, person=person() if as_person else None, timeout=timeout)
 
 
-def stream(service: str, method: str, message: Any, *, timeout: float) -> Iterator[Any]:
-    """A server-streaming call as the signed-in person; closing the iterator cancels it."""
+def stream(service: str, method: str, message: Any, *, timeout: float) -> Any:
+    """Starts a server-streaming call as the signed-in person, now (while the HTTP request's
+    context is there to sign it): the gRPC call, an iterator with ``cancel()``."""
     stub = getattr(clients.current(), service)
-    return clients.stream(getattr(stub, method), message, person=person(), timeout=timeout)
+    return getattr(stub, method)(message, timeout=timeout, metadata=clients.metadata_for(person()))
 
 
 def roles() -> tuple[str, ...]:

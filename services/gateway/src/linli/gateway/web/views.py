@@ -5,7 +5,10 @@ redirect, GET) with a flashed message: success, or the service's problem in word
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -13,7 +16,20 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+import grpc
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -27,6 +43,7 @@ from linli.v1 import organizations_pb2 as og
 from linli.v1 import requests_pb2 as rq
 from linli.v1 import volunteers_pb2 as vl
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -242,6 +259,16 @@ def signout() -> ResponseReturnValue:
 # ---- public results board ------------------------------------------------------------------
 
 
+def _board_request(scope_id: str, recent: int) -> rq.GetPublicBoardRequest:
+    """The board of the last ``days`` (query argument, 1-3660; default a year), up to now."""
+    days = min(max(request.args.get("days", 365, type=int) or 365, 1), 3660)
+    end = datetime.now(UTC) + timedelta(minutes=1)
+    made = rq.GetPublicBoardRequest(scope_id=scope_id, recent_limit=recent)
+    made.period_start.FromDatetime(end - timedelta(days=days))
+    made.period_end.FromDatetime(end)
+    return made
+
+
 @bp.get("/board")
 def board_index() -> ResponseReturnValue:
     roots = backend.rpc(
@@ -262,7 +289,7 @@ def board_index() -> ResponseReturnValue:
                 as_person=False,
             ).organizations
         )
-    city = backend.rpc("requests", "GetPublicBoard", rq.GetPublicBoardRequest(recent_limit=5), as_person=False)
+    city = backend.rpc("requests", "GetPublicBoard", _board_request("", 5), as_person=False)
     return render_template("board_index.html", communities=communities, board=city)
 
 
@@ -271,9 +298,7 @@ def board(scope_id: str) -> ResponseReturnValue:
     organization = backend.rpc(
         "organizations", "GetOrganization", og.GetOrganizationRequest(id=scope_id), as_person=False
     )
-    result = backend.rpc(
-        "requests", "GetPublicBoard", rq.GetPublicBoardRequest(scope_id=scope_id, recent_limit=20), as_person=False
-    )
+    result = backend.rpc("requests", "GetPublicBoard", _board_request(scope_id, 20), as_person=False)
     return render_template("board.html", organization=organization, board=result)
 
 
@@ -695,8 +720,11 @@ def inbox_read() -> ResponseReturnValue:
     return _back(url_for("web.inbox"))
 
 
-#: How long one SSE response stays open; the browser's EventSource reconnects by itself.
-STREAM_SECONDS = 50.0
+#: How long one SSE response stays open (each holds a gunicorn thread); the browser's
+#: EventSource reconnects by itself, resuming after the last entry it saw.
+STREAM_SECONDS = 45.0
+#: A comment line this often, so a browser that left is noticed and its thread freed.
+KEEPALIVE_SECONDS = 5.0
 
 
 @bp.get("/inbox/stream")
@@ -716,10 +744,34 @@ def inbox_stream() -> ResponseReturnValue:
             f"event: problem\ndata: {_json({'message': backend.problem_text(error)})}\n\n", mimetype="text/event-stream"
         )
 
-    def events() -> Iterator[str]:
-        yield "retry: 3000\n: connected\n\n"
+    entries: queue.Queue[Any] = queue.Queue(maxsize=100)
+    ended = object()
+
+    def pump() -> None:
+        """Reads the gRPC stream in its own thread, so the response can send keep-alives and
+        notice a browser that left (its write fails) instead of waiting for the next entry."""
         try:
             for entry in call:
+                entries.put(entry)
+        except grpc.RpcError as error:  # the stream's deadline, our cancel, or the service went away
+            if error.code() not in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+                log.info("inbox stream ended: %s", error.code())
+        finally:
+            entries.put(ended)
+
+    def events() -> Iterator[str]:
+        reader = threading.Thread(target=pump, name="sse-inbox", daemon=True)
+        reader.start()
+        yield "retry: 3000\n: connected\n\n"
+        try:
+            while True:
+                try:
+                    entry = entries.get(timeout=KEEPALIVE_SECONDS)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"  # fails once the browser is gone: the stream ends
+                    continue
+                if entry is ended:
+                    return
                 payload = {
                     "id": entry.id,
                     "kind": entry.kind,
@@ -731,15 +783,11 @@ def inbox_stream() -> ResponseReturnValue:
                     "language": "zh" if chinese else "en",
                 }
                 yield f"id: {entry.id}\nevent: inbox\ndata: {_json(payload)}\n\n"
-        except Exception:  # the stream's deadline or a closed connection: the browser reconnects
-            return
         finally:
-            close = getattr(call, "close", None)
-            if close is not None:
-                close()
+            call.cancel()
 
     return Response(
-        events(),
+        stream_with_context(events()),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -52,7 +52,9 @@
     }
   }
 
-  if (badge && window.EventSource) {
+  // Only pages that show live data hold a stream open (each holds a server thread).
+  var liveKind = main ? main.getAttribute("data-live") : null;
+  if (badge && liveKind && window.EventSource) {
     var unread = 0;
     var source = new EventSource("/inbox/stream");
     var state = $("#live-state");
@@ -68,8 +70,9 @@
     });
     source.addEventListener("signin", function () { source.close(); });
     source.addEventListener("error", function () { if (state) state.textContent = "○"; });
+    window.addEventListener("pagehide", function () { source.close(); });
   }
-  if (main && main.getAttribute("data-live") === "deadlines") {
+  if (liveKind === "deadlines") {
     setInterval(refreshPage, 60000); // deadlines also pass with time alone
   }
 
