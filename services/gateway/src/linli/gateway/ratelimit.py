@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits.storage import MongoDBStorage
 from pymongo import MongoClient, ReturnDocument
@@ -154,8 +154,15 @@ def _exempt() -> bool:
     return request.path in EXEMPT_PATHS or request.path.startswith("/static/")
 
 
+def default_limits() -> str:
+    """The app's default limits, read per request: one limiter serves every app in a process
+    (tests build several), and Flask-Limiter keeps the first app's configured defaults."""
+    return str(current_app.config.get("LINLI_RATE_LIMIT_DEFAULT", ""))
+
+
 limiter = Limiter(
     key_func=caller_key,
+    default_limits=[default_limits],
     default_limits_exempt_when=_exempt,
     headers_enabled=True,
     strategy="fixed-window",
@@ -165,7 +172,7 @@ limiter = Limiter(
 
 def init_app(app: Flask, config: GatewayConfig) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", config.rate_limit_enabled)
-    app.config.setdefault("RATELIMIT_DEFAULT", config.rate_limit_default)
+    app.config.setdefault("LINLI_RATE_LIMIT_DEFAULT", config.rate_limit_default)
     uri = config.limiter_storage_uri
     if uri.startswith("mongodb://"):
         uri = uri.replace("mongodb://", f"{SCHEME}://", 1)
