@@ -189,7 +189,7 @@ def test_a_dispatcher_reassigns_an_overdue_request(browser: Open) -> None:
     def act(name: str, fields: dict[str, str], kind: int) -> None:
         """Fills and sends one action form; the deadline timer may change the request
         between page load and submit (a stale version is refused): then look again, retry."""
-        for _attempt in range(3):
+        for _attempt in range(6):
             dispatcher.driver.execute_script(f"document.getElementById('details-{name}').open = true")
             dispatcher.choose(f"#{name}-kind", str(kind))
             for css, value in fields.items():
