@@ -80,7 +80,10 @@ def gateway(infra: Infra) -> Iterator[Platform]:
             "requests": requests,
             "notifications": notifications,
         }
-        gw = start_gateway(infra, services, LINLI_RATE_LIMIT_DEFAULT="100000/minute")
+        # Every module signs in from 127.0.0.1: per-address limits must not throttle the suite.
+        gw = start_gateway(
+            infra, services, LINLI_RATE_LIMIT_DEFAULT="100000/minute", LINLI_SIGN_IN_RATE_LIMIT="100000/minute"
+        )
         started.append(gw)
         if importlib.util.find_spec("linli.gateway.seed") is not None:
             _seed(gw, "linli.gateway.seed")
