@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the local platform needs are present: Java 17+ and Maven (to
 # fetch and run Kafka), Go (to build FerretDB), Python 3.11+, chromium and chromium-driver
-# (browser tests). Installs what is missing with
+# (browser tests) and a CJK font. Installs what is missing with
 # apt-get where it can; otherwise says exactly what to install.
 set -euo pipefail
 missing=()
@@ -11,6 +11,8 @@ command -v mvn >/dev/null || missing+=(maven)
 # Browser tests (tests/browser/) drive Debian's chromium through its chromedriver.
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# A CJK font, so pages in Chinese render (and their screenshots can be read) in headless chromium.
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
     echo "[deps] installing ${missing[*]} with apt-get" >&2
