@@ -212,7 +212,7 @@ def test_the_volunteers_requests_consumer_survives_poison(
     infra: Infra, platform: dict[str, ServiceProcess], producer: KafkaProducer
 ) -> None:
     volunteers = platform["volunteers"]
-    group = "volunteers"
+    group = volunteers.env["LINLI_VOLUNTEERS_CONSUMER_GROUP"]
     request_id = f"req_poison_{uuid.uuid4().hex[:8]}"
     claimed = "org.linli.request.claimed.v1"
     wrong_types = [
@@ -251,7 +251,7 @@ def test_the_requests_organizations_feed_survives_poison(
     infra: Infra, platform: dict[str, ServiceProcess], producer: KafkaProducer
 ) -> None:
     requests = platform["requests"]
-    group = "requests-places"
+    group = requests.env["LINLI_PLACES_CONSUMER_GROUP"]
     grid_id = f"grid_poison_{uuid.uuid4().hex[:8]}"
     created = "org.linli.grid.created.v1"
     wrong_types = [
@@ -286,7 +286,7 @@ def test_the_notifications_requests_consumer_survives_poison(
     infra: Infra, platform: dict[str, ServiceProcess], producer: KafkaProducer
 ) -> None:
     notifications = platform["notifications"]
-    group = "notifications"
+    group = notifications.env["LINLI_NOTIFICATIONS_CONSUMER_GROUP"]
     request_id = f"req_poison_{uuid.uuid4().hex[:8]}"
     offered = "org.linli.request.offered.v1"
     wrong_types = [

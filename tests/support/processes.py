@@ -54,6 +54,14 @@ class ServiceProcess:
         return self.process.returncode
 
 
+#: The consumer-group settings of each service, with their defaults.
+CONSUMER_GROUPS: dict[str, dict[str, str]] = {
+    "volunteers": {"LINLI_VOLUNTEERS_CONSUMER_GROUP": "volunteers"},
+    "requests": {"LINLI_PLACES_CONSUMER_GROUP": "requests-places"},
+    "notifications": {"LINLI_NOTIFICATIONS_CONSUMER_GROUP": "notifications"},
+}
+
+
 def start_service(name: str, infra: Infra, **extra_env: str) -> ServiceProcess:
     """`python -m linli.<name>` on free ports with its own database, the session's identity keys
     and its own signing key (`identity.service_env`); waits until it serves."""
@@ -66,6 +74,10 @@ def start_service(name: str, infra: Infra, **extra_env: str) -> ServiceProcess:
         "LINLI_GRPC_PORT": str(grpc_port),
         "LINLI_METRICS_PORT": str(metrics_port),
         f"LINLI_{name.upper()}_ADDR": f"127.0.0.1:{grpc_port}",
+        # Consumer groups of their own: several platforms share the session's Kafka, and a
+        # shared group would split a topic's partitions between them. A test naming a group
+        # passes it in extra_env.
+        **{variable: f"{group}-{uuid.uuid4().hex[:6]}" for variable, group in CONSUMER_GROUPS.get(name, {}).items()},
         **identity.service_env(name),
         **extra_env,
     }

@@ -45,8 +45,8 @@ from limits import parse as parse_limit
 from pymongo import MongoClient
 
 from linli.common import tokens
-from linli.common.errors import LinliError, PermissionDenied, ResourceExhausted, Unauthenticated
-from linli.common.identity import REQUEST_ID_KEY, ROLES_KEY, SUBJECT_KEY, Identity, RoleGrant
+from linli.common.errors import LinliError, PermissionDenied, ResourceExhausted, Unauthenticated, Unavailable
+from linli.common.identity import REQUEST_ID_KEY, Identity, RoleGrant
 from linli.gateway import clients as gateway_clients
 from linli.gateway.accounts.domain import Account, ApiKey, LockoutPolicy, SessionKind, SessionPolicy
 from linli.gateway.accounts.passwords import HashParameters, Passwords
@@ -284,10 +284,10 @@ class Auth:
         metadata: list[tuple[str, str]] = []
         if person is not None and person.id:
             if self.signer is None:
-                # No key configured: the unsigned headers (services with signed identity refuse them).
-                metadata += [(SUBJECT_KEY, person.id), (ROLES_KEY, ",".join(person.roles))]
-            else:
-                metadata.append(("authorization", f"Bearer {self._service_token(person)}"))
+                # Without its key the gateway cannot say who calls; the services would refuse
+                # unsigned identity anyway, so say why here instead of acting anonymously.
+                raise Unavailable("the gateway has no signing key (LINLI_SIGNING_KEY_FILE): it cannot call as a person")
+            metadata.append(("authorization", f"Bearer {self._service_token(person)}"))
         request_id = _request_id()
         if request_id:
             metadata.append((REQUEST_ID_KEY, request_id))

@@ -137,7 +137,13 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsProcess]:
     )
     runtime.add_worker(relay)
     runtime.add_worker(
-        OrganizationsFeed(places, organizations.stub, config.kafka_bootstrap, config.organizations_topic)
+        OrganizationsFeed(
+            places,
+            organizations.stub,
+            config.kafka_bootstrap,
+            config.organizations_topic,
+            group_id=config.places_consumer_group,
+        )
     )
     runtime.add_worker(timer(app, "deadlines", config.deadline_scan_seconds, lambda a: SweepDeadlines(actor=a)))
     runtime.add_worker(timer(app, "offers", config.offer_scan_seconds, lambda a: ExpireOffers(actor=a)))

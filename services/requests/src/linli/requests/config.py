@@ -18,6 +18,11 @@ class RequestsConfig(ServiceConfig):
     organizations_topic: str = setting(
         "LINLI_ORGANIZATIONS_TOPIC", "linli.organizations.v1", "Events the copy of the grids used for routing follows."
     )
+    places_consumer_group: str = setting(
+        "LINLI_PLACES_CONSUMER_GROUP",
+        "requests-places",
+        "Kafka consumer group of that copy (one per requests deployment: every instance needs all grids).",
+    )
     volunteers_addr: str = setting(
         "LINLI_VOLUNTEERS_ADDR",
         "127.0.0.1:50052",

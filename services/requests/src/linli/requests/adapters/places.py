@@ -157,8 +157,10 @@ class OrganizationsFeed:
         topic: str = "linli.organizations.v1",
         retry_seconds: float = 5.0,
         dlq_producer: KafkaProducer | None = None,
+        group_id: str = FEED_GROUP,
     ) -> None:
         self.index = index
+        self.group_id = group_id
         self.stub = stub
         self.bootstrap = bootstrap
         self.topic = topic
@@ -169,16 +171,16 @@ class OrganizationsFeed:
 
     def start(self) -> None:
         if self.dlq_producer is None:
-            self.dlq_producer = make_producer(self.bootstrap, client_id=FEED_GROUP)
+            self.dlq_producer = make_producer(self.bootstrap, client_id=self.group_id)
         self.consumer = EventConsumer(
             bootstrap=self.bootstrap,
-            group_id=FEED_GROUP,
+            group_id=self.group_id,
             topics=[self.topic],
             handler=self.handle,
             processed=None,  # every change is an upsert of the latest state
             dlq_producer=self.dlq_producer,
             max_attempts=3,
-            client_id=FEED_GROUP,
+            client_id=self.group_id,
             consumer_factory=self._open,
             allowed_sources=(ORGANIZATIONS_SOURCE,),
             allowed_types=ORGANIZATIONS_TYPES,
@@ -196,7 +198,7 @@ class OrganizationsFeed:
 
     @property
     def health_name(self) -> str:
-        return f"consumer:{FEED_GROUP}"
+        return f"consumer:{self.group_id}"
 
     def healthy(self) -> bool:
         """False when the loop halted or its thread is gone; restarting is not unhealthy (see
@@ -209,7 +211,7 @@ class OrganizationsFeed:
     def _open(self, *topics: str, **_: Any) -> KafkaLikeConsumer:
         """The loop's consumer: every partition, from the offsets taken before the snapshot."""
         consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id=FEED_GROUP
+            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id=self.group_id
         )
         try:
             partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()]
