@@ -1328,6 +1328,100 @@ class GetPublicBoardRequest(_message.Message):
     recent_limit: int
     def __init__(self, scope_id: _Optional[str] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recent_limit: _Optional[int] = ...) -> None: ...
 
+class ListCategoriesRequest(_message.Message):
+    __slots__ = ("include_retired",)
+    INCLUDE_RETIRED_FIELD_NUMBER: _ClassVar[int]
+    include_retired: bool
+    def __init__(self, include_retired: _Optional[bool] = ...) -> None: ...
+
+class CategoryDeadline(_message.Message):
+    __slots__ = ("urgency", "accept_seconds", "resolve_seconds")
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    urgency: Urgency
+    accept_seconds: int
+    resolve_seconds: int
+    def __init__(self, urgency: _Optional[_Union[Urgency, str]] = ..., accept_seconds: _Optional[int] = ..., resolve_seconds: _Optional[int] = ...) -> None: ...
+
+class Category(_message.Message):
+    __slots__ = ("code", "name", "description", "department_code", "default_urgency", "accept_minutes", "resolve_minutes", "deadlines", "auto_publish", "active", "keywords", "group")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_URGENCY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    DEADLINES_FIELD_NUMBER: _ClassVar[int]
+    AUTO_PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: _common_pb2.LocalizedText
+    description: _common_pb2.LocalizedText
+    department_code: str
+    default_urgency: Urgency
+    accept_minutes: int
+    resolve_minutes: int
+    deadlines: _containers.RepeatedCompositeFieldContainer[CategoryDeadline]
+    auto_publish: bool
+    active: bool
+    keywords: _containers.RepeatedScalarFieldContainer[str]
+    group: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[_Union[_common_pb2.LocalizedText, _Mapping]] = ..., description: _Optional[_Union[_common_pb2.LocalizedText, _Mapping]] = ..., department_code: _Optional[str] = ..., default_urgency: _Optional[_Union[Urgency, str]] = ..., accept_minutes: _Optional[int] = ..., resolve_minutes: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[CategoryDeadline, _Mapping]]] = ..., auto_publish: _Optional[bool] = ..., active: _Optional[bool] = ..., keywords: _Optional[_Iterable[str]] = ..., group: _Optional[str] = ...) -> None: ...
+
+class CategoryDepartment(_message.Message):
+    __slots__ = ("code", "name", "response_minutes")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: _common_pb2.LocalizedText
+    response_minutes: int
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[_Union[_common_pb2.LocalizedText, _Mapping]] = ..., response_minutes: _Optional[int] = ...) -> None: ...
+
+class ListCategoriesResponse(_message.Message):
+    __slots__ = ("categories", "departments")
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENTS_FIELD_NUMBER: _ClassVar[int]
+    categories: _containers.RepeatedCompositeFieldContainer[Category]
+    departments: _containers.RepeatedCompositeFieldContainer[CategoryDepartment]
+    def __init__(self, categories: _Optional[_Iterable[_Union[Category, _Mapping]]] = ..., departments: _Optional[_Iterable[_Union[CategoryDepartment, _Mapping]]] = ...) -> None: ...
+
+class ListPublicRequestsRequest(_message.Message):
+    __slots__ = ("scope_id", "categories", "statuses", "submitted_from", "submitted_to", "request_ids", "page")
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_TO_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    scope_id: str
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    statuses: _containers.RepeatedScalarFieldContainer[RequestStatus]
+    submitted_from: _timestamp_pb2.Timestamp
+    submitted_to: _timestamp_pb2.Timestamp
+    request_ids: _containers.RepeatedScalarFieldContainer[str]
+    page: _common_pb2.PageRequest
+    def __init__(self, scope_id: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[_Union[RequestStatus, str]]] = ..., submitted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_ids: _Optional[_Iterable[str]] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListPublicRequestsResponse(_message.Message):
+    __slots__ = ("requests", "page")
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[PublicRequest]
+    page: _common_pb2.PageInfo
+    def __init__(self, requests: _Optional[_Iterable[_Union[PublicRequest, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class GetPublicRequestRequest(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
+
 class ExportLedgerCsvRequest(_message.Message):
     __slots__ = ("scope_id", "period_start", "period_end", "include_personal_data")
     SCOPE_ID_FIELD_NUMBER: _ClassVar[int]

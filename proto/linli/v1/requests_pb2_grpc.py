@@ -204,6 +204,21 @@ class RequestServiceStub:
                 request_serializer=linli_dot_v1_dot_requests__pb2.ExportLedgerCsvRequest.SerializeToString,
                 response_deserializer=linli_dot_v1_dot_requests__pb2.CsvChunk.FromString,
                 _registered_method=True)
+        self.ListCategories = channel.unary_unary(
+                '/linli.v1.RequestService/ListCategories',
+                request_serializer=linli_dot_v1_dot_requests__pb2.ListCategoriesRequest.SerializeToString,
+                response_deserializer=linli_dot_v1_dot_requests__pb2.ListCategoriesResponse.FromString,
+                _registered_method=True)
+        self.ListPublicRequests = channel.unary_unary(
+                '/linli.v1.RequestService/ListPublicRequests',
+                request_serializer=linli_dot_v1_dot_requests__pb2.ListPublicRequestsRequest.SerializeToString,
+                response_deserializer=linli_dot_v1_dot_requests__pb2.ListPublicRequestsResponse.FromString,
+                _registered_method=True)
+        self.GetPublicRequest = channel.unary_unary(
+                '/linli.v1.RequestService/GetPublicRequest',
+                request_serializer=linli_dot_v1_dot_requests__pb2.GetPublicRequestRequest.SerializeToString,
+                response_deserializer=linli_dot_v1_dot_requests__pb2.PublicRequest.FromString,
+                _registered_method=True)
 
 
 class RequestServiceServicer:
@@ -463,6 +478,31 @@ class RequestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCategories(self, request, context):
+        """--- open to anyone (Open311, city apps) ---
+
+        The category catalogue as the service has it (defaults with the city's overrides):
+        codes, names, departments, deadlines per urgency, publication policy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublicRequests(self, request, context):
+        """Requests as the public may see them (the public view: no personal data, text only as
+        far as approved; hidden and rejected requests never), filtered and paged, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPublicRequest(self, request, context):
+        """One request's public view; NOT_FOUND for unknown, hidden and rejected requests alike.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RequestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -630,6 +670,21 @@ def add_RequestServiceServicer_to_server(servicer, server):
                     servicer.ExportLedgerCsv,
                     request_deserializer=linli_dot_v1_dot_requests__pb2.ExportLedgerCsvRequest.FromString,
                     response_serializer=linli_dot_v1_dot_requests__pb2.CsvChunk.SerializeToString,
+            ),
+            'ListCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCategories,
+                    request_deserializer=linli_dot_v1_dot_requests__pb2.ListCategoriesRequest.FromString,
+                    response_serializer=linli_dot_v1_dot_requests__pb2.ListCategoriesResponse.SerializeToString,
+            ),
+            'ListPublicRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicRequests,
+                    request_deserializer=linli_dot_v1_dot_requests__pb2.ListPublicRequestsRequest.FromString,
+                    response_serializer=linli_dot_v1_dot_requests__pb2.ListPublicRequestsResponse.SerializeToString,
+            ),
+            'GetPublicRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPublicRequest,
+                    request_deserializer=linli_dot_v1_dot_requests__pb2.GetPublicRequestRequest.FromString,
+                    response_serializer=linli_dot_v1_dot_requests__pb2.PublicRequest.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1528,6 +1583,87 @@ class RequestService:
             '/linli.v1.RequestService/ExportLedgerCsv',
             linli_dot_v1_dot_requests__pb2.ExportLedgerCsvRequest.SerializeToString,
             linli_dot_v1_dot_requests__pb2.CsvChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.RequestService/ListCategories',
+            linli_dot_v1_dot_requests__pb2.ListCategoriesRequest.SerializeToString,
+            linli_dot_v1_dot_requests__pb2.ListCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.RequestService/ListPublicRequests',
+            linli_dot_v1_dot_requests__pb2.ListPublicRequestsRequest.SerializeToString,
+            linli_dot_v1_dot_requests__pb2.ListPublicRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPublicRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.RequestService/GetPublicRequest',
+            linli_dot_v1_dot_requests__pb2.GetPublicRequestRequest.SerializeToString,
+            linli_dot_v1_dot_requests__pb2.PublicRequest.FromString,
             options,
             channel_credentials,
             insecure,

@@ -154,6 +154,18 @@ class RequestServiceStub:
     """The public results board: no personal data."""
     ExportLedgerCsv: _grpc.UnaryStreamMultiCallable[_requests_pb2.ExportLedgerCsvRequest, _requests_pb2.CsvChunk]
     """The ledger of a scope and period as CSV (UTF-8 with BOM), streamed in chunks."""
+    ListCategories: _grpc.UnaryUnaryMultiCallable[_requests_pb2.ListCategoriesRequest, _requests_pb2.ListCategoriesResponse]
+    """--- open to anyone (Open311, city apps) ---
+
+    The category catalogue as the service has it (defaults with the city's overrides):
+    codes, names, departments, deadlines per urgency, publication policy.
+    """
+    ListPublicRequests: _grpc.UnaryUnaryMultiCallable[_requests_pb2.ListPublicRequestsRequest, _requests_pb2.ListPublicRequestsResponse]
+    """Requests as the public may see them (the public view: no personal data, text only as
+    far as approved; hidden and rejected requests never), filtered and paged, newest first.
+    """
+    GetPublicRequest: _grpc.UnaryUnaryMultiCallable[_requests_pb2.GetPublicRequestRequest, _requests_pb2.PublicRequest]
+    """One request's public view; NOT_FOUND for unknown, hidden and rejected requests alike."""
 
 @_typing.type_check_only
 class RequestServiceAsyncStub(RequestServiceStub):
@@ -257,6 +269,18 @@ class RequestServiceAsyncStub(RequestServiceStub):
     """The public results board: no personal data."""
     ExportLedgerCsv: _aio.UnaryStreamMultiCallable[_requests_pb2.ExportLedgerCsvRequest, _requests_pb2.CsvChunk]  # type: ignore[assignment]
     """The ledger of a scope and period as CSV (UTF-8 with BOM), streamed in chunks."""
+    ListCategories: _aio.UnaryUnaryMultiCallable[_requests_pb2.ListCategoriesRequest, _requests_pb2.ListCategoriesResponse]  # type: ignore[assignment]
+    """--- open to anyone (Open311, city apps) ---
+
+    The category catalogue as the service has it (defaults with the city's overrides):
+    codes, names, departments, deadlines per urgency, publication policy.
+    """
+    ListPublicRequests: _aio.UnaryUnaryMultiCallable[_requests_pb2.ListPublicRequestsRequest, _requests_pb2.ListPublicRequestsResponse]  # type: ignore[assignment]
+    """Requests as the public may see them (the public view: no personal data, text only as
+    far as approved; hidden and rejected requests never), filtered and paged, newest first.
+    """
+    GetPublicRequest: _aio.UnaryUnaryMultiCallable[_requests_pb2.GetPublicRequestRequest, _requests_pb2.PublicRequest]  # type: ignore[assignment]
+    """One request's public view; NOT_FOUND for unknown, hidden and rejected requests alike."""
 
 class RequestServiceServicer(metaclass=_abc_1.ABCMeta):
     """----------------------------------------------------------------------------------------
@@ -555,5 +579,35 @@ class RequestServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_requests_pb2.CsvChunk], _abc.AsyncIterator[_requests_pb2.CsvChunk]]:
         """The ledger of a scope and period as CSV (UTF-8 with BOM), streamed in chunks."""
+
+    @_abc_1.abstractmethod
+    def ListCategories(
+        self,
+        request: _requests_pb2.ListCategoriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_requests_pb2.ListCategoriesResponse, _abc.Awaitable[_requests_pb2.ListCategoriesResponse]]:
+        """--- open to anyone (Open311, city apps) ---
+
+        The category catalogue as the service has it (defaults with the city's overrides):
+        codes, names, departments, deadlines per urgency, publication policy.
+        """
+
+    @_abc_1.abstractmethod
+    def ListPublicRequests(
+        self,
+        request: _requests_pb2.ListPublicRequestsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_requests_pb2.ListPublicRequestsResponse, _abc.Awaitable[_requests_pb2.ListPublicRequestsResponse]]:
+        """Requests as the public may see them (the public view: no personal data, text only as
+        far as approved; hidden and rejected requests never), filtered and paged, newest first.
+        """
+
+    @_abc_1.abstractmethod
+    def GetPublicRequest(
+        self,
+        request: _requests_pb2.GetPublicRequestRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_requests_pb2.PublicRequest, _abc.Awaitable[_requests_pb2.PublicRequest]]:
+        """One request's public view; NOT_FOUND for unknown, hidden and rejected requests alike."""
 
 def add_RequestServiceServicer_to_server(servicer: RequestServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -290,16 +290,38 @@ def test_posted_with_an_address_and_a_title_in_xml(gateway: Platform, api_key: s
     assert listed.findtext("./request/service_code") == "parking"
 
 
-def test_anonymous_reads_see_only_public_results(gateway: Platform, api_key: str) -> None:
-    listed = send(gateway, "requests.json").json()
-    assert isinstance(listed, list)
-    for entry in listed:
-        assert entry["status"] == "closed"  # the public board lists solved requests
-    root = send(gateway, "requests.xml", query={"status": "open"}).xml()
-    assert root.tag == "service_requests" and root.findall("request") == []
+def test_anonymous_reads_see_open_and_closed_public_requests_never_hidden_ones(gateway: Platform, api_key: str) -> None:
     created = send(gateway, "requests.json", form=post_form(api_key)).json()
-    errors = json_errors(send(gateway, f"requests/{created[0]['service_request_id']}.json"), 404)
+    request_id = created[0]["service_request_id"]
+    listed = send(gateway, "requests.json", query={"status": "open", "service_code": "repairs"}).json()
+    entry = next(r for r in listed if r["service_request_id"] == request_id)  # an open request is public
+    assert entry["status"] == "open" and entry["service_code"] == "repairs"
+    assert entry["description"] is None  # its text waits for a moderator's review
+    assert entry["agency_responsible"] and entry["lat"] is None
+    for secret in SECRETS:
+        assert secret not in json.dumps(listed, ensure_ascii=False)
+    root = send(gateway, "requests.xml", query={"status": "open"}).xml()
+    assert request_id in [r.findtext("service_request_id") for r in root.findall("request")]
+    single = send(gateway, f"requests/{request_id}.json").json()
+    assert [r["service_request_id"] for r in single] == [request_id]
+    token = send(gateway, f"tokens/{request_id}.json").json()
+    assert token == [{"service_request_id": request_id, "token": request_id}]
+
+    with grpc.insecure_channel(gateway.requests.address) as channel:
+        requests_pb2_grpc.RequestServiceStub(channel).ModerateRequest(
+            requests_pb2.ModerateRequestRequest(
+                request_id=request_id,
+                visibility=requests_pb2.ModerationVisibility.MODERATION_VISIBILITY_HIDE,
+                reason="personal details",
+            ),
+            metadata=who("ops", "operator"),
+            timeout=10,
+        )
+    errors = json_errors(send(gateway, f"requests/{request_id}.json"), 404)
     assert errors[0]["description"].startswith("service_request_id:")
+    json_errors(send(gateway, f"tokens/{request_id}.json"), 404)
+    again = send(gateway, "requests.json", query={"status": "open"}).json()
+    assert request_id not in [r["service_request_id"] for r in again]
 
 
 @pytest.mark.parametrize(

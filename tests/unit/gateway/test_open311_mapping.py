@@ -8,17 +8,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from linli.gateway.open311 import mapping
-from linli.gateway.open311.catalogue import TITLE_MAX_LENGTH, Services, load_services
+from linli.gateway.open311.catalogue import TITLE_MAX_LENGTH, Services
 from linli.gateway.open311.mapping import Open311Error
+from linli.requests.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
+from linli.requests.entrypoints.convert import categories_out
 from linli.v1 import common_pb2, requests_pb2
 
 RS = requests_pb2.RequestStatus
 NOW = datetime(2025, 3, 10, 4, 0, tzinfo=UTC)
 
 
+def load_services(catalogue: Catalogue = DEFAULT_CATALOGUE) -> Services:
+    """The services as the gateway builds them from the requests service's ListCategories."""
+    return Services.from_response(categories_out(catalogue))
+
+
 @pytest.fixture(scope="module")
 def services() -> Services:
-    return load_services("")
+    return load_services()
 
 
 def ts(moment: datetime) -> object:
@@ -66,13 +73,21 @@ def test_services_list_every_active_category_with_the_standard_fields(services: 
     assert zh["description"] == "2 小时内受理，2 天内办结（紧急诉求减半）。"
 
 
-def test_retired_categories_are_not_offered(tmp_path: object) -> None:
-    from pathlib import Path  # noqa: PLC0415
+def test_retired_categories_are_not_offered() -> None:
+    retired = load_services(DEFAULT_CATALOGUE.with_overrides({"categories": [{"code": "parking", "active": False}]}))
+    assert retired.get("parking") is None
+    assert "parking" not in [s.code for s in retired.all()]
+    names = retired.name_of("parking")  # still named on the requests that carry it
+    assert names is not None and names.en == "Parking"
+    assert load_services().get("parking") is not None
 
-    path = Path(str(tmp_path)) / "catalogue.json"
-    path.write_text('{"categories": [{"code": "parking", "active": false}]}', encoding="utf-8")
-    assert load_services(str(path)).get("parking") is None
-    assert load_services("").get("parking") is not None
+
+def test_a_described_category_says_so_before_its_limits() -> None:
+    described = load_services(
+        DEFAULT_CATALOGUE.with_overrides({"categories": [{"code": "repairs", "description_en": "Pipes, lights"}]})
+    )
+    repairs = next(e for e in mapping.service_list(described, "en") if e["service_code"] == "repairs")
+    assert str(repairs["description"]).startswith("Pipes, lights Accepted within 2 hours")
 
 
 def test_definition_has_the_title_and_urgency_attributes(services: Services) -> None:

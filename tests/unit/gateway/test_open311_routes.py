@@ -21,6 +21,8 @@ from linli.gateway.app import create_app
 from linli.gateway.clients import Clients
 from linli.gateway.config import GatewayConfig
 from linli.gateway.open311 import mapping, routes
+from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
+from linli.requests.entrypoints.convert import categories_out
 from linli.v1 import common_pb2, organizations_pb2, requests_pb2
 
 RS = requests_pb2.RequestStatus
@@ -33,6 +35,8 @@ class FakeRequests:
     ledger: dict[str, requests_pb2.Request] = field(default_factory=dict)
     board: list[requests_pb2.PublicRequest] = field(default_factory=list)
     listed: list[requests_pb2.ListRequestsRequest] = field(default_factory=list)
+    public_listed: list[requests_pb2.ListPublicRequestsRequest] = field(default_factory=list)
+    catalogue_calls: int = 0
 
     def SubmitRequest(self, message: requests_pb2.SubmitRequestRequest, **kw: Any) -> Any:
         self.submitted.append((message, kw["metadata"]))
@@ -59,10 +63,29 @@ class FakeRequests:
         self.listed.append(message)
         return requests_pb2.ListRequestsResponse(requests=list(self.ledger.values()))
 
-    def GetPublicBoard(self, message: requests_pb2.GetPublicBoardRequest, **kw: Any) -> Any:
-        if not message.HasField("period_start") or not message.HasField("period_end"):
-            raise InvalidArgument("period_start: is required")
-        return requests_pb2.PublicBoard(recent_results=self.board)
+    def ListCategories(self, message: requests_pb2.ListCategoriesRequest, **kw: Any) -> Any:
+        self.catalogue_calls += 1
+        return categories_out(DEFAULT_CATALOGUE)
+
+    def ListPublicRequests(self, message: requests_pb2.ListPublicRequestsRequest, **kw: Any) -> Any:
+        self.public_listed.append(message)
+        if len(message.request_ids) > 100:
+            raise InvalidArgument("request_ids: at most 100")
+        found = [
+            r
+            for r in self.board
+            if (not message.request_ids or r.id in message.request_ids)
+            and (not message.statuses or r.status in message.statuses)
+            and (not message.categories or r.category in message.categories)
+        ]
+        return requests_pb2.ListPublicRequestsResponse(requests=found)
+
+    def GetPublicRequest(self, message: requests_pb2.GetPublicRequestRequest, **kw: Any) -> Any:
+        assert not kw["metadata"] or all(k != "authorization" for k, _ in kw["metadata"])
+        for record in self.board:
+            if record.id == message.request_id:
+                return record
+        raise NotFound("request_id: no such request")
 
 
 class FakeOrganizations:
@@ -102,6 +125,18 @@ def setup() -> Iterator[Setup]:
     )
     board_item.submitted_at.CopyFrom(mapping.to_timestamp(NOW - timedelta(days=1)))
     fakes.requests.board.append(board_item)
+    open_item = requests_pb2.PublicRequest(
+        id="req_open",
+        category="repairs",
+        status=RS.REQUEST_STATUS_ACCEPTED,
+        title="楼道灯",
+        description="灯不亮",
+        community_id="org_c1",
+        text_withheld=False,
+        photos=[requests_pb2.PublicPhoto(id="p1", url="https://files.example/p1.jpg")],
+    )
+    open_item.submitted_at.CopyFrom(mapping.to_timestamp(NOW - timedelta(hours=2)))
+    fakes.requests.board.append(open_item)
     yield Setup(app, app.test_client(), fakes, key)
     routes.reset_caches()
 
@@ -206,17 +241,32 @@ def test_post_errors_name_open311_parameters(setup: Setup) -> None:
     assert body(answer)[0]["description"].startswith("lat:")
 
 
-def test_anonymous_reads_get_the_public_board(setup: Setup) -> None:
+def test_anonymous_reads_get_open_and_closed_public_requests(setup: Setup) -> None:
     listed = setup.client.get("/open311/v2/requests.json")
-    assert [e["service_request_id"] for e in body(listed)] == ["req_board"]
+    assert [e["service_request_id"] for e in body(listed)] == ["req_open", "req_board"]
     assert setup.fakes.requests.listed == []
-    assert body(setup.client.get("/open311/v2/requests.json?status=open")) == []
+    sent = setup.fakes.requests.public_listed[-1]
+    assert sent.HasField("submitted_from") and list(sent.statuses) == [] and sent.page.page_size == 500
+    opened = body(setup.client.get("/open311/v2/requests.json?status=open"))
+    assert [e["service_request_id"] for e in opened] == ["req_open"]
+    assert set(setup.fakes.requests.public_listed[-1].statuses) == mapping.OPEN_STATUSES
+    assert opened[0]["status"] == "open" and opened[0]["description"] == "楼道灯: 灯不亮"
+    assert opened[0]["media_url"] == "https://files.example/p1.jpg"
     one = setup.client.get("/open311/v2/requests/req_board.xml")
     assert xml_of(one.data).findtext("./request/status") == "closed"
     hidden = setup.client.get("/open311/v2/requests/req_secret.json")
     assert hidden.status_code == 404
-    token = setup.client.get("/open311/v2/tokens/req_board.json")
-    assert body(token) == [{"service_request_id": "req_board", "token": "req_board"}]
+    token = setup.client.get("/open311/v2/tokens/req_open.json")
+    assert body(token) == [{"service_request_id": "req_open", "token": "req_open"}]
+    by_ids = setup.client.get("/open311/v2/requests.json?service_request_id=req_open,req_board,req_nope")
+    assert [e["service_request_id"] for e in body(by_ids)] == ["req_open", "req_board"]
+    assert list(setup.fakes.requests.public_listed[-1].request_ids) == ["req_open", "req_board", "req_nope"]
+
+
+def test_the_service_list_comes_from_the_requests_service_once(setup: Setup) -> None:
+    for _ in range(3):
+        assert setup.client.get("/open311/v2/services.json").status_code == 200
+    assert setup.fakes.requests.catalogue_calls == 1
 
 
 def test_key_holders_list_their_requests_with_the_standard_filters(setup: Setup) -> None:
@@ -230,7 +280,8 @@ def test_key_holders_list_their_requests_with_the_standard_filters(setup: Setup)
         f"/open311/v2/requests.json?api_key={setup.key}&service_code=repairs&status=open"
         f"&start_date={start}&end_date={end}"
     )
-    assert [e["service_request_id"] for e in body(listed)] == ["req_1"]
+    # the key's own request from the ledger, then the public open repairs request
+    assert [e["service_request_id"] for e in body(listed)] == ["req_1", "req_open"]
     sent = setup.fakes.requests.listed[-1]
     assert list(sent.categories) == ["repairs"]
     assert set(sent.statuses) == mapping.OPEN_STATUSES
@@ -241,3 +292,5 @@ def test_key_holders_list_their_requests_with_the_standard_filters(setup: Setup)
     assert ids == ["req_1", "req_board"]
     closed = setup.client.get("/open311/v2/requests.json?status=closed", headers={"X-Api-Key": setup.key})
     assert [e["service_request_id"] for e in body(closed)] == ["req_board"]
+    everything = setup.client.get("/open311/v2/requests.json", headers={"X-Api-Key": setup.key})
+    assert [e["service_request_id"] for e in body(everything)] == ["req_1", "req_open", "req_board"]

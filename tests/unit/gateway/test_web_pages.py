@@ -18,6 +18,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.common import errors
 from linli.gateway.auth import Person
 from linli.gateway.web import backend, bp, i18n, views
+from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
+from linli.requests.entrypoints.convert import categories_out
 from linli.v1 import common_pb2 as cm
 from linli.v1 import notifications_pb2 as nt
 from linli.v1 import organizations_pb2 as og
@@ -74,6 +76,7 @@ def answers() -> dict[str, Any]:
             recent_results=[PUBLIC],
             categories=[rq.StatisticsBucket(key=["parking"], metrics=METRICS)],
         ),
+        "ListCategories": categories_out(DEFAULT_CATALOGUE),
         "GetOrganization": ORG,
         "GetAncestors": og.GetAncestorsResponse(ancestors=[ORG]),
         "ListChildren": og.ListChildrenResponse(organizations=[ORG]),

@@ -629,6 +629,10 @@ def test_every_command_has_a_handler_and_a_test() -> None:
         c.GetStatistics,
         c.GetPublicBoard,
         c.ExportLedgerCsv,
+        # the queries open to anyone: tests/unit/requests/test_public_queries.py
+        c.ListCategories,
+        c.ListPublicRequests,
+        c.GetPublicRequest,
     }
     assert set(HANDLERS) == tested
 

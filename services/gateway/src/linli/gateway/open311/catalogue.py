@@ -1,11 +1,10 @@
 """The Open311 services: the requests service's category catalogue, as Open311 sees it.
 
 The category catalogue (codes, names, deadlines, departments) is data kept by the requests
-service (``linli.requests.domain.catalogue``, overridden by the JSON file in
-``LINLI_CATALOGUE_FILE``). No gRPC call lists it yet, so this module reads the same data the
-same way the requests service does (the default catalogue with the same override file) and is
-the one place to change when a ``ListCategories`` call exists. Retired categories are not
-offered.
+service (its defaults with the city's ``LINLI_CATALOGUE_FILE`` overrides). The gateway asks
+for it over gRPC (``ListCategories``, open to anyone) and keeps the answer a few minutes
+(``CatalogueCache``); the web pages use the same cache. Retired categories are not offered
+(``get``, ``all``) but keep their names (``name_of``) for the requests that carry them.
 
 Each service has two attributes, both optional, both fields of ``SubmitRequest``:
 ``title`` (a short title; default the start of the description) and ``urgency``
@@ -14,17 +13,21 @@ Each service has two attributes, both optional, both fields of ``SubmitRequest``
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Final
+from typing import Final
+
+from linli.v1 import requests_pb2
 
 #: Longest title the requests service accepts.
 TITLE_MAX_LENGTH: Final = 120
 
 URGENCIES: Final[tuple[str, ...]] = ("low", "normal", "urgent")
+
+#: How long the gateway keeps the catalogue before asking again (seconds).
+CATALOGUE_TTL: Final = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,15 @@ class Service:
     default_urgency: str
     department_code: str = ""
     department: Names | None = None
+    description: Names | None = None
+    keywords: tuple[str, ...] = ()
+    group: str = ""
+    active: bool = True
+
+
+def _urgency_name(number: int) -> str:
+    name = requests_pb2.Urgency.Name(number) if number in requests_pb2.Urgency.values() else ""
+    return name.removeprefix("URGENCY_").lower() if number else "normal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,42 +68,68 @@ class Services:
     departments: Mapping[str, Names]
 
     def get(self, code: str) -> Service | None:
-        return self.by_code.get(code.strip().lower())
+        """An offered (active) service by code."""
+        found = self.by_code.get(code.strip().lower())
+        return found if found is not None and found.active else None
 
     def all(self) -> list[Service]:
-        return list(self.by_code.values())
+        return [s for s in self.by_code.values() if s.active]
+
+    def name_of(self, code: str) -> Names | None:
+        """A category's names, retired ones too."""
+        found = self.by_code.get(code.strip().lower())
+        return found.name if found is not None else None
 
     @classmethod
-    def from_catalogue_dict(cls, data: Mapping[str, Any]) -> Services:
-        """From the catalogue's plain-data form (``Catalogue.to_dict``)."""
-        departments = {
-            str(d["code"]): Names(zh=str(d.get("zh", "")), en=str(d.get("en", ""))) for d in data.get("departments", ())
-        }
+    def from_response(cls, response: requests_pb2.ListCategoriesResponse) -> Services:
+        """From ``ListCategories`` (asked with ``include_retired``)."""
+        departments = {d.code: Names(zh=d.name.zh, en=d.name.en) for d in response.departments}
         services: dict[str, Service] = {}
-        for row in data.get("categories", ()):
-            if not row.get("active", True):
-                continue
-            department_code = str(row.get("department_code", "") or "")
-            services[str(row["code"])] = Service(
-                code=str(row["code"]),
-                name=Names(zh=str(row.get("zh", "")), en=str(row.get("en", ""))),
-                accept_minutes=int(row["accept_minutes"]),
-                resolve_minutes=int(row["resolve_minutes"]),
-                default_urgency=str(row.get("default_urgency", "NORMAL")).lower(),
-                department_code=department_code,
-                department=departments.get(department_code),
+        for row in response.categories:
+            described = row.HasField("description") and (row.description.zh or row.description.en)
+            services[row.code] = Service(
+                code=row.code,
+                name=Names(zh=row.name.zh, en=row.name.en),
+                accept_minutes=row.accept_minutes,
+                resolve_minutes=row.resolve_minutes,
+                default_urgency=_urgency_name(row.default_urgency),
+                department_code=row.department_code,
+                department=departments.get(row.department_code),
+                description=Names(zh=row.description.zh, en=row.description.en) if described else None,
+                keywords=tuple(row.keywords),
+                group=row.group,
+                active=row.active,
             )
         return cls(by_code=services, departments=departments)
 
 
-def load_services(catalogue_file: str | None = None) -> Services:
-    """The categories the requests service offers: its default catalogue with the overrides
-    of ``catalogue_file`` (default: ``LINLI_CATALOGUE_FILE``), validated by the catalogue's
-    own code."""
-    from linli.requests.domain.catalogue import DEFAULT_CATALOGUE  # noqa: PLC0415 (the one coupling point)
+Fetch = Callable[[requests_pb2.ListCategoriesRequest], requests_pb2.ListCategoriesResponse]
 
-    path = os.environ.get("LINLI_CATALOGUE_FILE", "") if catalogue_file is None else catalogue_file
-    catalogue = DEFAULT_CATALOGUE
-    if path:
-        catalogue = catalogue.with_overrides(json.loads(Path(path).read_text(encoding="utf-8")))
-    return Services.from_catalogue_dict(catalogue.to_dict())
+
+def list_categories_request() -> requests_pb2.ListCategoriesRequest:
+    return requests_pb2.ListCategoriesRequest(include_retired=True)
+
+
+class CatalogueCache:
+    """The catalogue as last fetched, for ``ttl`` seconds; a failed fetch is not kept (the
+    caller sees the service's error, or the previous answer while it is still fresh)."""
+
+    def __init__(self, ttl: float = CATALOGUE_TTL) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._value: Services | None = None
+        self._expires = 0.0
+
+    def get(self, fetch: Fetch) -> Services:
+        now = time.monotonic()
+        with self._lock:
+            if self._value is not None and self._expires > now:
+                return self._value
+        fetched = Services.from_response(fetch(list_categories_request()))
+        with self._lock:
+            self._value, self._expires = fetched, time.monotonic() + self.ttl
+        return fetched
+
+    def clear(self) -> None:
+        with self._lock:
+            self._value, self._expires = None, 0.0

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 <-> Linli: pure functions, no Flask and no calls.
 
-- Services and their definitions come from the category catalogue (``catalogue.Services``).
+- Services and their definitions come from the category catalogue (``catalogue.Services``,
+  the requests service's ``ListCategories``).
 - A request as Open311 shows it carries only what the public may know: the requests
   service's public view (``PublicRequest``, or a ``Request`` marked ``public_view_only``)
   gives the text, the result and the published photo; a full ledger record (``Request``)
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
@@ -192,6 +193,8 @@ def service_notice(service: Service, lang: str) -> str:
 
 
 def service_group(service: Service, lang: str) -> str:
+    if service.group:
+        return service.group
     if service.department is not None:
         return service.department.pick(lang)
     return "社区" if lang == "zh" else "Community"
@@ -199,11 +202,14 @@ def service_group(service: Service, lang: str) -> str:
 
 def service_entry(service: Service, lang: str) -> dict[str, object]:
     """One entry of GET services."""
-    keywords = ", ".join(dict.fromkeys(k for k in (service.code, service.name.en, service.name.zh) if k))
+    words = (service.code, service.name.en, service.name.zh, *service.keywords)
+    keywords = ", ".join(dict.fromkeys(k for k in words if k))
+    notice = service_notice(service, lang)
+    described = service.description.pick(lang) if service.description is not None else ""
     return {
         "service_code": service.code,
         "service_name": service.name.pick(lang),
-        "description": service_notice(service, lang),
+        "description": f"{described} {notice}" if described else notice,
         "metadata": True,
         "type": "realtime",
         "keywords": keywords,
@@ -303,6 +309,19 @@ def facts_from_public(record: requests_pb2.PublicRequest) -> PublicFacts:
         result_text=record.result_text,
         merged_into_id=record.merged_into_id,
         media_url=photo,
+    )
+
+
+def with_public_text(facts: PublicFacts, public: PublicFacts | None) -> PublicFacts:
+    """A ledger record's facts with the text and photo of its public view (none without one)."""
+    if public is None:
+        return facts
+    return replace(
+        facts,
+        title=public.title,
+        description=public.description,
+        result_text=public.result_text,
+        media_url=public.media_url,
     )
 
 
@@ -491,6 +510,25 @@ def list_request(query: RequestQuery, page_size: int, page_token: str = "") -> r
         categories=list(query.service_codes),
         page=common_pb2.PageRequest(page_size=page_size, page_token=page_token),
     )
+    if query.start is not None:
+        message.submitted_from.CopyFrom(to_timestamp(query.start))
+    if query.end is not None:
+        message.submitted_to.CopyFrom(to_timestamp(query.end))
+    return message
+
+
+def public_list_request(
+    query: RequestQuery, page_size: int, page_token: str = ""
+) -> requests_pb2.ListPublicRequestsRequest:
+    """The public query for an Open311 GET (by ids, or by the standard's filters)."""
+    message = requests_pb2.ListPublicRequestsRequest(
+        request_ids=list(query.ids),
+        page=common_pb2.PageRequest(page_size=page_size, page_token=page_token),
+    )
+    if query.ids:
+        return message
+    message.statuses.extend(query.grpc_statuses())  # type: ignore[arg-type]
+    message.categories.extend(query.service_codes)
     if query.start is not None:
         message.submitted_from.CopyFrom(to_timestamp(query.start))
     if query.end is not None:

@@ -4,9 +4,12 @@ Every endpoint answers ``.json`` and ``.xml``; every failure is the standard's e
 (``[{"code": 400, "description": "..."}]``, ``<errors><error>...``) with the same HTTP status.
 
 Who is asking: an API key (``api_key`` parameter, or the ``X-Api-Key`` header), else the
-signed-in caller, else nobody. Reads go to the requests service as that caller, so it sees
-what the services let it see, and every request is shown through ``mapping`` with public
-fields only; anonymous callers get the public results board (recently solved requests).
+signed-in caller, else nobody. Everyone gets the requests service's public view
+(``ListPublicRequests`` and ``GetPublicRequest``, open to anyone: open and closed requests,
+text and photos only as far as published, hidden and rejected ones never); a caller with an
+identity also gets what the ledger lets it see (``ListRequests``, ``GetRequest``), with the
+text and photo of the public view. Every request is shown through ``mapping`` with public
+fields only. The service list is the requests service's catalogue (``ListCategories``).
 POST requests needs an API key; the key is the requester (it can follow its requests), and
 the resident's e-mail, phone and names go to the requester's private contact.
 
@@ -24,7 +27,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,7 +40,7 @@ from linli.gateway.auth import Person
 from linli.v1 import organizations_pb2, requests_pb2
 
 from . import formats, mapping
-from .catalogue import Services, load_services
+from .catalogue import CatalogueCache, Services
 from .formats import Format
 from .mapping import Open311Error, PublicFacts
 
@@ -47,28 +50,20 @@ bp = Blueprint("open311", __name__)
 
 #: Requests asked of the ledger per page (the service's maximum).
 PAGE_SIZE: Final = 500
-#: The board lists at most this many recent results.
-BOARD_LIMIT: Final = 100
 ORG_NAME_TTL: Final = 600.0
 ORG_NAME_CACHE: Final = 2000
 #: When the service list last changed without a catalogue file (this module's release).
 DEFAULT_CHANGESET: Final = datetime(2025, 6, 1, tzinfo=UTC)
-#: The board's period starts here when a query names no start (a lookup by id).
-BOARD_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
-_services_lock = threading.Lock()
-_services: Services | None = None
+_catalogue = CatalogueCache()
 
 
 def services() -> Services:
-    """The catalogue, loaded once per process."""
-    global _services  # noqa: PLW0603 - a process-wide cache of immutable data
-    if _services is None:
-        with _services_lock:
-            if _services is None:
-                _services = load_services()
-    return _services
+    """The requests service's catalogue (``ListCategories``, asked anonymously), kept a while."""
+    return _catalogue.get(
+        lambda message: clients.call(clients.current().requests.ListCategories, message, idempotent=True)
+    )
 
 
 class OrganisationNames:
@@ -271,13 +266,21 @@ def service_definition(name: str) -> Response:
 
 
 # -- reading requests ----------------------------------------------------------------------------------------------
-def _board(person: Person | None, query: mapping.RequestQuery) -> list[PublicFacts]:
-    """Recently solved requests as the public sees them."""
-    message = requests_pb2.GetPublicBoardRequest(recent_limit=BOARD_LIMIT)
-    message.period_start.CopyFrom(mapping.to_timestamp(query.start or BOARD_EPOCH))
-    message.period_end.CopyFrom(mapping.to_timestamp(query.end or datetime.now(UTC) + timedelta(days=1)))
-    board = clients.call(clients.current().requests.GetPublicBoard, message, person=person, idempotent=True)
-    return [mapping.facts_from_public(r) for r in board.recent_results]
+def _public(query: mapping.RequestQuery) -> list[PublicFacts]:
+    """Requests as the public sees them (open and closed), up to the query's limit."""
+    found: list[PublicFacts] = []
+    token = ""
+    while len(found) < query.limit:
+        response = clients.call(
+            clients.current().requests.ListPublicRequests,
+            mapping.public_list_request(query, PAGE_SIZE, token),
+            idempotent=True,
+        )
+        found.extend(mapping.facts_from_public(r) for r in response.requests)
+        token = response.page.next_page_token
+        if not token:
+            break
+    return found
 
 
 def _ledger(person: Person, query: mapping.RequestQuery) -> list[PublicFacts]:
@@ -298,8 +301,23 @@ def _ledger(person: Person, query: mapping.RequestQuery) -> list[PublicFacts]:
     return found
 
 
+def _public_one(request_id: str) -> PublicFacts | None:
+    """One request's public view, else None (unknown, hidden or rejected)."""
+    try:
+        found = clients.call(
+            clients.current().requests.GetPublicRequest,
+            requests_pb2.GetPublicRequestRequest(request_id=request_id),
+            idempotent=True,
+        )
+    except NotFound:
+        return None
+    return mapping.facts_from_public(found)
+
+
 def _one(person: Person | None, request_id: str) -> PublicFacts | None:
-    """One request as the caller may see it, else from the public board, else None."""
+    """One request: what the caller may see of the ledger with the public view's text, else
+    the public view, else None."""
+    public = _public_one(request_id)
     if person is not None:
         try:
             found = clients.call(
@@ -308,28 +326,30 @@ def _one(person: Person | None, request_id: str) -> PublicFacts | None:
                 person=person,
                 idempotent=True,
             )
-            return mapping.facts_from_request(found)
+            return mapping.with_public_text(mapping.facts_from_request(found), public)
         except (NotFound, PermissionDenied, Unauthenticated):
             pass
-    return None
+    return public
 
 
 def _by_ids(person: Person | None, ids: tuple[str, ...]) -> list[PublicFacts]:
-    found: dict[str, PublicFacts] = {}
-    missing = list(ids)
+    if len(ids) == 1:
+        one = _one(person, ids[0])
+        return [one] if one is not None else []
+    public = {f.id: f for f in _public(mapping.RequestQuery(ids=ids))}
+    found: dict[str, PublicFacts] = dict(public)
     if person is not None:
-        missing = []
         for request_id in ids:
-            facts = _one(person, request_id)
-            if facts is None:
-                missing.append(request_id)
-            else:
-                found[request_id] = facts
-    if missing:
-        wanted = set(missing)
-        for facts in _board(None, mapping.RequestQuery()):
-            if facts.id in wanted:
-                found[facts.id] = facts
+            try:
+                record = clients.call(
+                    clients.current().requests.GetRequest,
+                    requests_pb2.GetRequestRequest(request_id=request_id),
+                    person=person,
+                    idempotent=True,
+                )
+            except (NotFound, PermissionDenied, Unauthenticated):
+                continue
+            found[request_id] = mapping.with_public_text(mapping.facts_from_request(record), public.get(request_id))
     return [found[i] for i in ids if i in found]
 
 
@@ -354,11 +374,12 @@ def _list_requests(chosen: Format) -> Response:
     if query.ids:
         selected = _by_ids(person, query.ids)
     else:
-        gathered: list[PublicFacts] = []
-        if query.statuses != {"open"}:
-            gathered.extend(_board(person, query))
+        public = _public(query)
+        gathered = list(public)
         if person is not None:
-            gathered.extend(_ledger(person, query))
+            texts = {f.id: f for f in public}
+            # the ledger's facts (handler, escalation) win, with the public view's text
+            gathered = [mapping.with_public_text(f, texts.get(f.id)) for f in _ledger(person, query)] + gathered
         selected = mapping.select(gathered, query)
     return _respond(chosen, "service_requests", _entries(selected, _lang()))
 
@@ -432,8 +453,8 @@ def unknown(rest: str) -> Response:
 
 def reset_caches() -> None:
     """Forgets the catalogue and organisation names (tests)."""
-    global _services, _names  # noqa: PLW0603
-    _services = None
+    global _names  # noqa: PLW0603
+    _catalogue.clear()
     _names = OrganisationNames()
 
 

@@ -8,9 +8,6 @@ into a sentence in the page's language for the page to show.
 
 from __future__ import annotations
 
-import json
-import os
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Response, g, make_response
@@ -20,11 +17,10 @@ from werkzeug.wrappers import Response as ResponseBase
 from linli.common import errors
 from linli.gateway import auth, clients
 from linli.gateway.app import gateway_config
-from linli.requests.domain.catalogue import DEFAULT_CATALOGUE
+from linli.gateway.open311.catalogue import CatalogueCache, Services
 
 if TYPE_CHECKING:
     from linli.gateway.auth import Person
-    from linli.requests.domain.catalogue import Catalogue
 
 SERVICES = ("organizations", "volunteers", "requests", "notifications")
 
@@ -108,16 +104,13 @@ def problem_text(error: errors.LinliError) -> str:
 # ---- the category catalogue ----------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    """The requests service's category catalogue (data: codes and names), with the city's
-    overrides from ``LINLI_CATALOGUE_FILE`` like the service itself. No gRPC call lists
-    categories, so the pages read the same data the requests service loads."""
-    path = os.environ.get("LINLI_CATALOGUE_FILE", "")
-    if path:
-        with open(path, encoding="utf-8") as source:
-            return DEFAULT_CATALOGUE.with_overrides(json.load(source))
-    return DEFAULT_CATALOGUE
+_catalogue = CatalogueCache()
+
+
+def catalogue() -> Services:
+    """The requests service's category catalogue (``ListCategories``, open to anyone: codes
+    and names, retired ones too), kept a few minutes."""
+    return _catalogue.get(lambda message: rpc("requests", "ListCategories", message, as_person=False))
 
 
 # ---- browser sessions (the accounts part of the gateway) -----------------------------------

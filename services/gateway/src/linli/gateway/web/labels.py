@@ -115,7 +115,9 @@ def localized(text: object) -> str:
 
 def category(code: str) -> str:
     try:
-        found = backend.catalogue().category(code)
-    except Exception:  # an unknown or retired code: show the code itself
+        found = backend.catalogue().name_of(code)
+    except Exception:  # the catalogue is out of reach: show the code itself
         return code
-    return found.zh if is_chinese() else found.en
+    if found is None:  # an unknown code
+        return code
+    return found.pick("zh" if is_chinese() else "en")

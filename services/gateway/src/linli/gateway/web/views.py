@@ -342,7 +342,7 @@ def _suggestions(draft: dict[str, Any], point: cm.GeoPoint | None) -> list[Any]:
 
 def _categories() -> list[tuple[str, str]]:
     chinese = labels.is_chinese()
-    return [(c.code, c.zh if chinese else c.en) for c in backend.catalogue().list_categories()]
+    return [(s.code, s.name.pick("zh" if chinese else "en")) for s in backend.catalogue().all()]
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

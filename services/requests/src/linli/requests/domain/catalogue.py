@@ -31,6 +31,8 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 DEPARTMENT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Longest limit a category may set: 90 days.
 MAX_DEADLINE_MINUTES = 90 * 24 * 60
+#: Longest category description (each language).
+DESCRIPTION_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,9 @@ class Category:
     #: Publication policy: True publishes a request's text and photos (scrubbed) without a
     #: moderator's review. Captured on each request when it is submitted.
     auto_publish: bool = False
+    #: What the category covers, for residents and city apps (optional).
+    description_zh: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,10 +275,10 @@ def _minutes(row: Mapping[str, Any], key: str, at: str) -> int:
     return value
 
 
-def _text(row: Mapping[str, Any], key: str, at: str) -> str:
+def _text(row: Mapping[str, Any], key: str, at: str, limit: int = 100) -> str:
     value = row.get(key, "")
-    if not isinstance(value, str) or len(value) > 100:
-        raise InvalidArgument(f"{at}.{key}: must be text of at most 100 characters", field=f"{at}.{key}")
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidArgument(f"{at}.{key}: must be text of at most {limit} characters", field=f"{at}.{key}")
     return value.strip()
 
 
@@ -303,6 +308,8 @@ def _category(row: Mapping[str, Any], at: str) -> Category:
         default_urgency=Urgency[urgency_name.upper()],
         active=bool(row.get("active", True)),
         auto_publish=_flag(row, "auto_publish", at),
+        description_zh=_text(row, "description_zh", at, DESCRIPTION_MAX),
+        description_en=_text(row, "description_en", at, DESCRIPTION_MAX),
     )
 
 
@@ -344,7 +351,8 @@ class Catalogue:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Catalogue:
         """``{"categories": [{code, zh, en, accept_minutes, resolve_minutes, department_code?,
-        default_urgency?, active?, auto_publish?}, ...], "departments": [{code, zh, en, response_minutes}]}``.
+        default_urgency?, active?, auto_publish?, description_zh?, description_en?}, ...],
+        "departments": [{code, zh, en, response_minutes}]}``.
         A category naming an unknown department is an error (its escalations would go
         nowhere)."""
         categories = _by_code(
@@ -376,6 +384,8 @@ class Catalogue:
                     "default_urgency": c.default_urgency.name,
                     "active": c.active,
                     "auto_publish": c.auto_publish,
+                    "description_zh": c.description_zh,
+                    "description_en": c.description_en,
                 }
                 for c in self.categories.values()
             ],

@@ -86,6 +86,8 @@ CATEGORY_CODE_MAX_LENGTH = 64
 #: Documented limits of queries (requests.proto).
 BOARD_RECENT_DEFAULT = 20
 BOARD_RECENT_MAX = 100
+#: Ids a public listing may ask for at once.
+PUBLIC_IDS_MAX = 100
 SUGGESTION_LIMIT_DEFAULT = 5
 SUGGESTION_LIMIT_MAX = 20
 CLIENT_TOKEN_MIN_LENGTH = 16

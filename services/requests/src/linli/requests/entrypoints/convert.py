@@ -23,6 +23,8 @@ from linli.common.errors import InvalidArgument
 from linli.common.protojson import parse_dict
 from linli.requests.adapters import event_payloads as payloads
 from linli.requests.adapters.proto_enums import from_number, wire_name
+from linli.requests.domain.catalogue import Catalogue, Category
+from linli.requests.domain.deadlines import URGENCY_FACTORS
 from linli.requests.domain.duplicates import DuplicateSuggestion
 from linli.requests.domain.model import (
     Address,
@@ -89,6 +91,51 @@ def suggestion_out(value: DuplicateSuggestion) -> pb.DuplicateSuggestion:
 
 def statistics_out(value: Statistics) -> pb.Statistics:
     return parse(statistics(value), pb.Statistics())
+
+
+def public_request_out(value: PublicRequest) -> pb.PublicRequest:
+    return parse(payloads.public_request(value), pb.PublicRequest())
+
+
+def _deadline_seconds(minutes: int, factor: float) -> int:
+    return round(minutes * factor * 60)
+
+
+def category(value: Category) -> JsonDict:
+    """``linli.v1.Category``: the base limits and the limits at each urgency."""
+    return _compact(
+        {
+            "code": value.code,
+            "name": {"zh": value.zh, "en": value.en},
+            "description": {"zh": value.description_zh, "en": value.description_en},
+            "departmentCode": value.department_code,
+            "defaultUrgency": wire_name(value.default_urgency),
+            "acceptMinutes": value.accept_minutes,
+            "resolveMinutes": value.resolve_minutes,
+            "deadlines": [
+                {
+                    "urgency": wire_name(urgency),
+                    "acceptSeconds": str(_deadline_seconds(value.accept_minutes, factor)),
+                    "resolveSeconds": str(_deadline_seconds(value.resolve_minutes, factor)),
+                }
+                for urgency, factor in URGENCY_FACTORS.items()
+            ],
+            "autoPublish": value.auto_publish,
+            "active": value.active,
+        }
+    )
+
+
+def categories_out(value: Catalogue) -> pb.ListCategoriesResponse:
+    """``linli.v1.ListCategoriesResponse``: categories and departments in catalogue order."""
+    document = {
+        "categories": [category(c) for c in value.categories.values()],
+        "departments": [
+            _compact({"code": d.code, "name": {"zh": d.zh, "en": d.en}, "responseMinutes": d.response_minutes})
+            for d in value.departments.values()
+        ],
+    }
+    return parse(document, pb.ListCategoriesResponse())
 
 
 def public_board_out(value: PublicBoard) -> pb.PublicBoard:

@@ -486,6 +486,33 @@ class RequestServicer(requests_pb2_grpc.RequestServiceServicer):
         )
         return convert.public_board_out(board)
 
+    def ListCategories(self, request: pb.ListCategoriesRequest, context: Context) -> pb.ListCategoriesResponse:
+        catalogue = self.bus.handle(c.ListCategories(actor=Actor.current(), include_retired=request.include_retired))
+        return convert.categories_out(catalogue)
+
+    def ListPublicRequests(
+        self, request: pb.ListPublicRequestsRequest, context: Context
+    ) -> pb.ListPublicRequestsResponse:
+        query = c.ListPublicRequests(
+            actor=Actor.current(),
+            scope_id=request.scope_id,
+            categories=tuple(request.categories),
+            statuses=convert.enums_in(Status, request.statuses, "statuses"),
+            submitted_from=convert.timestamp(request, "submitted_from"),
+            submitted_to=convert.timestamp(request, "submitted_to"),
+            request_ids=tuple(request.request_ids),
+        )
+        found: list[PublicRequest] = self.bus.handle(query)
+        page, token, total = paginate(found, request.page.page_size, request.page.page_token)
+        return pb.ListPublicRequestsResponse(
+            requests=[convert.public_request_out(r) for r in page],
+            page=common_pb2.PageInfo(next_page_token=token, total_size=total),
+        )
+
+    def GetPublicRequest(self, request: pb.GetPublicRequestRequest, context: Context) -> pb.PublicRequest:
+        found: PublicRequest = self.bus.handle(c.GetPublicRequest(actor=Actor.current(), request_id=request.request_id))
+        return convert.public_request_out(found)
+
     def ExportLedgerCsv(self, request: pb.ExportLedgerCsvRequest, context: Context) -> Iterator[pb.CsvChunk]:
         actor = Actor.current()
         start, end = _period(request)

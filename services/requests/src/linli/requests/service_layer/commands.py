@@ -285,3 +285,28 @@ class ExportLedgerCsv(Command):
     period_start: datetime
     period_end: datetime
     include_personal: bool = False
+
+
+# -- open to anyone ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class ListCategories(Command):
+    """The category catalogue (with the city's overrides); retired categories on request."""
+
+    include_retired: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListPublicRequests(Command):
+    """Published requests as the public sees them (``publication.feed_view``), newest first."""
+
+    scope_id: str = ""
+    categories: tuple[str, ...] = ()
+    statuses: tuple[Status, ...] = ()
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+    request_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPublicRequest(Command):
+    request_id: str

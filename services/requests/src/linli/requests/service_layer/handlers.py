@@ -19,6 +19,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from linli.common import validation
@@ -892,6 +893,55 @@ def handle_export_ledger_csv(
     )
 
 
+# -- open to anyone: the catalogue and the public view ---------------------------------------------------
+def handle_list_categories(command: c.ListCategories, catalogue: Catalogue) -> Catalogue:
+    """The catalogue as this service uses it; retired categories only when asked for."""
+    if command.include_retired:
+        return catalogue
+    active = {code: category for code, category in catalogue.categories.items() if category.active}
+    return Catalogue(categories=MappingProxyType(active), departments=catalogue.departments)
+
+
+def _public_matches(request: Request, query: c.ListPublicRequests) -> bool:
+    return (
+        (not query.statuses or request.status in query.statuses)
+        and (not query.categories or request.category in query.categories)
+        and (not query.scope_id or query.scope_id in request.place.scope_ids)
+        and (query.submitted_from is None or request.submitted_at >= query.submitted_from)
+        and (query.submitted_to is None or request.submitted_at < query.submitted_to)
+    )
+
+
+def handle_list_public_requests(command: c.ListPublicRequests, ledger: RequestReadModel) -> list[PublicRequest]:
+    """Open to anyone: the public view of every request the public feed carries (never a
+    hidden or rejected one; text as far as approved), newest first."""
+    scope_id = validation.optional_identifier(command.scope_id, "scope_id")
+    rules.validate_query_categories(command.categories)
+    ids = validation.identifier_list(command.request_ids, "request_ids", max_items=rules.PUBLIC_IDS_MAX)
+    if command.submitted_from and command.submitted_to and command.submitted_to <= command.submitted_from:
+        raise InvalidArgument("submitted_to: must be after submitted_from", field="submitted_to")
+    if ids:
+        candidates: Iterable[Request] = [r for i in ids if (r := ledger.find(Request, i)) is not None]
+    elif scope_id:
+        candidates = ledger.requests_of(ledger.in_scopes([scope_id]))
+    else:
+        candidates = ledger.all_requests()
+    chosen = sorted(
+        (r for r in candidates if _public_matches(r, command)), key=lambda r: (r.submitted_at, r.id), reverse=True
+    )
+    return [view for r in chosen if (view := publication.feed_view(r)) is not None]
+
+
+def handle_get_public_request(command: c.GetPublicRequest, ledger: RequestReadModel) -> PublicRequest:
+    """Open to anyone: one request's public view; a hidden or rejected request is as unknown
+    as a missing one (NOT_FOUND, same words)."""
+    request = stored_request(ledger, command.request_id)
+    view = publication.feed_view(request)
+    if view is None:
+        raise NotFound(f"request_id: request {command.request_id} does not exist", field="request_id")
+    return view
+
+
 HANDLERS: dict[type[Any], Callable[..., Any]] = {
     c.SubmitRequest: handle_submit,
     c.AcceptRequest: handle_accept,
@@ -929,4 +979,7 @@ HANDLERS: dict[type[Any], Callable[..., Any]] = {
     c.GetStatistics: handle_get_statistics,
     c.GetPublicBoard: handle_get_public_board,
     c.ExportLedgerCsv: handle_export_ledger_csv,
+    c.ListCategories: handle_list_categories,
+    c.ListPublicRequests: handle_list_public_requests,
+    c.GetPublicRequest: handle_get_public_request,
 }
