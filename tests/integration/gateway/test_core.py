@@ -15,6 +15,7 @@ from pymongo import MongoClient
 from linli.gateway.app import create_app
 from linli.gateway.config import GatewayConfig
 from tests.integration.gateway.conftest import Platform
+from tests.support.gateway import start_gateway
 from tests.support.infra import free_port
 
 pytestmark = pytest.mark.integration
@@ -156,24 +157,26 @@ def test_openapi_document_is_3_1_and_docs_are_local(gateway: Platform) -> None:
 
 
 def test_rate_limit_is_a_429_problem_with_retry_after_counted_in_mongodb(gateway: Platform) -> None:
-    config = _config(gateway, rate_limit_default="3/minute")
-    app = create_app(config)
-    client = app.test_client()
-    answers = [client.get("/api/v1/openapi.json", environ_base={"REMOTE_ADDR": "10.1.2.3"}) for _ in range(4)]
-    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
-    limited = answers[-1]
-    assert limited.headers["Content-Type"].startswith(PROBLEM)
-    assert int(limited.headers["Retry-After"]) >= 1
-    assert limited.get_json()["status"] == 429
-    # another caller is not limited by the first one's count
-    assert client.get("/api/v1/openapi.json", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
-    # health is exempt
-    assert all(client.get("/healthz").status_code == 200 for _ in range(5))
-    # the counts live in the shared MongoDB storage (every replica sees them)
-    mongo: MongoClient[dict[str, Any]] = MongoClient(gateway.infra.mongo_uri)
+    # A gateway process of its own with a small limit: Flask-Limiter keeps one limiter per
+    # process, so an in-process app would share it with every other app the run built.
+    limited_gateway = start_gateway(gateway.infra, gateway.services, LINLI_RATE_LIMIT_DEFAULT="3/minute")
     try:
-        database = mongo[config.database]
-        stored = [doc for name in database.list_collection_names() for doc in database[name].find({})]
-        assert any("10.1.2.3" in str(doc.get("_id", "")) for doc in stored), stored
+        url = f"{limited_gateway.url}/api/v1/openapi.json"
+        answers = [requests.get(url, timeout=10) for _ in range(4)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+        limited = answers[-1]
+        assert limited.headers["Content-Type"].startswith(PROBLEM)
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert limited.json()["status"] == 429
+        # health is exempt
+        assert all(requests.get(f"{limited_gateway.url}/healthz", timeout=10).status_code == 200 for _ in range(5))
+        # the counts live in the shared MongoDB storage (every replica sees them), per caller
+        mongo: MongoClient[dict[str, Any]] = MongoClient(gateway.infra.mongo_uri)
+        try:
+            database = mongo[limited_gateway.env["LINLI_MONGO_DB"]]
+            stored = [doc for name in database.list_collection_names() for doc in database[name].find({})]
+            assert any("ip:127.0.0.1" in str(doc.get("_id", "")) for doc in stored), stored
+        finally:
+            mongo.close()
     finally:
-        mongo.close()
+        limited_gateway.stop()
