@@ -78,10 +78,18 @@ start() {
   if [[ -f "$ROOT/services/gateway/src/linli/gateway/__main__.py" ]]; then
     local pidfile="$LINLI_RUN_DIR/gateway.pid"
     if refuse_taken_port gateway "$GATEWAY_PORT" "$pidfile"; then
-      LINLI_SERVICE_NAME=gateway LINLI_HTTP_PORT="$GATEWAY_PORT" LINLI_METRICS_PORT=$((9105 + OFFSET)) \
+      # Browser sessions survive a restart: the cookie-signing secret is made once and kept.
+      local secret="$LINLI_DATA_DIR/keys/gateway-session.secret"
+      [[ -s "$secret" ]] || (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$secret")
+      LINLI_SERVICE_NAME=gateway LINLI_HTTP_PORT="$GATEWAY_PORT" LINLI_SESSION_SECRET_FILE="$secret" \
         nohup "$PY" -m linli.gateway >>"$LINLI_RUN_DIR/gateway.log" 2>&1 </dev/null &
       echo $! >"$pidfile"
       wait_port "$GATEWAY_PORT" 60 "$pidfile" "$LINLI_RUN_DIR/gateway.log"
+    fi
+    if [[ -f "$ROOT/services/gateway/src/linli/gateway/seed.py" ]]; then
+      log "seeding gateway demo accounts"
+      LINLI_SIGNING_KEY_FILE="$(key_file ops)" "$PY" -m linli.gateway.seed >"$LINLI_RUN_DIR/accounts.txt" 2>>"$LINLI_RUN_DIR/seed.log" \
+        || die "seeding the gateway's accounts failed (log: $LINLI_RUN_DIR/seed.log)"
     fi
   fi
   cat <<MSG
@@ -94,7 +102,11 @@ MSG
     read -r name grpc metrics <<<"$entry"
     present "$name" && printf '  %-26s gRPC 127.0.0.1:%s  metrics http://127.0.0.1:%s/metrics\n' "$name" "$grpc" "$metrics"
   done
-  [[ -f "$ROOT/services/gateway/src/linli/gateway/__main__.py" ]] && printf '  %-26s http://127.0.0.1:%s/\n' gateway "$GATEWAY_PORT"
+  if [[ -f "$ROOT/services/gateway/src/linli/gateway/__main__.py" ]]; then
+    printf '  %-26s http://127.0.0.1:%s/  (API http://127.0.0.1:%s/api/v1/docs, Open311 /open311/v2/discovery.json, metrics /metrics)\n' \
+      gateway "$GATEWAY_PORT" "$GATEWAY_PORT"
+    [[ -s "$LINLI_RUN_DIR/accounts.txt" ]] && cat "$LINLI_RUN_DIR/accounts.txt"
+  fi
   ((started == 0)) && echo "  (no services are built yet: only the infrastructure runs)"
   echo "Stop with: make stop"
 }

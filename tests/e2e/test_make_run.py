@@ -3,12 +3,15 @@ ports and data folder so that it runs beside a developer's platform and the test
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -54,6 +57,16 @@ def platform(action: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def http_json(method: str, url: str, body: dict[str, str] | None = None, token: str = "") -> dict[str, Any]:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        found: dict[str, Any] = json.loads(response.read())
+        return found
+
+
 def test_run_twice_then_stop(tmp_path: Path) -> None:
     offset = free_offset()
     env = {
@@ -79,6 +92,18 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
                 )
                 assert pong.service == name
 
+        gateway = f"http://127.0.0.1:{8080 + offset}"
+        assert f"{gateway}/" in first.stdout and "Demo accounts (password for all: " in first.stdout
+        assert http_json("GET", f"{gateway}/readyz")["status"] == "ready"
+        password = first.stdout.split("Demo accounts (password for all: ", 1)[1].split(")", 1)[0]
+        signed_in = http_json(
+            "POST",
+            f"{gateway}/api/v1/auth/sign-in",
+            {"login": "dispatcher@linli.local", "password": password, "client": "api"},
+        )
+        me = http_json("GET", f"{gateway}/api/v1/me", token=signed_in["access_token"])
+        assert any(role.startswith("dispatcher@") for role in me["roles"]), me
+
         keys = tmp_path / "keys"  # one key pair per service, the gateway and ops, generated once
         assert sorted(p.name for p in keys.glob("*.key.pem")) == [
             f"{issuer}.1.key.pem"
@@ -88,7 +113,7 @@ def test_run_twice_then_stop(tmp_path: Path) -> None:
 
         second = platform("start", env)  # nothing starts twice; the seeds change nothing
         assert second.returncode == 0, second.stderr
-        assert second.stderr.count("already running") >= 5
+        assert second.stderr.count("already running") >= 6  # the four services, the gateway, the brokers
         with grpc.insecure_channel(f"127.0.0.1:{50053 + offset}") as channel:
             now = int(time.time())
             stats = requests_pb2_grpc.RequestServiceStub(channel).GetStatistics(
