@@ -72,6 +72,9 @@ def gateway(infra: Infra) -> Iterator[Platform]:
             **peers,
             LINLI_VOLUNTEERS_ADDR=volunteers.address,
             LINLI_REQUESTS_ADDR=requests.address,
+            # Test subscriptions point at loopback only: never a public address.
+            LINLI_WEBHOOK_ALLOW_HTTP="true",
+            LINLI_WEBHOOK_ALLOWED_CIDRS="127.0.0.0/8",
         )
         started.append(notifications)
         services = {
