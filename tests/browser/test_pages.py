@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from linli.v1 import requests_pb2, volunteers_pb2, volunteers_pb2_grpc
 from tests.browser.conftest import Browser
@@ -194,7 +197,12 @@ def test_a_dispatcher_reassigns_an_overdue_request(browser: Open) -> None:
             dispatcher.choose(f"#{name}-kind", str(kind))
             for css, value in fields.items():
                 dispatcher.fill(css, value)
+            # The page still shows the previous action's message: wait until the form's answer
+            # replaced the page, or the old message would be read (and go stale under us).
+            previous = dispatcher.driver.find_elements(By.CSS_SELECTOR, ".flash")
             dispatcher.click(f"#do-{name}")
+            if previous:
+                WebDriverWait(dispatcher.driver, 30).until(expected_conditions.staleness_of(previous[0]))
             flash = dispatcher.wait_for(".flash")
             if "success" in (flash.get_attribute("class") or ""):
                 return
