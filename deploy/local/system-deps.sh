@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the local platform needs are present: Java 17+ and Maven (to
 # fetch and run Kafka), Go (to build FerretDB), Python 3.11+, chromium and chromium-driver
-# (browser tests) and a CJK font. Installs what is missing with
+# (browser tests), a CJK font and prometheus (promtool, the scrape test). Installs what is missing with
 # apt-get where it can; otherwise says exactly what to install.
 set -euo pipefail
 missing=()
@@ -19,6 +19,27 @@ if ((${#missing[@]})); then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "[deps] missing: ${missing[*]}; install them and retry" >&2
+    exit 1
+  fi
+fi
+# promtool checks and unit-tests the alert rules; tests start prometheus themselves on a free
+# loopback port. Debian's package would start its own service (listening on :9090) from
+# postinst: a policy-rc.d refusing every start keeps anything from running after the install,
+# and no recommends (node-exporter would be one more service).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "[deps] installing prometheus (for promtool and the scrape test) with apt-get" >&2
+    own_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    status=0
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || status=$?
+    ((own_policy)) && rm -f /usr/sbin/policy-rc.d
+    if [[ -d /run/systemd/system ]]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+    ((status == 0)) || exit "$status"
+  else
+    echo "[deps] missing: prometheus (promtool); install it and retry" >&2
     exit 1
   fi
 fi
