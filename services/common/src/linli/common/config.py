@@ -60,6 +60,20 @@ class ServiceConfig:
     mongo_db: str = setting("LINLI_MONGO_DB", "", "Database name; empty means linli_<service>.")
     mongo_max_pool_size: int = setting("LINLI_MONGO_MAX_POOL_SIZE", 8, "MongoDB connections per process.")
     kafka_bootstrap: str = setting("LINLI_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers.")
+    kafka_security_protocol: str = setting(
+        "LINLI_KAFKA_SECURITY_PROTOCOL",
+        "PLAINTEXT",
+        "PLAINTEXT, or SSL for TLS to the brokers (Strimzi's tls listener).",
+    )
+    kafka_ssl_cafile: str = setting(
+        "LINLI_KAFKA_SSL_CAFILE",
+        "",
+        "CA certificate (PEM) the brokers' certificates are checked against; empty: the system's.",
+    )
+    kafka_ssl_certfile: str = setting(
+        "LINLI_KAFKA_SSL_CERTFILE", "", "Client certificate (PEM) for TLS client authentication; empty: none."
+    )
+    kafka_ssl_keyfile: str = setting("LINLI_KAFKA_SSL_KEYFILE", "", "Private key (PEM) of that client certificate.")
     outbox_poll_seconds: float = setting(
         "LINLI_OUTBOX_POLL_SECONDS", 0.5, "Outbox relay's sleep when idle, and first back-off after a failure."
     )

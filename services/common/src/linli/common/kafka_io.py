@@ -10,13 +10,15 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from linli.common.cloudevents import Envelope, dlq_topic, to_kafka_record
+from linli.common.config import ServiceConfig
+from linli.common.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,45 @@ def platform_topics() -> list[str]:
     return topics + [dlq_topic(t) for t in topics]
 
 
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL")
+
+
+def security_options(config: ServiceConfig) -> dict[str, str]:
+    """kafka-python's connection-security arguments for `config`'s LINLI_KAFKA_* settings;
+    empty for PLAINTEXT, so local brokers and tests see the clients exactly as before."""
+    protocol = config.kafka_security_protocol.strip().upper()
+    if protocol not in SECURITY_PROTOCOLS:
+        raise InvalidArgument(
+            f"LINLI_KAFKA_SECURITY_PROTOCOL: must be one of {', '.join(SECURITY_PROTOCOLS)}, "
+            f"not {config.kafka_security_protocol[:40]!r}",
+            field="LINLI_KAFKA_SECURITY_PROTOCOL",
+        )
+    if protocol == "PLAINTEXT":
+        return {}
+    if bool(config.kafka_ssl_certfile) != bool(config.kafka_ssl_keyfile):
+        raise InvalidArgument(
+            "LINLI_KAFKA_SSL_CERTFILE and LINLI_KAFKA_SSL_KEYFILE: set both (client authentication) or neither",
+            field="LINLI_KAFKA_SSL_CERTFILE",
+        )
+    options = {"security_protocol": protocol}
+    for option, value in (
+        ("ssl_cafile", config.kafka_ssl_cafile),
+        ("ssl_certfile", config.kafka_ssl_certfile),
+        ("ssl_keyfile", config.kafka_ssl_keyfile),
+    ):
+        if value:
+            options[option] = value
+    return options
+
+
+def client_security(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`security_options` from the process environment. Every Kafka client the kit builds
+    (producers, the publisher child, consumers, the admin client) takes these, so the
+    settings need not be threaded through each service's wiring: they are the same
+    LINLI_KAFKA_* variables whichever config class the service reads."""
+    return security_options(ServiceConfig.from_env(environ))
+
+
 def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
     """True when a bootstrap broker accepts a TCP connection (the health check).
 
@@ -67,6 +108,7 @@ def make_producer(bootstrap: str, client_id: str = "linli") -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
+        **client_security(),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
@@ -101,7 +143,9 @@ def ensure_topics(
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linli-admin", request_timeout_ms=10000)
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap, client_id="linli-admin", request_timeout_ms=10000, **client_security()
+            )
             break
         except KafkaError:
             if time.monotonic() > deadline:

@@ -38,7 +38,7 @@ from linli.common.errors import InvalidArgument
 from linli.common.geo import GeoPoint as GridPoint
 from linli.common.geo import GridIndex, Polygon
 from linli.common.grpc_client import call
-from linli.common.kafka_io import make_producer
+from linli.common.kafka_io import client_security, make_producer
 from linli.requests.domain.model import GeoPoint, Place
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc
 
@@ -211,7 +211,11 @@ class OrganizationsFeed:
     def _open(self, *topics: str, **_: Any) -> KafkaLikeConsumer:
         """The loop's consumer: every partition, from the offsets taken before the snapshot."""
         consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id=self.group_id
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id=self.group_id,
+            **client_security(),
         )
         try:
             partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()]
