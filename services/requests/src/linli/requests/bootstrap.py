@@ -26,6 +26,7 @@ from linli.common.publisher import ProcessPublisher
 from linli.common.runtime import ServiceRuntime
 from linli.common.timers import PeriodicWorker
 from linli.common.unit_of_work import UnitOfWork
+from linli.requests.adapters import business_metrics
 from linli.requests.adapters.clients import OrganizationsClient, VolunteersClient
 from linli.requests.adapters.ledger import Ledger
 from linli.requests.adapters.places import OrganizationsFeed, PlaceIndex
@@ -116,7 +117,7 @@ def timer(app: RequestsApp, name: str, interval_seconds: float, command: Callabl
 def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsProcess]:
     database = mongo.connect(config.mongo_uri, config.database, max_pool_size=config.mongo_max_pool_size)
     runtime = ServiceRuntime(config)
-    repository = Repository()
+    repository = business_metrics.MeteredRepository()
     repository.ensure_indexes()
     publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
     relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
@@ -132,6 +133,7 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsProcess]:
         offer_policy=OfferPolicy(batch_size=config.offer_batch_size, ttl=timedelta(seconds=config.offer_ttl_seconds)),
     )
     app.load()
+    runtime.on_close(business_metrics.watch_ledger(app.ledger.requests))
     runtime.grpc.register(
         requests_pb2_grpc.add_RequestServiceServicer_to_server, RequestServicer(app.bus), SERVICE_NAME
     )

@@ -27,6 +27,7 @@ from linli.common.publisher import ProcessPublisher
 from linli.common.runtime import ServiceRuntime
 from linli.common.unit_of_work import KeyedLocks, UnitOfWork
 from linli.v1 import volunteers_pb2, volunteers_pb2_grpc
+from linli.volunteers.adapters import business_metrics
 from linli.volunteers.adapters.directory import Directory
 from linli.volunteers.adapters.organizations import OrganizationAncestors
 from linli.volunteers.adapters.repository import Repository
@@ -101,7 +102,7 @@ def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> 
     database = mongo.connect(config.mongo_uri, config.database, max_pool_size=config.mongo_max_pool_size)
     producer = make_producer(config.kafka_bootstrap, client_id=config.service_name)
     runtime = ServiceRuntime(config)
-    repository = Repository()
+    repository = business_metrics.MeteredRepository()
     repository.ensure_indexes()
     publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
     relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
@@ -111,6 +112,7 @@ def build(config: VolunteersConfig, ancestors: AncestorLookup | None = None) -> 
         ancestors = organizations
     directory = Directory(config.match_reference_lat)
     load_directory(repository, directory)
+    runtime.on_close(business_metrics.watch_directory(directory.volunteers))
     bus = message_bus(repository=repository, directory=directory, ledger_store=repository, ancestors=ancestors)
     tasks = RequestTasks(bus)
     consumer = make_consumer(

@@ -1,0 +1,196 @@
+"""Business metrics of the requests service: what the city view in Grafana is drawn from.
+
+Counters move only for facts that are certain: the events of a write that succeeded
+(``MeteredRepository`` counts an aggregate's pending events after the store accepted them, so
+a refused or conflicting command counts nothing and a retried submit, which writes nothing,
+counts once). No database read is added: every label comes from the facts the events carry.
+
+Labels are bounded by the catalogue and the organisation tree: ``category`` (a catalogue
+code), ``community`` (the community organisation a request was placed in; ``none`` when it
+could not be located), and small enums. Never a request, person or volunteer id.
+
+``linli_requests_current`` is computed at scrape time by one pass over the in-memory ledger
+(``LedgerCounts``): it is exact after a restart and cannot drift from the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from linli.common.aggregates import AggregateLike
+from linli.requests.adapters.repository import Repository
+from linli.requests.domain import events as ev
+from linli.requests.domain.model import Request
+
+log = logging.getLogger(__name__)
+
+#: The community label of a request the organisation tree could not place.
+UNPLACED = "none"
+
+SUBMITTED = Counter(
+    "linli_requests_submitted_total",
+    "Requests submitted (every channel, visits and round-table splits included), by category and community.",
+    ["category", "community"],
+)
+RESOLVED = Counter(
+    "linli_requests_resolved_total",
+    "Requests resolved, by category, community and whether the resolve deadline was met (deadline: met, missed, none).",
+    ["category", "community", "deadline"],
+)
+BREACHES = Counter(
+    "linli_requests_deadline_breaches_total",
+    "Deadlines the deadline timer found passed, by category, community and deadline (accept, resolve, acknowledge).",
+    ["category", "community", "deadline"],
+)
+ESCALATIONS = Counter(
+    "linli_requests_escalations_total",
+    "Escalations up the ladder, by category, community and trigger "
+    "(manual, accept_breach, resolve_breach, not_acknowledged).",
+    ["category", "community", "trigger"],
+)
+REOPENED = Counter(
+    "linli_requests_reopened_total",
+    "Requests reopened, by category, community and whether a poor rating reopened it (automatic: true, false).",
+    ["category", "community", "automatic"],
+)
+RATINGS = Histogram(
+    "linli_requests_rating_stars",
+    "Ratings residents gave a result (1-5 stars), by category and community.",
+    ["category", "community"],
+    buckets=(1, 2, 3, 4, 5),
+)
+OFFERS = Counter(
+    "linli_requests_offers_total",
+    "Offers made to volunteers (one per volunteer offered), by category and community.",
+    ["category", "community"],
+)
+CLAIMS = Counter(
+    "linli_requests_claims_total",
+    "Offers a volunteer claimed (the first claim wins the request), by category and community.",
+    ["category", "community"],
+)
+
+
+def labels_of(facts: ev.RequestFacts) -> tuple[str, str]:
+    """(category, community) of a request at the moment of an event."""
+    return facts.category, facts.place.community_id or UNPLACED
+
+
+def deadline_outcome(event: ev.RequestResolved) -> str:
+    """``met`` when resolved by the resolve deadline, ``missed`` after it, ``none`` without one."""
+    deadline = event.request.resolve_by
+    if deadline is None or event.resolution is None:
+        return "none"
+    return "met" if event.resolution.resolved_at <= deadline else "missed"
+
+
+def record(event: object) -> None:
+    """Moves the series one stored event stands for (other events move none)."""
+    if not isinstance(event, ev.RequestEvent):
+        return
+    category, community = labels_of(event.request)
+    if isinstance(event, ev.RequestSubmitted):
+        SUBMITTED.labels(category, community).inc()
+    elif isinstance(event, ev.RequestResolved):
+        RESOLVED.labels(category, community, deadline_outcome(event)).inc()
+    elif isinstance(event, ev.DeadlineBreached) and event.breach is not None:
+        BREACHES.labels(category, community, event.breach.kind.value).inc()
+    elif isinstance(event, ev.RequestEscalated) and event.escalation is not None:
+        ESCALATIONS.labels(category, community, event.escalation.trigger.value).inc()
+    elif isinstance(event, ev.RequestReopened):
+        REOPENED.labels(category, community, "true" if event.automatic else "false").inc()
+    elif isinstance(event, ev.RequestRated):
+        RATINGS.labels(category, community).observe(event.stars)
+    elif isinstance(event, ev.RequestOffered) and event.offers:
+        OFFERS.labels(category, community).inc(len(event.offers))
+    elif isinstance(event, ev.RequestClaimed):
+        CLAIMS.labels(category, community).inc()
+
+
+def record_all(events: Iterable[object]) -> None:
+    """Records a committed write's events; a metrics fault is logged, never raised, because
+    the write it describes has already happened."""
+    try:
+        for event in events:
+            record(event)
+    except Exception:
+        log.warning("business metrics not recorded", exc_info=True)
+
+
+class MeteredRepository(Repository):
+    """The service's repository, counting each write's events once the write succeeded."""
+
+    def add(self, aggregate: AggregateLike) -> None:
+        events = list(aggregate.pending_events)
+        super().add(aggregate)
+        record_all(events)
+
+    def save(self, aggregate: AggregateLike, expected_version: int) -> None:
+        events = list(aggregate.pending_events)
+        super().save(aggregate, expected_version)
+        record_all(events)
+
+
+RequestsSource = Callable[[], Iterable[Request]]
+
+
+def count_requests(requests: Iterable[Request]) -> Tally[tuple[str, str, str]]:
+    """Requests by (status, category, community): one pass."""
+    return Tally((r.status.value, r.category, r.place.community_id or UNPLACED) for r in requests)
+
+
+class LedgerCounts(Collector):
+    """``linli_requests_current{status,category,community}``, counted from the ledgers
+    attached (one per service in a process; tests run several) when Prometheus scrapes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sources: dict[int, RequestsSource] = {}
+
+    def attach(self, source: RequestsSource) -> Callable[[], None]:
+        """Counts ``source`` from now on; the returned function stops that (at shutdown)."""
+        with self._lock:
+            key = id(source)
+            self._sources[key] = source
+
+        def detach() -> None:
+            with self._lock:
+                self._sources.pop(key, None)
+
+        return detach
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources.values())
+        counts: Tally[tuple[str, str, str]] = Tally()
+        for source in sources:
+            counts.update(count_requests(source()))
+        family = GaugeMetricFamily(
+            "linli_requests_current",
+            "Requests in the ledger now, by status, category and community.",
+            labels=["status", "category", "community"],
+        )
+        for labels, value in sorted(counts.items()):
+            family.add_metric(list(labels), value)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        # Without describe() the registry would call collect() (a ledger pass) at registration.
+        yield GaugeMetricFamily("linli_requests_current", "", labels=["status", "category", "community"])
+
+
+LEDGER_COUNTS = LedgerCounts()
+REGISTRY.register(LEDGER_COUNTS)
+
+
+def watch_ledger(requests: Mapping[str, Request]) -> Callable[[], None]:
+    """Counts a ledger's requests on every scrape (``requests``: the ledger's id -> request
+    map, copied in one C-level step before the pass because writers replace entries)."""
+    return LEDGER_COUNTS.attach(lambda: list(requests.values()))
