@@ -178,3 +178,19 @@ def test_timeliness_without_a_deadline_is_none() -> None:
     assert bm.deadline_outcome(event) == "met"
     late = type(event)(event.request, event.context, resolution=None)
     assert bm.deadline_outcome(late) == "none"
+
+
+def test_a_new_pair_gets_every_series_at_zero() -> None:
+    place = Place(grid_id="g7", community_id="c7", street_id="s1", org_path=("d1", "s1", "c7"))
+    bm.record_all(submitted(place=place).pending_events)
+    pair = {"category": "repairs", "community": "c7"}
+    assert REGISTRY.get_sample_value("linli_requests_submitted_total", pair) == 1
+    for name, extra in (
+        ("linli_requests_deadline_breaches_total", {"deadline": "resolve"}),
+        ("linli_requests_escalations_total", {"trigger": "not_acknowledged"}),
+        ("linli_requests_reopened_total", {"automatic": "false"}),
+        ("linli_requests_resolved_total", {"deadline": "missed"}),
+        ("linli_requests_rating_stars_count", {}),
+        ("linli_requests_offers_total", {}),
+    ):
+        assert REGISTRY.get_sample_value(name, {**pair, **extra}) == 0, name

@@ -140,3 +140,14 @@ def test_no_label_names_a_volunteer_or_person(new_volunteer: Factory) -> None:
         if metric.name.startswith("linli_volunteers_"):
             for sample in metric.samples:
                 assert not {"vol_secret", "person_vol_secret", "req_evt_m3"} & set(sample.labels.values())
+
+
+def test_a_directory_primes_its_communities_at_zero(new_volunteer: Factory) -> None:
+    volunteer = new_volunteer("vol_p", home_community_id="org_mp", workplace_community_id="org_mq")
+    bm.watch_directory({volunteer.id: volunteer})()
+    for community in ("org_mp", "org_mq"):
+        assert (
+            REGISTRY.get_sample_value("linli_volunteers_hours_credited_total", {"community": community, "kind": "home"})
+            == 0
+        )
+        assert REGISTRY.get_sample_value("linli_volunteers_points_debited_total", {"community": community}) == 0

@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from linli.common.aggregates import AggregateLike
 from linli.requests.adapters.repository import Repository
 from linli.requests.domain import events as ev
-from linli.requests.domain.model import Request
+from linli.requests.domain.model import DeadlineKind, EscalationTrigger, Request
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,37 @@ def deadline_outcome(event: ev.RequestResolved) -> str:
     return "met" if event.resolution.resolved_at <= deadline else "missed"
 
 
+_primed: set[tuple[str, str]] = set()
+_primed_lock = threading.Lock()
+
+
+def prime(category: str, community: str) -> None:
+    """Creates every series of a (category, community) at zero the first time the pair is
+    seen, so a rate or ratio reads 0 rather than "no data" until the first breach, escalation
+    or reopening there (the label space is the same as without it: pairs that have requests)."""
+    key = (category, community)
+    if key in _primed:
+        return
+    with _primed_lock:
+        for counter in (SUBMITTED, OFFERS, CLAIMS, RATINGS):
+            counter.labels(*key)
+        for outcome in ("met", "missed", "none"):
+            RESOLVED.labels(*key, outcome)
+        for kind in DeadlineKind:
+            BREACHES.labels(*key, kind.value)
+        for trigger in EscalationTrigger:
+            ESCALATIONS.labels(*key, trigger.value)
+        for automatic in ("true", "false"):
+            REOPENED.labels(*key, automatic)
+        _primed.add(key)
+
+
 def record(event: object) -> None:
     """Moves the series one stored event stands for (other events move none)."""
     if not isinstance(event, ev.RequestEvent):
         return
     category, community = labels_of(event.request)
+    prime(category, community)
     if isinstance(event, ev.RequestSubmitted):
         SUBMITTED.labels(category, community).inc()
     elif isinstance(event, ev.RequestResolved):
@@ -192,5 +218,8 @@ REGISTRY.register(LEDGER_COUNTS)
 
 def watch_ledger(requests: Mapping[str, Request]) -> Callable[[], None]:
     """Counts a ledger's requests on every scrape (``requests``: the ledger's id -> request
-    map, copied in one C-level step before the pass because writers replace entries)."""
+    map, copied in one C-level step before the pass because writers replace entries), and
+    primes the counters of the pairs it already holds (after a restart)."""
+    for category, community in {(c, m) for _, c, m in count_requests(list(requests.values()))}:
+        prime(category, community)
     return LEDGER_COUNTS.attach(lambda: list(requests.values()))

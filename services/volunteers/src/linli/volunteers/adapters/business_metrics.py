@@ -26,8 +26,9 @@ from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from linli.common.aggregates import AggregateLike
 from linli.volunteers.adapters.repository import Repository
-from linli.volunteers.domain.model import LedgerEntry, Volunteer, VolunteerStatus
+from linli.volunteers.domain.model import LedgerEntry, LedgerEntryKind, Volunteer, VolunteerStatus
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,34 @@ POINTS_DEBITED = Counter(
 )
 
 
+_primed: set[str] = set()
+_primed_lock = threading.Lock()
+
+
+def prime(community: str) -> None:
+    """Creates a community's credit and debit series at zero the first time it is seen (a
+    volunteer's home or workplace, a credit), so rates read 0 rather than "no data"."""
+    if community in _primed:
+        return
+    with _primed_lock:
+        for kind in LedgerEntryKind:
+            HOURS_CREDITED.labels(community, kind.name.lower())
+            POINTS_CREDITED.labels(community, kind.name.lower())
+        HOURS_DEBITED.labels(community)
+        POINTS_DEBITED.labels(community)
+        _primed.add(community)
+
+
+def communities_of(volunteer: Volunteer) -> set[str]:
+    return {volunteer.home_community_id or NO_COMMUNITY} | (
+        {volunteer.workplace_community_id} if volunteer.workplace_community_id else set()
+    )
+
+
 def record_entry(entry: LedgerEntry) -> None:
     """Moves the series a newly written ledger entry stands for."""
     community = entry.credited_community_id or NO_COMMUNITY
+    prime(community)
     kind = entry.kind.name.lower()
     if entry.hours > 0:
         HOURS_CREDITED.labels(community, kind).inc(entry.hours)
@@ -72,7 +98,22 @@ def record_entry(entry: LedgerEntry) -> None:
 
 
 class MeteredRepository(Repository):
-    """The service's repository, counting each ledger entry once it was written."""
+    """The service's repository, counting each ledger entry once it was written (and priming
+    the series of a stored volunteer's communities)."""
+
+    def add(self, aggregate: AggregateLike) -> None:
+        super().add(aggregate)
+        self._prime(aggregate)
+
+    def save(self, aggregate: AggregateLike, expected_version: int) -> None:
+        super().save(aggregate, expected_version)
+        self._prime(aggregate)
+
+    @staticmethod
+    def _prime(aggregate: AggregateLike) -> None:
+        if isinstance(aggregate, Volunteer):
+            for community in communities_of(aggregate):
+                prime(community)
 
     def append_entry(self, entry: LedgerEntry, event: object) -> tuple[LedgerEntry, bool]:
         stored, written = super().append_entry(entry, event)
@@ -137,4 +178,7 @@ REGISTRY.register(ACTIVE_VOLUNTEERS)
 def watch_directory(volunteers: Mapping[str, Volunteer]) -> Callable[[], None]:
     """Counts a directory's volunteers on every scrape (``volunteers``: the directory's id ->
     volunteer map, copied in one C-level step before the pass because writers replace entries)."""
+    for volunteer in list(volunteers.values()):
+        for community in communities_of(volunteer):
+            prime(community)
     return ACTIVE_VOLUNTEERS.attach(lambda: list(volunteers.values()))
