@@ -502,7 +502,7 @@ def test_get_request_is_for_those_who_may_see_it(app: RequestsApp) -> None:
     request = submit(app)
     assert app.handle(c.GetRequest(actor=RESIDENT, request_id=request.id)) is request
     assert app.handle(c.GetRequest(actor=DISPATCHER, request_id=request.id)) is request
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound, match=rf"^request_id: request {request.id} does not exist$"):
         app.handle(c.GetRequest(actor=FOREIGN_DISPATCHER, request_id=request.id))
     with pytest.raises(Unauthenticated):
         app.handle(c.GetRequest(actor=ANONYMOUS, request_id=request.id))
@@ -537,7 +537,7 @@ def test_suggest_duplicates_of_a_request_or_a_draft(app: RequestsApp) -> None:
     assert [s.request_id for s in found] == [first.id]
     drafted = app.handle(c.SuggestDuplicates(actor=NEIGHBOUR, category="repairs", text="楼道灯坏了", point=POINT))
     assert {s.request_id for s in drafted} == {first.id, second.id}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         app.handle(c.SuggestDuplicates(actor=FOREIGN_DISPATCHER, request_id=second.id))
 
 
@@ -569,10 +569,10 @@ def test_a_refused_command_leaves_store_and_ledger_untouched(app: RequestsApp) -
     writes = list(repo(app).writes)
     refusals: list[tuple[Command, type[LinliError]]] = [
         (c.AcceptRequest(actor=RESIDENT, request_id=request.id), PermissionDenied),
-        (c.AcceptRequest(actor=FOREIGN_DISPATCHER, request_id=request.id), PermissionDenied),
+        (c.AcceptRequest(actor=FOREIGN_DISPATCHER, request_id=request.id), NotFound),
         (c.CloseRequest(actor=RESIDENT, request_id=request.id), FailedPrecondition),
         (c.ClaimRequest(actor=VOLUNTEER, request_id=request.id), LinliError),
-        (c.ModerateRequest(actor=NEIGHBOUR, request_id=request.id, hidden=True, reason="x"), PermissionDenied),
+        (c.ModerateRequest(actor=NEIGHBOUR, request_id=request.id, hidden=True, reason="x"), NotFound),
         (c.RejectRequest(actor=ANONYMOUS, request_id=request.id), LinliError),
         (c.AcceptRequest(actor=DISPATCHER, request_id=request.id, expected_version=7), Conflict),
     ]

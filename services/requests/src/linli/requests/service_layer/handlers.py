@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from linli.common import validation
 from linli.common.commands import Actor
-from linli.common.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
+from linli.common.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from linli.common.identity import Identity
 from linli.common.ids import idempotent_id, new_id
 from linli.common.unit_of_work import UnitOfWork, Work, run_each
@@ -41,9 +41,9 @@ from linli.requests.domain import (
     visits,
 )
 from linli.requests.domain.catalogue import Catalogue
-from linli.requests.domain.model import RedactableField, Request, VisitPlan
+from linli.requests.domain.model import RedactableField, Request, RoundTableOutcome, VisitPlan
 from linli.requests.domain.publication import PublicRequest
-from linli.requests.domain.state_machine import SUPERVISORS, Caller, capacities
+from linli.requests.domain.state_machine import SUPERVISORS, TRANSITIONS, Action, Caller, Capacity, capacities
 from linli.requests.service_layer import access
 from linli.requests.service_layer import commands as c
 from linli.requests.service_layer.ports import OrganizationsPort, RequestReadModel, RequestRepository, VolunteersPort
@@ -60,6 +60,12 @@ def caller_of(actor: Actor, volunteers: VolunteersPort) -> Caller:
     return Caller.of(actor.identity, acts_for=volunteers.acts_for(actor.identity), trace_id=actor.request_id)
 
 
+def unknown_request(request_id: str, field: str = "request_id") -> NotFound:
+    """The one answer for a missing request and for one the caller may not know of: the same
+    status and words, so neither existence nor state leaks."""
+    return NotFound(f"{field}: request {request_id} does not exist", field=field)
+
+
 def stored_request(ledger: RequestReadModel, request_id: str, field: str = "request_id") -> Request:
     """The ledger's request (read only), or the API's error for a missing or unknown id."""
     if not request_id:
@@ -67,7 +73,7 @@ def stored_request(ledger: RequestReadModel, request_id: str, field: str = "requ
     validation.identifier(request_id, field)  # an id is short: nothing long is echoed back
     found = ledger.find(Request, request_id)
     if found is None:
-        raise NotFound(f"{field}: request {request_id} does not exist", field=field)
+        raise unknown_request(request_id, field)
     return found
 
 
@@ -78,17 +84,73 @@ def working_request(work: Work, request_id: str, field: str = "request_id") -> R
     validation.identifier(request_id, field)
     found = work.get(Request, request_id)
     if found is None:
-        raise NotFound(f"{field}: request {request_id} does not exist", field=field)
+        raise unknown_request(request_id, field)
     return found
 
 
+def _capacities_by_action() -> dict[Action, frozenset[Capacity]]:
+    found: dict[Action, frozenset[Capacity]] = {}
+    for (_, action), rule in TRANSITIONS.items():
+        found[action] = found.get(action, frozenset()) | rule.capacities
+    return found
+
+
+#: Every capacity an action may be taken in, in any status: a caller holding none of them is
+#: refused before the request's status is looked at.
+ACTION_CAPACITIES: Final[Mapping[Action, frozenset[Capacity]]] = MappingProxyType(_capacities_by_action())
+
+
+def _verb(action: Action) -> str:
+    return action.value.replace("_", " ")
+
+
+def may_know(caller: Caller, request: Request) -> bool:
+    """Whether the caller may know the request exists: they see it (staff in scope, the
+    requester, the handler, a follower) or stand in a relation the lifecycle table names (an
+    open offer, a pending transfer, an escalation waiting on their department)."""
+    return access.sight(caller.identity, request, lambda _: caller.acts_for) is not None or bool(
+        capacities(caller, request)
+    )
+
+
+def require_authenticated(actor: Actor, action: Action) -> None:
+    """Commands on a request are for signed-in callers: refused before the id is looked up,
+    so an anonymous caller learns nothing of which ids exist."""
+    if actor.identity.anonymous:
+        raise Unauthenticated(f"{_verb(action)} needs an authenticated caller")
+
+
+def guard(caller: Caller, request: Request, actions: Sequence[Action], field: str = "request_id") -> None:
+    """Visibility first, then the right to act, and only then (in the domain) version, status
+    and guards: a caller who may not know of the request gets the missing id's NOT_FOUND
+    whatever its state; one who sees it but holds no capacity any status would allow for the
+    action gets PERMISSION_DENIED."""
+    if not may_know(caller, request):
+        raise unknown_request(request.id, field)
+    allowed = frozenset[Capacity]().union(*(ACTION_CAPACITIES[action] for action in actions))
+    if not capacities(caller, request) & allowed:
+        names = ", ".join(sorted(capacity.value for capacity in allowed))
+        raise PermissionDenied(
+            f"{caller.person_id} may not {_verb(actions[0])} request {request.id} "
+            f"(allowed: {names}, in the request's scope)"
+        )
+
+
 def change_request(
-    command: c.RequestCommand, uow: UnitOfWork, volunteers: VolunteersPort, change: Callable[[Request, Caller], Any]
+    command: c.RequestCommand,
+    uow: UnitOfWork,
+    volunteers: VolunteersPort,
+    action: Action | Sequence[Action],
+    change: Callable[[Request, Caller], Any],
 ) -> Request:
-    """Runs one domain command on a working copy of the request and commits it."""
+    """Runs one domain command on a working copy of the request and commits it, after the
+    caller passed ``guard`` for ``action`` (several when the command's outcome picks one)."""
+    actions = (action,) if isinstance(action, Action) else tuple(action)
+    require_authenticated(command.actor, actions[0])
     caller = caller_of(command.actor, volunteers)
     with uow.start(command.request_id) as work:
         request = working_request(work, command.request_id)
+        guard(caller, request, actions)
         change(request, caller)
         work.commit()
         return request
@@ -173,6 +235,7 @@ def handle_accept(
         command,
         uow,
         volunteers,
+        Action.ACCEPT,
         lambda r, who: lifecycle.accept(
             r,
             who,
@@ -191,6 +254,7 @@ def handle_reject(command: c.RejectRequest, uow: UnitOfWork, volunteers: Volunte
         command,
         uow,
         volunteers,
+        Action.REJECT,
         lambda r, who: lifecycle.reject(
             r, who, reason=command.reason, now=clock(), expected_version=command.expected_version
         ),
@@ -202,6 +266,7 @@ def handle_dispatch(command: c.DispatchRequest, uow: UnitOfWork, volunteers: Vol
         command,
         uow,
         volunteers,
+        Action.DISPATCH,
         lambda r, who: dispatch.dispatch(
             r, who, assignee=command.assignee, now=clock(), note=command.note, expected_version=command.expected_version
         ),
@@ -218,7 +283,10 @@ def handle_offer(
 ) -> Request:
     candidates: Sequence[str] = command.candidates
     if not candidates:
+        # the ledger's copy is checked too: matching answers about the request's place
+        require_authenticated(command.actor, Action.OFFER)
         current = stored_request(ledger, command.request_id)
+        guard(caller_of(command.actor, volunteers), current, (Action.OFFER,))
         if current.location is None:
             raise InvalidArgument(
                 "candidate_volunteer_ids: the request has no location to match volunteers near; name the candidates",
@@ -236,6 +304,7 @@ def handle_offer(
         command,
         uow,
         volunteers,
+        Action.OFFER,
         lambda r, who: dispatch.offer_to_volunteers(
             r,
             who,
@@ -254,6 +323,7 @@ def handle_claim(command: c.ClaimRequest, uow: UnitOfWork, volunteers: Volunteer
         command,
         uow,
         volunteers,
+        Action.CLAIM,
         lambda r, who: dispatch.claim(r, who, now=clock(), expected_version=command.expected_version),
     )
 
@@ -263,6 +333,7 @@ def handle_decline(command: c.DeclineOffer, uow: UnitOfWork, volunteers: Volunte
         command,
         uow,
         volunteers,
+        Action.DECLINE_OFFER,
         lambda r, who: dispatch.decline_offer(
             r, who, now=clock(), reason=command.reason, expected_version=command.expected_version
         ),
@@ -274,6 +345,7 @@ def handle_start_work(command: c.StartWork, uow: UnitOfWork, volunteers: Volunte
         command,
         uow,
         volunteers,
+        Action.START_WORK,
         lambda r, who: lifecycle.start_work(
             r, who, now=clock(), note=command.note, expected_version=command.expected_version
         ),
@@ -285,6 +357,7 @@ def handle_resolve(command: c.ResolveRequest, uow: UnitOfWork, volunteers: Volun
         command,
         uow,
         volunteers,
+        Action.RESOLVE,
         lambda r, who: lifecycle.resolve(
             r,
             who,
@@ -304,6 +377,7 @@ def handle_rate(
         command,
         uow,
         volunteers,
+        Action.RATE,
         lambda r, who: lifecycle.rate(
             r,
             who,
@@ -321,6 +395,7 @@ def handle_close(command: c.CloseRequest, uow: UnitOfWork, volunteers: Volunteer
         command,
         uow,
         volunteers,
+        Action.CLOSE,
         lambda r, who: lifecycle.close(
             r, who, now=clock(), note=command.note, expected_version=command.expected_version
         ),
@@ -334,6 +409,7 @@ def handle_reopen(
         command,
         uow,
         volunteers,
+        Action.REOPEN,
         lambda r, who: lifecycle.reopen(
             r, who, reason=command.reason, now=clock(), catalogue=catalogue, expected_version=command.expected_version
         ),
@@ -345,6 +421,7 @@ def handle_cancel(command: c.CancelRequest, uow: UnitOfWork, volunteers: Volunte
         command,
         uow,
         volunteers,
+        Action.CANCEL,
         lambda r, who: lifecycle.cancel(
             r, who, reason=command.reason, now=clock(), expected_version=command.expected_version
         ),
@@ -356,6 +433,7 @@ def handle_transfer(command: c.TransferRequest, uow: UnitOfWork, volunteers: Vol
         command,
         uow,
         volunteers,
+        Action.TRANSFER,
         lambda r, who: lifecycle.transfer(
             r, who, to=command.to, reason=command.reason, now=clock(), expected_version=command.expected_version
         ),
@@ -369,6 +447,7 @@ def handle_respond_to_transfer(
         command,
         uow,
         volunteers,
+        Action.ACCEPT_TRANSFER if command.accept else Action.REFUSE_TRANSFER,
         lambda r, who: lifecycle.respond_to_transfer(
             r, who, accept=command.accept, now=clock(), reason=command.reason, expected_version=command.expected_version
         ),
@@ -388,6 +467,7 @@ def handle_escalate(
         command,
         uow,
         volunteers,
+        Action.ESCALATE,
         lambda r, who: deadlines.escalate(
             r,
             who,
@@ -408,6 +488,7 @@ def handle_acknowledge(
         command,
         uow,
         volunteers,
+        Action.ACKNOWLEDGE_ESCALATION,
         lambda r, who: deadlines.acknowledge(
             r, who, now=clock(), note=command.note, expected_version=command.expected_version
         ),
@@ -417,15 +498,20 @@ def handle_acknowledge(
 def handle_follow(
     command: c.FollowRequest, uow: UnitOfWork, volunteers: VolunteersPort, clock: Clock
 ) -> tuple[bool, int]:
-    """Whether the caller now follows the request, and how many do."""
-    request = change_request(
-        command,
-        uow,
-        volunteers,
-        lambda r, who: lifecycle.follow(
-            r, who, now=clock(), following=not command.unfollow, expected_version=command.expected_version
-        ),
-    )
+    """Whether the caller now follows the request, and how many do. Anyone signed in may
+    follow a request the public feed shows; a private one (hidden, rejected) only those who
+    may know of it, and to anyone else it is as unknown as a missing id."""
+    if command.actor.identity.anonymous:
+        raise Unauthenticated("following a request needs an authenticated caller")
+    caller = caller_of(command.actor, volunteers)
+    with uow.start(command.request_id) as work:
+        request = working_request(work, command.request_id)
+        if publication.feed_view(request) is None and not may_know(caller, request):
+            raise unknown_request(request.id)
+        lifecycle.follow(
+            request, caller, now=clock(), following=not command.unfollow, expected_version=command.expected_version
+        )
+        work.commit()
     return command.actor.subject in request.followers, len(request.followers)
 
 
@@ -434,6 +520,7 @@ def handle_moderate(command: c.ModerateRequest, uow: UnitOfWork, volunteers: Vol
         command,
         uow,
         volunteers,
+        Action.MODERATE,
         lambda r, who: moderation.moderate(
             r,
             who,
@@ -475,6 +562,7 @@ def handle_start_round_table(
         command,
         uow,
         volunteers,
+        Action.START_ROUND_TABLE,
         lambda r, who: roundtable.start_round_table(
             r, who, topic=command.topic, parties=command.parties, now=clock(), expected_version=command.expected_version
         ),
@@ -488,6 +576,7 @@ def handle_record_meeting(
         command,
         uow,
         volunteers,
+        Action.RECORD_MEETING,
         lambda r, who: roundtable.record_meeting(
             r,
             who,
@@ -516,8 +605,11 @@ def handle_conclude_round_table(
         idempotent_id("req", command.request_id, f"split:{command.expected_version}:{i}")
         for i in range(len(command.parts))
     ]
+    action = Action.CONCLUDE_SPLIT if command.outcome is RoundTableOutcome.SPLIT else Action.CONCLUDE_RESOLVE
+    require_authenticated(command.actor, action)
     with uow.start(command.request_id, *new_ids) as work:
         parent = working_request(work, command.request_id)
+        guard(caller, parent, (action,))
         created = roundtable.conclude_round_table(
             parent,
             caller,
@@ -589,10 +681,13 @@ def handle_merge(
     A crash between them leaves followers to re-follow, nothing lost."""
     if command.duplicate_id == command.original_id:
         raise InvalidArgument("original_id: a request cannot be merged into itself", field="original_id")
+    require_authenticated(command.actor, Action.MERGE)
     caller = caller_of(command.actor, volunteers)
     with uow.start(command.duplicate_id, command.original_id) as work:
         duplicate = working_request(work, command.duplicate_id, "duplicate_id")
+        guard(caller, duplicate, (Action.MERGE,), "duplicate_id")
         original = working_request(work, command.original_id, "original_id")
+        guard(caller, original, (Action.ABSORB_DUPLICATE,), "original_id")
         duplicates.merge(
             duplicate,
             original,
@@ -761,8 +856,8 @@ def _visible_request(
     identity = access.reader(actor)
     request = stored_request(ledger, request_id)
     sight = access.sight(identity, request, volunteers.acts_for)
-    if sight is None:
-        raise PermissionDenied(f"{identity.subject} may not see request {request_id}")
+    if sight is None:  # existence is private: the missing id's answer
+        raise unknown_request(request_id)
     return _as_seen(request, sight)
 
 
