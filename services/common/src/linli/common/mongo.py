@@ -36,6 +36,7 @@ from pymongo.errors import DuplicateKeyError
 
 from linli.common.cloudevents import Envelope
 from linli.common.errors import AlreadyExists, Conflict, NotFound
+from linli.common.mongo_uri import without_database
 from linli.common.outbox_watermark import OutboxWatermark
 
 VERSION = "version"
@@ -61,7 +62,7 @@ def connect(uri: str, database: str, alias: str = "default", max_pool_size: int 
     mongoengine.disconnect(alias=alias)
     client: MongoClient[Document] = mongoengine.connect(
         db=database,
-        host=uri,
+        host=without_database(uri),
         alias=alias,
         tz_aware=True,
         uuidRepresentation="standard",
