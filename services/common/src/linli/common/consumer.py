@@ -56,6 +56,7 @@ from pymongo.collection import Collection as MongoCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from linli.common.cloudevents import Envelope, dlq_topic, from_kafka, utc_now
+from linli.common.consumer_lag import LagSampler
 from linli.common.errors import InvalidArgument
 from linli.common.kafka_io import client_security
 from linli.common.logs import bound, event_id_var
@@ -292,6 +293,7 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._next_maintenance = 0.0
         self.ready = threading.Event()  # set once partitions are assigned
+        self._lag = LagSampler(group_id)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._supervise, name=f"consumer-{self.group_id}", daemon=True)
@@ -379,6 +381,7 @@ class EventConsumer:
                     if done:
                         self._commit(consumer, done)
                 self._maintain_store()
+                self._lag.maybe_sample(consumer)
         finally:
             consumer.close(autocommit=False)
 

@@ -46,6 +46,11 @@ CONSUMER_STOPPED = Gauge(
     "after it died (alert on it).",
     ["group"],
 )
+CONSUMER_LAG = Gauge(
+    "linli_consumer_lag_records",
+    "Records between a consumer group's position and the partition's end, as its consumer last saw them.",
+    ["group", "topic", "partition"],
+)
 CONSUMER_RESTARTS = Counter(
     "linli_consumer_restarts_total", "Times a consumer group's loop died and was restarted.", ["group"]
 )
