@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SRC_DIRS := $(wildcard services/*/src) proto
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check bench clean-data
+.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check monitoring monitoring-check bench clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,21 @@ proto-check: python-deps ## Fail when generated proto code is stale
 	  if [ $$stale = 1 ]; then echo "generated code is stale: run 'make proto'"; exit 1; fi; \
 	  echo "proto-check: generated code is up to date"
 
+monitoring: python-deps ## Regenerate the PrometheusRule and promtool tests from deploy/prometheus/
+	$(PY) deploy/prometheus/generate.py
+
+monitoring-check: python-deps ## Fail when the generated PrometheusRule or promtool tests are stale
+	@tmp=$$(mktemp -d); $(PY) deploy/prometheus/generate.py "$$tmp" || { rm -rf "$$tmp"; exit 1; }; \
+	  stale=0; for f in $$(cd "$$tmp" && find . -type f | sort); do \
+	    cmp -s "$$tmp/$$f" "$$f" || { echo "stale: $${f#./}"; stale=1; }; \
+	  done; \
+	  for f in deploy/prometheus/tests/*.yml; do \
+	    [ -f "$$tmp/$$f" ] || { echo "orphan: $$f (no deploy/prometheus/cases/$$(basename $$f))"; stale=1; }; \
+	  done; \
+	  rm -rf "$$tmp"; \
+	  if [ $$stale = 1 ]; then echo "monitoring files are stale: run 'make monitoring'"; exit 1; fi; \
+	  echo "monitoring-check: generated monitoring files are up to date"
+
 lint: python-deps ## ruff (lint and format check) and mypy (strict); needs only Python
 	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py
 	$(VENV)/bin/ruff format --check services tests bench proto/asyncapi.py
@@ -73,7 +88,7 @@ test-integration: install ## Integration tests against a real Kafka broker and F
 test-e2e: install ## End-to-end tests: every service as a process, real brokers
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
-test: install lint proto-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
+test: install lint proto-check monitoring-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 bench: install ## Benchmarks; results as ratios against a baseline measured in the same run
