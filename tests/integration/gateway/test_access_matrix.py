@@ -440,7 +440,7 @@ MATRIX: list[Row] = [
     R(
         "POST",
         "/requests/{request_id}/follow",
-        expect("ok", anonymous="401"),  # public requests: anyone; hidden ones: the requester
+        expect("ok", anonymous="401"),  # public requests: anyone signed in; private ones: 404 (test_existence)
         {},
         params=REQ,
     ),
@@ -553,9 +553,10 @@ MATRIX: list[Row] = [
         lambda ctx: {"community_id": ctx.community_a, "reason": "matrix", "points_delta": 0},
         params={"volunteer_id": "volunteer2"},
     ),
-    R("GET", "/leaderboard", PUBLIC, query={"community": "community_a", "period": "=month"}),
-    # open to anyone by design: distances in 0.5 km bands except for dispatching roles
-    R("POST", "/matches", PUBLIC, lambda ctx: {"location": ctx.world.point_a}),
+    R("GET", "/leaderboard", PUBLIC, query={"community": "community_a"}),  # period: month by default
+    # dispatching and volunteering roles only; by this row POST /volunteers has made every
+    # signed-in caller a volunteer (test_existence checks a resident who is not one: 403)
+    R("POST", "/matches", PERSON, lambda ctx: {"location": ctx.world.point_a}),
     R("GET", "/teams", PUBLIC),
     R(
         "POST",

@@ -110,6 +110,12 @@ def _version_of(result: Message) -> int:
     return 0
 
 
+def _caller(roles: Sequence[str], requires_identity: bool) -> Any:
+    if roles:
+        return auth.require_role(*roles)
+    return require_person() if requires_identity else current_person()
+
+
 def unary(
     bp: APIBlueprint,
     method: str,
@@ -133,6 +139,7 @@ def unary(
     location: Callable[[Any], str] | None = None,
     etag: Callable[[Any], int] | None = None,
     requires_identity: bool = False,
+    roles: Sequence[str] = (),
     description: str = "",
 ) -> None:
     """Registers one route over one unary call (see the module docstring)."""
@@ -165,7 +172,7 @@ def unary(
             data["update_mask"] = sorted(k for k in body_data if k in mask_fields)
         if build is not None:
             data = build(data)
-        person = require_person() if requires_identity else current_person()
+        person = _caller(roles, requires_identity)
         message = schemas.from_json(data, request_type)
         result = invoke(service, rpc, message, person=person, idempotent=reads)
         headers: dict[str, str] = {}
@@ -180,8 +187,10 @@ def unary(
     view.__doc__ = f"{summary}\n\n{description}" if description else summary
     decorated: Callable[..., Any] = view
     responses: dict[int, str] = dict(ERRORS_READ if reads else ERRORS_WRITE)
-    if requires_identity:
+    if requires_identity or roles:
         responses[401] = "Sign-in required"
+    if roles:
+        responses[403] = f"Needs one of the roles: {', '.join(roles)}"
     decorated = bp.doc(summary=summary, operation_id=name, responses=responses)(decorated)
     decorated = bp.output(schemas.output_schema(response_type), status_code=status)(decorated)
     if body is not None:

@@ -8,6 +8,8 @@ others; the public sees public fields only (the volunteers service decides). `GE
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint
 from marshmallow import fields, validate
 
@@ -296,6 +298,13 @@ unary(
 
 # --- catalogue, leaderboard, matching ----------------------------------------------------------
 
+DEFAULT_LEADERBOARD_PERIOD = "month"
+
+
+def _default_period(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "period": data.get("period") or DEFAULT_LEADERBOARD_PERIOD}
+
+
 unary(
     bp,
     "GET",
@@ -334,13 +343,20 @@ unary(
         "LeaderboardQuery",
         {
             "community_id": s.ID("Community", data_key="community", required=True),
-            "period": s.ENUM(vo.LeaderboardPeriod.DESCRIPTOR),
+            "period": s.ENUM(vo.LeaderboardPeriod.DESCRIPTOR, f"The period (default {DEFAULT_LEADERBOARD_PERIOD})"),
             "at": s.WHEN("Any instant inside the period (default now)"),
             "limit": fields.Integer(validate=validate.Range(min=1, max=100)),
         },
         paged=False,
     ),
+    build=_default_period,
+    description=f"Without `period`, the current {DEFAULT_LEADERBOARD_PERIOD}.",
 )
+
+#: Who may ask for matches: the roles that dispatch work or do it. Answers rank volunteers
+#: near a place (banded distances for all but dispatching roles), so a stranger could still
+#: probe where volunteers live by moving the point: sign-in and a role are required.
+MATCHING_ROLES = ("dispatcher", "grid_worker", "admin", "operator", "volunteer")
 
 unary(
     bp,
@@ -353,4 +369,6 @@ unary(
     request_type=vo.MatchVolunteersRequest,
     response_type=vo.MatchVolunteersResponse,
     body=s.body_schema(vo.MatchVolunteersRequest, "MatchVolunteersBody", required=("location",)),
+    roles=MATCHING_ROLES,
+    description="For signed-in callers holding one of: " + ", ".join(MATCHING_ROLES) + ".",
 )
