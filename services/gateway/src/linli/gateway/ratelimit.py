@@ -10,26 +10,27 @@ failing requests.
 The counters live in MongoDB through `CounterStorage` (scheme `linli+mongodb://`), a `limits`
 storage for fixed windows written for FerretDB: `limits`' own MongoDB storage needs TTL
 indexes and update pipelines (`$cond`, `$$NOW`), which FerretDB does not implement. Each
-counter is one document `{_id: key, count, expireAt}` changed with plain `$inc`/`$set`
-conditional updates; expired counters are deleted at most once a minute per process.
+counter is one document `{_id: key, count, expireAt}`; a hit is one `$inc` upsert by `_id`,
+concurrent hits on a key are sent as one (`linli.gateway.ratecounter`), and the rate-limit
+response headers reuse the request's own hit instead of reading the counter again. Expired
+counters are deleted at most once a minute per process.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import logging
 import threading
 import time
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from limits.storage import MongoDBStorage
-from pymongo import MongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import MongoClient
 
 from linli.gateway.config import GatewayConfig
+from linli.gateway.ratecounter import Window, WindowCounters
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,11 @@ EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 SCHEME = "linli+mongodb"
 SWEEP_SECONDS = 60.0
+_SEEN_KEY = "linli_rate_windows"
 
 
 class CounterStorage(MongoDBStorage):
-    """Fixed-window counters in MongoDB or FerretDB (see the module docstring)."""
+    """Fixed-window counters in MongoDB or FerretDB (`linli.gateway.ratecounter`)."""
 
     STORAGE_SCHEME = [SCHEME]  # noqa: RUF012 - limits' registry reads the class attribute
 
@@ -55,6 +57,7 @@ class CounterStorage(MongoDBStorage):
         self._client: MongoClient[dict[str, Any]] | None = None
         self._client_lock = threading.Lock()
         self._next_sweep = 0.0
+        self._windows = WindowCounters(lambda: self.counters)
 
     @property
     def storage(self) -> Any:
@@ -65,51 +68,33 @@ class CounterStorage(MongoDBStorage):
                 self._client = MongoClient(self._storage_uri, **options)
             return self._client
 
-    def _sweep(self, now: dt.datetime) -> None:
+    def _sweep(self) -> None:
         if time.monotonic() < self._next_sweep:
             return
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
-        self.counters.delete_many({"expireAt": {"$lt": now}})
+        self._windows.sweep()
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        counters = self.counters
-        for _ in range(5):
-            now = dt.datetime.now(dt.UTC)
-            # the window is open: count in it
-            found = counters.find_one_and_update(
-                {"_id": key, "expireAt": {"$gt": now}},
-                {"$inc": {"count": amount}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if found is not None:
-                return int(found["count"])
-            # the window has passed: start a new one (one of the racing callers wins)
-            expire_at = now + dt.timedelta(seconds=expiry)
-            found = counters.find_one_and_update(
-                {"_id": key, "expireAt": {"$lte": now}},
-                {"$set": {"count": amount, "expireAt": expire_at}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if found is not None:
-                return int(found["count"])
-            try:
-                counters.insert_one({"_id": key, "count": amount, "expireAt": expire_at})
-            except DuplicateKeyError:
-                continue  # another replica started it meanwhile: count in it
-            self._sweep(now)
-            return amount
-        raise RuntimeError(f"rate limit counter {key} kept changing")
+        window = self._windows.hit(key, expiry, amount)
+        _remember(key, window)
+        self._sweep()
+        return window.count
 
     def get(self, key: str) -> int:
-        found = self.counters.find_one({"_id": key, "expireAt": {"$gt": dt.datetime.now(dt.UTC)}})
-        return int(found["count"]) if found else 0
+        window = self._window(key)
+        return window.count if window else 0
 
     def get_expiry(self, key: str) -> float:
-        found = self.counters.find_one({"_id": key})
-        if not found:
-            return time.time()
-        expire_at: dt.datetime = found["expireAt"]
-        return expire_at.replace(tzinfo=dt.UTC).timestamp()
+        window = self._window(key)
+        return window.expires_at if window else time.time()
+
+    def _window(self, key: str) -> Window | None:
+        # The response headers (remaining, reset) ask right after this request's own hit: its
+        # answer is the count at that moment, so no second and third round trip.
+        remembered = _remembered(key)
+        if remembered is not None and remembered.expires_at > time.time():
+            return remembered
+        return self._windows.read(key)
 
     def check(self) -> bool:
         try:
@@ -117,6 +102,19 @@ class CounterStorage(MongoDBStorage):
         except Exception:
             return False
         return True
+
+
+def _remember(key: str, window: Window) -> None:
+    if has_request_context():
+        seen: dict[str, Window] = g.setdefault(_SEEN_KEY, {})
+        seen[key] = window
+
+
+def _remembered(key: str) -> Window | None:
+    if not has_request_context():
+        return None
+    seen: dict[str, Window] | None = g.get(_SEEN_KEY)
+    return seen.get(key) if seen else None
 
 
 def _current_person() -> Any:
@@ -180,7 +178,13 @@ def init_app(app: Flask, config: GatewayConfig) -> None:
     if uri.startswith(f"{SCHEME}://"):
         app.config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS",
-            {"database_name": config.database, "serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000},
+            {
+                "database_name": config.database,
+                "serverSelectionTimeoutMS": 2000,
+                "connectTimeoutMS": 2000,
+                # a hung storage must not hold the requests batched behind one counter write
+                "socketTimeoutMS": 2000,
+            },
         )
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
