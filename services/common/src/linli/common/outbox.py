@@ -75,6 +75,7 @@ class OutboxRelay:
         trim_idle_seconds: float = 2.0,
         trim_backlog: int = 100_000,
         on_published: PublishedHook | None = None,
+        final_round_seconds: float = 5.0,
     ) -> None:
         self.publisher = publisher
         self.stores = list(stores)
@@ -83,6 +84,7 @@ class OutboxRelay:
         self.trim_idle_seconds = trim_idle_seconds
         self.trim_backlog = trim_backlog
         self.on_published = on_published
+        self.final_round_seconds = final_round_seconds
         self._queue: dict[Key, tuple[OutboxStore, list[Document]]] = {}
         self._trim: OrderedDict[Key, tuple[OutboxStore, list[Document]]] = OrderedDict()
         self._queue_lock = threading.Lock()
@@ -118,11 +120,26 @@ class OutboxRelay:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stops after publishing what local writes queued and persisting the watermark, so a
-        clean shutdown leaves nothing to republish."""
+        clean shutdown leaves nothing to republish.
+
+        The last round gets `final_round_seconds`: with the broker unreachable a round would
+        wait for Kafka's own timeouts (about 40 s), longer than a pod's grace period. Then the
+        publisher is closed, which cuts the round short; its events stay stored above the
+        watermark and are published at the next start, so nothing is lost.
+        """
         self._stopping.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is None:
+            return
+        deadline = time.monotonic() + timeout
+        self._thread.join(min(timeout, self.final_round_seconds))
+        if self._thread.is_alive():
+            log.warning(
+                "outbox relay: last round unfinished; its events are published at the next start",
+                extra={"pending": self.pending()},
+            )
+            self.publisher.close()
+            self._thread.join(max(0.0, deadline - time.monotonic()))
 
     def run(self) -> None:
         backoff = self.poll_seconds
@@ -138,14 +155,23 @@ class OutboxRelay:
                 backoff = self.poll_seconds
             except Exception:
                 OUTBOX_PUBLISH_FAILURES.inc()
+                if stopping:
+                    log.warning("outbox relay: last round failed; its events are published at the next start")
+                    self._save_on_stop()
+                    return
                 log.exception("outbox relay round failed; retrying")
                 backoff = min(backoff * 2, 10.0)
-                if stopping:
-                    return
             if stopping:
                 return
             if done == 0:
                 self._wake.wait(backoff)
+
+    def _save_on_stop(self) -> None:
+        """Persists what earlier rounds settled, so the next start republishes only the rest."""
+        try:
+            self.save_checkpoints(force=True)
+        except Exception:
+            log.warning("outbox relay: could not save the watermark; the next start republishes more", exc_info=True)
 
     # -- work --------------------------------------------------------------------------------
     def drain_once(self) -> int:

@@ -62,12 +62,14 @@ class ThreadPublisher:
 class ProcessPublisher:
     """Sends from a child process; restarts it on the next round if it died."""
 
-    def __init__(self, bootstrap: str, client_id: str, send_timeout: float = 30.0) -> None:
+    def __init__(self, bootstrap: str, client_id: str, send_timeout: float = 30.0, close_seconds: float = 2.0) -> None:
         self.bootstrap = bootstrap
         self.client_id = client_id
         self.send_timeout = send_timeout
+        self.close_seconds = close_seconds
         self._child: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
         with self._lock:
@@ -77,6 +79,8 @@ class ProcessPublisher:
         if not records:
             return
         with self._lock:
+            if self._closed:
+                raise PublishFailed("the Kafka publisher is closed")
             child = self._running()
             try:
                 _write_frame(child.stdin, list(records))  # type: ignore[arg-type]
@@ -88,8 +92,21 @@ class ProcessPublisher:
                 raise PublishFailed(str(reply))
 
     def close(self) -> None:
-        with self._lock:
+        """Ends the child once the round in flight (if any) is over, and refuses later rounds.
+        A round still waiting for Kafka after `close_seconds` (the broker is unreachable) is cut
+        short: the child is killed, that round fails, and its events stay stored as unpublished
+        for the next start."""
+        self._closed = True
+        if not self._lock.acquire(timeout=self.close_seconds):
+            child = self._child
+            if child is not None:
+                with contextlib.suppress(OSError):
+                    child.kill()  # the round's read sees the end of the pipe and fails
+            self._lock.acquire()
+        try:
             self._stop_child(kill=False)
+        finally:
+            self._lock.release()
 
     @property
     def pid(self) -> int | None:

@@ -59,6 +59,10 @@ NON_CRITICAL_BY_DEFAULT = frozenset({"kafka"})
 
 DEPENDENCY_SERVICE_PREFIX = "linli.dependency."
 
+#: SERVING from start until the stop begins, whatever the dependencies: what a liveness probe
+#: asks (a restart does not bring a database back, and reloading the read model costs minutes).
+LIVENESS_SERVICE = "linli.liveness"
+
 
 @dataclasses.dataclass(frozen=True)
 class HealthReport:
@@ -130,6 +134,7 @@ class ServiceRuntime:
         for worker in self.workers:
             worker.start()
         port = self.grpc.start()
+        self.grpc.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
         threading.Thread(target=self._watch_health, name="health", daemon=True).start()
         log.info("service started", extra={"grpc_port": port, "metrics_port": self.metrics.port})
         self._log_identity()
