@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SRC_DIRS := $(wildcard services/*/src) proto
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check monitoring monitoring-check dashboards dashboards-check bench clean-data
+.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check monitoring monitoring-check dashboards dashboards-check images bench clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -105,6 +105,18 @@ test-e2e: install ## End-to-end tests: every service as a process, real brokers
 
 test: install lint proto-check monitoring-check dashboards-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
 	$(PY) -m pytest tests -q -p no:cacheprovider
+
+# Image tag: the project's version (pyproject.toml), which the k8s overlays name; never `latest`.
+VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE_SERVICES := organizations volunteers requests notifications gateway
+
+images: ## Build the five service images linli/<service>:<VERSION, default: pyproject version> (needs Docker)
+	@command -v docker >/dev/null 2>&1 || { echo "make images: no docker command here (a Docker engine is needed to build images)"; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make images: the Docker engine does not answer (is it running, may this user use it?)"; exit 1; }
+	@set -e; for s in $(IMAGE_SERVICES); do \
+	  echo "building linli/$$s:$(VERSION)"; \
+	  docker build -f services/$$s/Dockerfile -t linli/$$s:$(VERSION) .; \
+	done
 
 bench: install ## Benchmarks; results as ratios against a baseline measured in the same run
 	@bash bench/run.sh
