@@ -3,6 +3,7 @@ gauge counted at scrape time, and that a write that failed counts nothing."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from linli.requests.adapters import business_metrics as bm
 from linli.requests.adapters.repository import Repository
 from linli.requests.domain import deadlines, dispatch, lifecycle
 from linli.requests.domain import events as ev
-from linli.requests.domain.model import Place, Request, Status
+from linli.requests.domain.model import Place, Status
 from tests.unit.requests.req_support import (
     DISPATCHER,
     NOW,
@@ -147,20 +148,23 @@ def test_a_refused_write_counts_nothing(refusing_store: _Refusing) -> None:
     assert request.pending_events  # untouched: the unit of work keeps them for no one
 
 
-def test_the_ledger_gauge_is_counted_when_scraped() -> None:
-    ledger: dict[str, Request] = {}
+def test_the_ledger_keeps_the_gauge_in_step_with_every_put() -> None:
+    ledger = bm.CountingLedger()
     detach = bm.watch_ledger(ledger)
     try:
-        for request in (submitted(), submitted(), resolved(), submitted(place=Place())):
-            ledger[request.id] = request
-        assert value("linli_requests_current", status="submitted", **C1) >= 2
-        before = value("linli_requests_current", status="submitted", **C1)
-        ledger[next(iter(ledger))] = resolved()  # a request replaced by its newer copy
-        assert value("linli_requests_current", status="submitted", **C1) == before - 1
-        assert value("linli_requests_current", status="submitted", category="repairs", community="none") >= 1
+        first, second = submitted(), submitted()
+        ledger.load([first, second, resolved(), submitted(place=Place())], [])
+        assert value("linli_requests_current", status="submitted", **C1) == 2
+        working = copy.deepcopy(first)  # as the unit of work: change a copy, then swap it in
+        lifecycle.accept(working, DISPATCHER, now=NOW)
+        ledger.put(working)
+        assert value("linli_requests_current", status="submitted", **C1) == 1
+        assert value("linli_requests_current", status="accepted", **C1) == 1
+        assert value("linli_requests_current", status="submitted", category="repairs", community="none") == 1
+        assert ledger.counts() == bm.count_requests(ledger.requests.values())
     finally:
         detach()
-    assert value("linli_requests_current", status="submitted", **C1) == 0
+    assert value("linli_requests_current", status="accepted", **C1) == 0
 
 
 def test_count_requests_is_one_pass_by_status_category_community() -> None:

@@ -124,16 +124,17 @@ def build(config: RequestsConfig) -> tuple[ServiceRuntime, RequestsProcess]:
     places = PlaceIndex()
     organizations = OrganizationsClient(config.organizations_addr, places=places)
     volunteers = VolunteersClient(config.volunteers_addr)
+    ledger = business_metrics.CountingLedger()
     app = RequestsProcess(
         repository,
-        Ledger(),
+        ledger,
         organizations,
         volunteers,
         catalogue=load_catalogue(config.catalogue_file),
         offer_policy=OfferPolicy(batch_size=config.offer_batch_size, ttl=timedelta(seconds=config.offer_ttl_seconds)),
     )
     app.load()
-    runtime.on_close(business_metrics.watch_ledger(app.ledger.requests))
+    runtime.on_close(business_metrics.watch_ledger(ledger))
     runtime.grpc.register(
         requests_pb2_grpc.add_RequestServiceServicer_to_server, RequestServicer(app.bus), SERVICE_NAME
     )

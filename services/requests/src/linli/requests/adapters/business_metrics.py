@@ -9,8 +9,9 @@ Labels are bounded by the catalogue and the organisation tree: ``category`` (a c
 code), ``community`` (the community organisation a request was placed in; ``none`` when it
 could not be located), and small enums. Never a request, person or volunteer id.
 
-``linli_requests_current`` is computed at scrape time by one pass over the in-memory ledger
-(``LedgerCounts``): it is exact after a restart and cannot drift from the ledger.
+``linli_requests_current`` comes from counts the ledger keeps in step with every put
+(``CountingLedger``, loading included), so it is exact after a restart and a scrape costs no
+pass over the ledger.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import logging
 import threading
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from linli.common.aggregates import AggregateLike
+from linli.requests.adapters.ledger import Ledger
 from linli.requests.adapters.repository import Repository
 from linli.requests.domain import events as ev
 from linli.requests.domain.model import DeadlineKind, EscalationTrigger, Request
@@ -164,26 +167,62 @@ class MeteredRepository(Repository):
         record_all(events)
 
 
-RequestsSource = Callable[[], Iterable[Request]]
-
-
 def count_requests(requests: Iterable[Request]) -> Tally[tuple[str, str, str]]:
-    """Requests by (status, category, community): one pass."""
-    return Tally((r.status.value, r.category, r.place.community_id or UNPLACED) for r in requests)
+    """Requests by (status, category, community), in one pass (what ``CountingLedger`` keeps)."""
+    return Tally(_key(r) for r in requests)
+
+
+def _key(request: Request) -> tuple[str, str, str]:
+    return request.status.value, request.category, request.place.community_id or UNPLACED
+
+
+class CountingLedger(Ledger):
+    """The ledger, keeping the requests' counts by (status, category, community) in step with
+    every put (load included): a scrape reads a few hundred numbers instead of passing over the
+    whole ledger (200,000 requests: about 250 ms of the interpreter each time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counts_lock = threading.Lock()
+        self._counts: Tally[tuple[str, str, str]] = Tally()
+
+    def put(self, aggregate: Any) -> None:
+        if not isinstance(aggregate, Request):
+            super().put(aggregate)
+            return
+        # puts of one request are serialised by the unit of work's lock on it
+        previous = self.requests.get(aggregate.id)
+        super().put(aggregate)
+        key = _key(aggregate)
+        prime(key[1], key[2])
+        with self._counts_lock:
+            if previous is not None:
+                old = _key(previous)
+                self._counts[old] -= 1
+                if not self._counts[old]:
+                    del self._counts[old]
+            self._counts[key] += 1
+
+    def counts(self) -> dict[tuple[str, str, str], int]:
+        with self._counts_lock:
+            return dict(self._counts)
+
+
+CountsSource = Callable[[], Mapping[tuple[str, str, str], int]]
 
 
 class LedgerCounts(Collector):
-    """``linli_requests_current{status,category,community}``, counted from the ledgers
-    attached (one per service in a process; tests run several) when Prometheus scrapes."""
+    """``linli_requests_current{status,category,community}`` from the ledgers attached (one
+    per service in a process; tests run several)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sources: dict[int, RequestsSource] = {}
+        self._sources: dict[int, CountsSource] = {}
 
-    def attach(self, source: RequestsSource) -> Callable[[], None]:
+    def attach(self, source: CountsSource) -> Callable[[], None]:
         """Counts ``source`` from now on; the returned function stops that (at shutdown)."""
+        key = id(source)
         with self._lock:
-            key = id(source)
             self._sources[key] = source
 
         def detach() -> None:
@@ -197,7 +236,7 @@ class LedgerCounts(Collector):
             sources = list(self._sources.values())
         counts: Tally[tuple[str, str, str]] = Tally()
         for source in sources:
-            counts.update(count_requests(source()))
+            counts.update(source())
         family = GaugeMetricFamily(
             "linli_requests_current",
             "Requests in the ledger now, by status, category and community.",
@@ -208,7 +247,6 @@ class LedgerCounts(Collector):
         yield family
 
     def describe(self) -> Iterator[Metric]:
-        # Without describe() the registry would call collect() (a ledger pass) at registration.
         yield GaugeMetricFamily("linli_requests_current", "", labels=["status", "category", "community"])
 
 
@@ -216,10 +254,6 @@ LEDGER_COUNTS = LedgerCounts()
 REGISTRY.register(LEDGER_COUNTS)
 
 
-def watch_ledger(requests: Mapping[str, Request]) -> Callable[[], None]:
-    """Counts a ledger's requests on every scrape (``requests``: the ledger's id -> request
-    map, copied in one C-level step before the pass because writers replace entries), and
-    primes the counters of the pairs it already holds (after a restart)."""
-    for category, community in {(c, m) for _, c, m in count_requests(list(requests.values()))}:
-        prime(category, community)
-    return LEDGER_COUNTS.attach(lambda: list(requests.values()))
+def watch_ledger(ledger: CountingLedger) -> Callable[[], None]:
+    """Exports a ledger's counts on every scrape; the returned function stops that."""
+    return LEDGER_COUNTS.attach(ledger.counts)
