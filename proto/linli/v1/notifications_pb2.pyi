@@ -409,3 +409,23 @@ class NotificationDeadLettered(_message.Message):
     header: _events_pb2.EventHeader
     delivery: Delivery
     def __init__(self, header: _Optional[_Union[_events_pb2.EventHeader, _Mapping]] = ..., delivery: _Optional[_Union[Delivery, _Mapping]] = ...) -> None: ...
+
+class SendAccountMessageRequest(_message.Message):
+    __slots__ = ("kind", "channel", "address", "language", "link")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    channel: NotificationChannel
+    address: str
+    language: str
+    link: str
+    def __init__(self, kind: _Optional[str] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., address: _Optional[str] = ..., language: _Optional[str] = ..., link: _Optional[str] = ...) -> None: ...
+
+class SendAccountMessageResponse(_message.Message):
+    __slots__ = ("channel",)
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    channel: NotificationChannel
+    def __init__(self, channel: _Optional[_Union[NotificationChannel, str]] = ...) -> None: ...

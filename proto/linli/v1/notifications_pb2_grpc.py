@@ -124,6 +124,11 @@ class NotificationServiceStub:
                 request_serializer=linli_dot_v1_dot_notifications__pb2.ListNotificationKindsRequest.SerializeToString,
                 response_deserializer=linli_dot_v1_dot_notifications__pb2.ListNotificationKindsResponse.FromString,
                 _registered_method=True)
+        self.SendAccountMessage = channel.unary_unary(
+                '/linli.v1.NotificationService/SendAccountMessage',
+                request_serializer=linli_dot_v1_dot_notifications__pb2.SendAccountMessageRequest.SerializeToString,
+                response_deserializer=linli_dot_v1_dot_notifications__pb2.SendAccountMessageResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -255,6 +260,18 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendAccountMessage(self, request, context):
+        """--- accounts (the gateway only) ---
+
+        Renders an account message (`account.password_reset`) in the language asked for and sends
+        it at once by e-mail or SMS to the address given. Only the gateway's own identity may call
+        it (PERMISSION_DENIED otherwise). Nothing is stored: the message carries a secret link.
+        FAILED_PRECONDITION when the channel is not configured; UNAVAILABLE when the send failed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -342,6 +359,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.ListNotificationKinds,
                     request_deserializer=linli_dot_v1_dot_notifications__pb2.ListNotificationKindsRequest.FromString,
                     response_serializer=linli_dot_v1_dot_notifications__pb2.ListNotificationKindsResponse.SerializeToString,
+            ),
+            'SendAccountMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendAccountMessage,
+                    request_deserializer=linli_dot_v1_dot_notifications__pb2.SendAccountMessageRequest.FromString,
+                    response_serializer=linli_dot_v1_dot_notifications__pb2.SendAccountMessageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -808,6 +830,33 @@ class NotificationService:
             '/linli.v1.NotificationService/ListNotificationKinds',
             linli_dot_v1_dot_notifications__pb2.ListNotificationKindsRequest.SerializeToString,
             linli_dot_v1_dot_notifications__pb2.ListNotificationKindsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendAccountMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.NotificationService/SendAccountMessage',
+            linli_dot_v1_dot_notifications__pb2.SendAccountMessageRequest.SerializeToString,
+            linli_dot_v1_dot_notifications__pb2.SendAccountMessageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -99,6 +99,14 @@ class NotificationServiceStub:
     """Queues a dead-lettered delivery again (operators); the attempt count starts over."""
     ListNotificationKinds: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.ListNotificationKindsRequest, _notifications_pb2.ListNotificationKindsResponse]
     """The routing rules in force: which event types notify whom, as which kind."""
+    SendAccountMessage: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.SendAccountMessageRequest, _notifications_pb2.SendAccountMessageResponse]
+    """--- accounts (the gateway only) ---
+
+    Renders an account message (`account.password_reset`) in the language asked for and sends
+    it at once by e-mail or SMS to the address given. Only the gateway's own identity may call
+    it (PERMISSION_DENIED otherwise). Nothing is stored: the message carries a secret link.
+    FAILED_PRECONDITION when the channel is not configured; UNAVAILABLE when the send failed.
+    """
 
 @_typing.type_check_only
 class NotificationServiceAsyncStub(NotificationServiceStub):
@@ -150,6 +158,14 @@ class NotificationServiceAsyncStub(NotificationServiceStub):
     """Queues a dead-lettered delivery again (operators); the attempt count starts over."""
     ListNotificationKinds: _aio.UnaryUnaryMultiCallable[_notifications_pb2.ListNotificationKindsRequest, _notifications_pb2.ListNotificationKindsResponse]  # type: ignore[assignment]
     """The routing rules in force: which event types notify whom, as which kind."""
+    SendAccountMessage: _aio.UnaryUnaryMultiCallable[_notifications_pb2.SendAccountMessageRequest, _notifications_pb2.SendAccountMessageResponse]  # type: ignore[assignment]
+    """--- accounts (the gateway only) ---
+
+    Renders an account message (`account.password_reset`) in the language asked for and sends
+    it at once by e-mail or SMS to the address given. Only the gateway's own identity may call
+    it (PERMISSION_DENIED otherwise). Nothing is stored: the message carries a secret link.
+    FAILED_PRECONDITION when the channel is not configured; UNAVAILABLE when the send failed.
+    """
 
 class NotificationServiceServicer(metaclass=_abc_1.ABCMeta):
     """----------------------------------------------------------------------------------------
@@ -300,5 +316,19 @@ class NotificationServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_notifications_pb2.ListNotificationKindsResponse, _abc.Awaitable[_notifications_pb2.ListNotificationKindsResponse]]:
         """The routing rules in force: which event types notify whom, as which kind."""
+
+    @_abc_1.abstractmethod
+    def SendAccountMessage(
+        self,
+        request: _notifications_pb2.SendAccountMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.SendAccountMessageResponse, _abc.Awaitable[_notifications_pb2.SendAccountMessageResponse]]:
+        """--- accounts (the gateway only) ---
+
+        Renders an account message (`account.password_reset`) in the language asked for and sends
+        it at once by e-mail or SMS to the address given. Only the gateway's own identity may call
+        it (PERMISSION_DENIED otherwise). Nothing is stored: the message carries a secret link.
+        FAILED_PRECONDITION when the channel is not configured; UNAVAILABLE when the send failed.
+        """
 
 def add_NotificationServiceServicer_to_server(servicer: NotificationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

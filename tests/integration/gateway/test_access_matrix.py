@@ -283,6 +283,16 @@ MATRIX: list[Row] = [
     R("POST", "/auth/sign-in", PUBLIC, lambda ctx: {"login": ctx.login, "password": PASSWORD}),
     R("POST", "/auth/refresh", PUBLIC, refresh_token),
     R("POST", "/auth/sign-out", PUBLIC, refresh_token),
+    # a wrong current password for everyone: a right one would revoke the module's tokens
+    R(
+        "POST",
+        "/auth/password",
+        expect("403", anonymous="401"),
+        {"current_password": "not-the-password", "new_password": "another long password"},
+    ),
+    R("POST", "/auth/password-reset", PUBLIC, lambda ctx: {"login": ctx.login}),
+    # an unknown token: 400 for anyone (test_password_reset walks the real flow)
+    R("POST", "/auth/password-reset/confirm", expect("ok"), {"token": "unknown", "new_password": "a long password"}),
     R("GET", "/me", PERSON),
     R("PATCH", "/me", PERSON, {"language": "en"}),
     R("POST", "/api-keys", ADMIN_A, lambda ctx: {"name": "matrix", "organization_id": ctx.community_a}),

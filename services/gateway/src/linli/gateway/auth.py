@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import grpc
+import jwt
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from limits import parse as parse_limit
 from pymongo import MongoClient
@@ -259,6 +260,10 @@ class Auth:
         account = self._cached_account(identity.subject)
         if account is None or account.disabled:
             raise Unauthenticated("Authorization: the account no longer exists")
+        if account.sessions_not_before is not None:  # a password change revoked older tokens
+            issued = jwt.decode(token, options={"verify_signature": False}).get("iat", 0)
+            if not isinstance(issued, int | float) or account.token_revoked(issued):
+                raise Unauthenticated("Authorization: the token was revoked (the password changed): sign in again")
         return account
 
     def forget_account(self, account_id: str) -> None:

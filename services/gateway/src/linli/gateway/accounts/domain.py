@@ -85,6 +85,32 @@ def check_password_shape(password: str) -> None:
         raise InvalidArgument(f"password: at most {MAX_PASSWORD_LENGTH} characters", field="password")
 
 
+class WeakPassword(InvalidArgument):
+    """A new password the policy refuses: 422, the body was well formed."""
+
+    http_status = 422
+
+
+def _comparable(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def check_new_password(password: str, *, logins: list[str], same_as_current: bool) -> None:
+    """The policy for a new password: its length, not the current one, not one of the
+    account's logins (an e-mail address or a phone number, with or without +86 and spaces)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"new_password: at least {MIN_PASSWORD_LENGTH} characters", field="new_password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(f"new_password: at most {MAX_PASSWORD_LENGTH} characters", field="new_password")
+    if same_as_current:
+        raise WeakPassword("new_password: must differ from the current password", field="new_password")
+    plain = _comparable(password)
+    digits = _PHONE_CHARS.sub("", plain)
+    candidates = {plain, digits, digits.removeprefix("+86"), digits.removeprefix("0086")}
+    if candidates & {_comparable(login) for login in logins}:
+        raise WeakPassword("new_password: must not be the account's phone number or e-mail", field="new_password")
+
+
 def check_display_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", name or "").strip()
     if not text:
@@ -113,6 +139,17 @@ class Account:
     disabled: bool = False
     created_at: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC))
     version: int = 0
+    #: Sessions, refresh tokens and access tokens made before this are revoked (a password
+    #: change or reset sets it).
+    sessions_not_before: dt.datetime | None = None
+
+    def session_revoked(self, created_at: dt.datetime) -> bool:
+        return self.sessions_not_before is not None and created_at < self.sessions_not_before
+
+    def token_revoked(self, issued_at: float) -> bool:
+        """An access token's `iat` is in whole seconds: one issued in the second of the change
+        still counts (what came before it in that second cannot be told apart)."""
+        return self.sessions_not_before is not None and issued_at < int(self.sessions_not_before.timestamp())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,6 +204,23 @@ def new_secret() -> str:
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+PASSWORD_RESET_TTL = dt.timedelta(minutes=30)
+
+
+@dataclasses.dataclass
+class PasswordReset:
+    """A reset link's token, stored as its SHA-256 (`id`); spent once, expires."""
+
+    id: str
+    account_id: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+
+    def usable(self, now: dt.datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
 
 
 class SessionKind(StrEnum):

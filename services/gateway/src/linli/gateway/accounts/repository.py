@@ -22,7 +22,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from linli.common.errors import AlreadyExists, Conflict
-from linli.gateway.accounts.domain import Account, ApiKey, Guard, Session, SessionKind
+from linli.gateway.accounts.domain import Account, ApiKey, Guard, PasswordReset, Session, SessionKind
 
 Document = dict[str, Any]
 
@@ -32,6 +32,7 @@ GUARDS = "guards"
 SESSIONS = "sessions"
 API_KEYS = "api_keys"
 PERSONS = "persons"  # person id -> account id (one account per person)
+RESETS = "password_resets"  # _id: the SHA-256 of a reset token
 
 
 class Documents(Protocol):
@@ -189,6 +190,7 @@ class AccountRepository:
             "disabled": account.disabled,
             "created_at": account.created_at,
             "version": account.version,
+            "sessions_not_before": account.sessions_not_before,
         }
 
     @staticmethod
@@ -203,7 +205,34 @@ class AccountRepository:
             disabled=bool(document.get("disabled")),
             created_at=_required_utc(document["created_at"]),
             version=int(document.get("version", 0)),
+            sessions_not_before=_utc(document.get("sessions_not_before")),
         )
+
+    # -- password resets ----------------------------------------------------------------------
+    def add_reset(self, reset: PasswordReset) -> None:
+        self.documents.insert(RESETS, {**dataclasses.asdict(reset), "_id": reset.id})
+
+    def reset(self, reset_id: str) -> PasswordReset | None:
+        found = self.documents.get(RESETS, reset_id)
+        if found is None:
+            return None
+        return PasswordReset(
+            id=found["_id"],
+            account_id=found["account_id"],
+            created_at=_required_utc(found["created_at"]),
+            expires_at=_required_utc(found["expires_at"]),
+            used_at=_utc(found.get("used_at")),
+        )
+
+    def spend_reset(self, reset: PasswordReset, now: dt.datetime) -> bool:
+        """Marks a reset token used, atomically: True for the first caller only."""
+        try:
+            self.documents.insert(RESETS, {"_id": f"spent:{reset.id}"})
+        except AlreadyExists:
+            return False
+        reset.used_at = now
+        self.documents.put(RESETS, {**dataclasses.asdict(reset), "_id": reset.id})
+        return True
 
     # -- guards -------------------------------------------------------------------------------
     def guard(self, key: str) -> Guard:

@@ -47,6 +47,27 @@ class SessionInvalid(Unauthenticated):
         super().__init__(f"{what} is expired, revoked or unknown: sign in again")
 
 
+class ResetTokenInvalid(InvalidArgument):
+    """One answer for an unknown, used or expired reset token."""
+
+    def __init__(self) -> None:
+        super().__init__("token: the reset link is expired, used or unknown: ask for a new one", field="token")
+
+
+RESET_LIMIT = 3
+RESET_WINDOW = dt.timedelta(hours=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ResetMessage:
+    """A reset to deliver: `secret` goes into the link, only its hash is stored."""
+
+    account: Account
+    channel: str  # "email" or "sms"
+    address: str
+    secret: str
+
+
 @dataclasses.dataclass(frozen=True)
 class Issued:
     """A new session or refresh token: `secret` goes to the client once."""
@@ -98,14 +119,89 @@ class AccountService:
         self.repository.add_account(account)
         return account
 
-    def change_password(self, account_id: str, old_password: str, new_password: str) -> None:
+    def change_password(self, account_id: str, current_password: str, new_password: str) -> Account:
+        """Sets a new password and revokes every session and token made before (the caller
+        gets a new one from the route). A wrong current password counts against the login's
+        guard, like a failed sign-in, so a stolen session cannot guess it for long."""
         account = self._account(account_id)
-        matches, _ = self.passwords.verify(account.password_hash, old_password)
-        if not matches:
-            raise PermissionDenied("old_password: does not match", field="old_password")
-        domain.check_password_shape(new_password)
-        account.password_hash = self.passwords.hash(new_password)
+        now = self.clock()
+        guard = self.repository.guard(domain.guard_key(account.logins[0])) if account.logins else None
+        matches, _ = self.passwords.verify(account.password_hash, current_password[: domain.MAX_PASSWORD_LENGTH])
+        if not matches or (guard is not None and guard.locked(now)):
+            if guard is not None and not guard.locked(now):
+                guard.fail(now, self.lockout)
+                self.repository.save_guard(guard)
+            raise PermissionDenied(
+                "current_password: does not match, or too many attempts (try later)", field="current_password"
+            )
+        domain.check_new_password(new_password, logins=account.logins, same_as_current=new_password == current_password)
+        self._set_password(account, new_password, now)
+        return account
+
+    def _set_password(self, account: Account, password: str, now: dt.datetime) -> None:
+        account.password_hash = self.passwords.hash(password)
+        account.sessions_not_before = now
         self.repository.save_account(account)
+        for login in account.logins:  # a new password starts with a clean slate
+            guard = self.repository.guard(domain.guard_key(login))
+            if guard.failures or guard.lockouts or guard.locked_until:
+                guard.succeed()
+                self.repository.save_guard(guard)
+
+    # -- password reset -----------------------------------------------------------------------
+    def request_reset(self, login: str) -> ResetMessage | None:
+        """What to send for a reset asked for `login`, or None when nothing is sent (not a
+        login, no such account, disabled, or the address asked too often). The caller answers
+        alike in every case."""
+        try:
+            _, normalised = domain.normalise_login(login)
+        except InvalidArgument:
+            return None
+        now = self.clock()
+        if not self._reset_allowed(normalised, now):
+            return None
+        account = self.repository.account_by_login(normalised)
+        if account is None or account.disabled or not account.logins:
+            return None
+        email = next((x for x in account.logins if "@" in x), "")
+        channel, address = ("email", email) if email else ("sms", account.logins[0])
+        secret = domain.new_secret()
+        self.repository.add_reset(
+            domain.PasswordReset(
+                id=domain.digest(secret),
+                account_id=account.id,
+                created_at=now,
+                expires_at=now + domain.PASSWORD_RESET_TTL,
+            )
+        )
+        return ResetMessage(account=account, channel=channel, address=address, secret=secret)
+
+    def _reset_allowed(self, normalised: str, now: dt.datetime) -> bool:
+        """At most RESET_LIMIT requests per address in RESET_WINDOW, counted whether or not
+        an account has the address (so the count tells nothing)."""
+        guard = self.repository.guard("reset:" + domain.guard_key(normalised))
+        if guard.last_failure is None or now - guard.last_failure >= RESET_WINDOW:
+            guard.last_failure, guard.failures = now, 0
+        guard.failures += 1
+        self.repository.save_guard(guard)
+        return guard.failures <= RESET_LIMIT
+
+    def confirm_reset(self, token: str, new_password: str) -> Account:
+        """Sets the password a reset token was made for; the token works once, before it
+        expires, and every session and token of the account is revoked."""
+        now = self.clock()
+        reset = self.repository.reset(domain.digest(token)) if token else None
+        if reset is None or not reset.usable(now):
+            raise ResetTokenInvalid()
+        account = self.repository.account(reset.account_id)
+        if account is None or account.disabled:
+            raise ResetTokenInvalid()
+        same, _ = self.passwords.verify(account.password_hash, new_password[: domain.MAX_PASSWORD_LENGTH])
+        domain.check_new_password(new_password, logins=account.logins, same_as_current=same)
+        if not self.repository.spend_reset(reset, now):
+            raise ResetTokenInvalid()
+        self._set_password(account, new_password, now)
+        return account
 
     def update_profile(
         self, account_id: str, *, display_name: str | None = None, language: str | None = None
@@ -189,7 +285,7 @@ class AccountService:
         if self.repository.family_revoked(session.family):
             return None
         account = self.repository.account(session.account_id)
-        if account is None or account.disabled:
+        if account is None or account.disabled or account.session_revoked(session.created_at):
             return None
         return session, account
 
@@ -210,7 +306,7 @@ class AccountService:
         session.used_at = now
         self.repository.save_session(session)
         account = self.repository.account(session.account_id)
-        if account is None or account.disabled:
+        if account is None or account.disabled or account.session_revoked(session.created_at):
             raise SessionInvalid("refresh token")
         return self.issue(account, SessionKind.REFRESH, family=session.family)
 

@@ -25,7 +25,7 @@ from flask import Response, current_app, g, json, request
 from marshmallow import fields, validate
 
 from linli.common.errors import LinliError, NotFound, PermissionDenied
-from linli.gateway import auth
+from linli.gateway import auth, password_reset
 from linli.gateway import clients as gw_clients
 from linli.gateway.accounts.domain import LANGUAGES, ApiKey, SessionKind
 from linli.gateway.accounts.service import Issued
@@ -78,6 +78,35 @@ class RefreshBody(Schema):
 
 class SignOutBody(Schema):
     refresh_token = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ChangePasswordBody(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "At least 8 characters; not the current one, not the account's phone or e-mail."},
+    )
+
+
+class ResetBody(Schema):
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "The account's phone number or e-mail."},
+    )
+
+
+class ResetAccepted(Schema):
+    status = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
+class ResetConfirmBody(Schema):
+    token = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "From the reset link."}
+    )
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class Scope(Schema):
@@ -295,6 +324,64 @@ def sign_out(body: dict[str, Any]) -> Response:
         state.accounts.sign_out(body["refresh_token"])
     response = current_app.response_class(status=204)
     return auth.sign_out_browser(response)
+
+
+RESET_ACCEPTED = {
+    "status": "accepted",
+    "detail": "If an account has this login, a link to choose a new password is on its way (valid 30 minutes).",
+}
+
+
+@bp.post("/auth/password")
+@bp.input(ChangePasswordBody, arg_name="body")
+@bp.output(SignedIn)
+@bp.doc(
+    summary="Change the caller's password; every other session and token is revoked",
+    description="The answer carries the caller's new session (a cookie when signed in by one) or new tokens.",
+    responses={401: "No identity", 403: "Wrong current password or an API key", 422: "Weak new password"},
+)
+@limiter.limit(_sign_in_limit, key_func=lambda: f"ip:{client_address()}")
+def change_password(body: dict[str, Any]) -> Response:
+    person = auth.require_person()
+    if not person.account_id:
+        raise PermissionDenied("an API key has no password")
+    state = auth.current_auth()
+    account = state.accounts.change_password(person.account_id, body["current_password"], body["new_password"])
+    state.forget_account(account.id)
+    by_session = g.get("linli_auth_method") == "session"
+    kind = SessionKind.BROWSER if by_session else SessionKind.REFRESH
+    return _signed_in(state.accounts.issue(account, kind), "browser" if by_session else "api")
+
+
+@bp.post("/auth/password-reset")
+@bp.input(ResetBody, arg_name="body")
+@bp.output(ResetAccepted, status_code=202)
+@bp.doc(
+    summary="Ask for a password reset link (always 202, whether or not the login has an account)",
+    description="The link goes to the account's e-mail, else by SMS to its phone; at most 3 per login an hour.",
+    responses={429: "Too many requests from this client"},
+)
+@limiter.limit(_sign_in_limit, key_func=lambda: f"ip:{client_address()}")
+def request_password_reset(body: dict[str, Any]) -> Response:
+    password_reset.start_reset(body["login"])
+    return _json(RESET_ACCEPTED, 202)
+
+
+@bp.post("/auth/password-reset/confirm")
+@bp.input(ResetConfirmBody, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Choose a new password with a reset link's token (once); every session is revoked",
+    responses={400: "The token is expired, used or unknown", 422: "Weak new password", 429: "Too many"},
+)
+@limiter.limit(_sign_in_limit, key_func=lambda: f"ip:{client_address()}")
+def confirm_password_reset(body: dict[str, Any]) -> Response:
+    state = auth.current_auth()
+    account = state.accounts.confirm_reset(body["token"], body["new_password"])
+    state.forget_account(account.id)
+    response = current_app.response_class(status=204)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/me")

@@ -48,6 +48,6 @@ def _set_up(state: BlueprintSetupState) -> None:
             babel.locale_selector = i18n.select_locale
 
 
-from linli.gateway.web import views  # noqa: E402  (its routes register on bp)
+from linli.gateway.web import account, views  # noqa: E402  (their routes register on bp)
 
-__all__ = ["bp", "views"]
+__all__ = ["account", "bp", "views"]

@@ -16,10 +16,15 @@ from collections.abc import Iterator
 from typing import TypeAlias
 
 import grpc
+import jwt
 
 from linli.common.commands import Actor
+from linli.common.identity import current_call
 from linli.common.messagebus import MessageBus
+from linli.common.tokens import issuer_of
+from linli.notifications.domain.model import Channel
 from linli.notifications.entrypoints import convert
+from linli.notifications.service_layer import account_messages
 from linli.notifications.service_layer import commands as c
 from linli.notifications.service_layer.handlers import InboxPage, InboxStream, MarkResult, Page, SubscriptionWithSecret
 from linli.v1 import common_pb2, notifications_pb2_grpc
@@ -189,6 +194,24 @@ class NotificationServicer(notifications_pb2_grpc.NotificationServiceServicer):
             self.bus.handle(c.SendTestDelivery(actor=Actor.current(), subscription_id=request.subscription_id))
         )
 
+    # -- accounts (the gateway only) -----------------------------------------------------------------------
+    def SendAccountMessage(
+        self, request: pb.SendAccountMessageRequest, context: Context
+    ) -> pb.SendAccountMessageResponse:
+        served = current_call.get()
+        sent: Channel = self.bus.handle(
+            account_messages.SendAccountMessage(
+                actor=Actor.current(),
+                issuer=_issuer(served.token) if served is not None and served.token else "",
+                kind=request.kind,
+                channel=convert.channel(request.channel, "channel"),
+                address=request.address,
+                language=request.language,
+                link=request.link,
+            )
+        )
+        return pb.SendAccountMessageResponse(channel=convert.CHANNEL_NUMBER[sent])  # type: ignore[arg-type]
+
     # -- operations ----------------------------------------------------------------------------------------
     def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context: Context) -> pb.ListDeadLettersResponse:
         page: Page = self.bus.handle(
@@ -212,3 +235,12 @@ class NotificationServicer(notifications_pb2_grpc.NotificationServiceServicer):
     ) -> pb.ListNotificationKindsResponse:
         kinds = self.bus.handle(c.ListNotificationKinds(actor=Actor.current()))
         return pb.ListNotificationKindsResponse(kinds=[convert.notification_kind(k) for k in kinds])
+
+
+def _issuer(token: str) -> str:
+    """The issuer of a token the identity interceptor already verified (it checked that the
+    key id's issuer is the token's ``iss``)."""
+    try:
+        return issuer_of(str(jwt.get_unverified_header(token).get("kid", "")))
+    except jwt.PyJWTError:
+        return ""

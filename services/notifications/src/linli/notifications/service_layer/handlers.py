@@ -51,6 +51,7 @@ from linli.notifications.domain.model import (
     RoutingRule,
     Subscription,
 )
+from linli.notifications.service_layer import account_messages
 from linli.notifications.service_layer import commands as c
 from linli.notifications.service_layer.ports import ChannelSender
 
@@ -686,5 +687,6 @@ HANDLERS: Mapping[type[Any], Callable[..., Any]] = {
     c.ListDeadLetters: list_dead_letters,
     c.ReplayDeadLetter: replay_dead_letter,
     c.ListNotificationKinds: list_notification_kinds,
+    account_messages.SendAccountMessage: account_messages.send_account_message,
 }
 """Every command but ``ApplyEvent`` (bootstrap adds the routing handler)."""
