@@ -50,7 +50,7 @@ def test_personal_digest_counts_and_take() -> None:
     assert book.personal(DAY) == {"p_1": {"request.resolved": 2, "offer.made": 1}}
     book.observe(facts(REQ + "submitted.v1", "e4"))
     communities, persons = book.take(DAY)
-    assert communities["com_1"].submitted == 1 and persons["p_1"]["offer.made"] == 1
+    assert communities["com_1"].submitted == 1 and persons["p_1"].kinds["offer.made"] == 1
     assert book.take(DAY) == ({}, {}) and book.personal(DAY) == {}
 
 

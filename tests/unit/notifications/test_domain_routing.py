@@ -70,7 +70,7 @@ def test_packaged_rules_route_the_issue_s_events() -> None:
 
 def test_every_real_event_type_in_the_rules_exists() -> None:
     known = set(req.MESSAGE_OF_TYPE) | set(vol.MESSAGE_OF_TYPE) | set(org.MESSAGE_OF_TYPE)
-    synthetic = {routing.DEADLINE_NEAR, routing.STATION_EVENT_REMINDER, routing.DAILY_DIGEST}
+    synthetic = {routing.DEADLINE_NEAR, routing.STATION_EVENT_REMINDER, routing.DAILY_DIGEST, routing.PERSONAL_DIGEST}
     assert routing.routed_event_types(DEFAULT_RULES) <= known | synthetic
     assert routing.agency_event_types(DEFAULT_RULES) == {req.PUBLIC_REQUEST_CHANGED}
 

@@ -2,14 +2,16 @@
 import time; ``build()`` does, and returns a runtime ready to start.
 
 ``message_bus`` builds the bus from the handlers and their dependencies; unit tests call it
-with fakes. ``ApplyEvent`` (the routing handler) is wrapped so the deliveries it committed are
+with fakes. ``ApplyEvent`` and ``ApplyEvents`` (the routing handler, one event or a
+consumer's poll) are wrapped so the deliveries it committed are
 handed to the delivery engine at once.
 
 ``build`` adds the MongoDB repository, the read model (loaded from it before serving), the
 routing rules and templates (refused at start when malformed), the people directory (gRPC to
 organizations and volunteers), the senders (webhook always; e-mail and SMS when configured),
 the delivery engine, one consumer per consumed topic, the timers, the outbox relay, and the
-health checks (MongoDB critical, Kafka degrading).
+health checks (MongoDB critical, Kafka degrading). The timers' watches are restored from the
+database before the consumers start (``WatchPersistence``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from linli.notifications.adapters.read_models import InboxStreams, ReadModel
 from linli.notifications.adapters.repository import Repository
 from linli.notifications.adapters.sms import SmsSender, SmsSettings
 from linli.notifications.adapters.url_safety import UrlPolicy, check_webhook_url
+from linli.notifications.adapters.watch_store import COLLECTION as WATCH_COLLECTION
+from linli.notifications.adapters.watch_store import WatchStore
 from linli.notifications.adapters.webhook import WebhookSender, WebhookSettings
 from linli.notifications.config import NotificationsConfig
 from linli.notifications.domain.model import (
@@ -53,7 +57,7 @@ from linli.notifications.domain.templates import TemplateCatalogue
 from linli.notifications.entrypoints.consumers import make_consumers, topic_specs
 from linli.notifications.entrypoints.delivery_worker import DeliveryEngine
 from linli.notifications.entrypoints.grpc_api import NotificationServicer
-from linli.notifications.entrypoints.timers import Watches, make_timers, make_watches
+from linli.notifications.entrypoints.timers import Watches, WatchPersistence, make_timers, make_watches
 from linli.notifications.service_layer import commands as c
 from linli.notifications.service_layer.handlers import (
     HANDLERS,
@@ -63,7 +67,7 @@ from linli.notifications.service_layer.handlers import (
     make_secret,
 )
 from linli.notifications.service_layer.ports import ChannelSender, PeopleDirectory
-from linli.notifications.service_layer.routing_handler import handle_apply_event
+from linli.notifications.service_layer.routing_handler import handle_apply_event, handle_apply_events
 from linli.v1 import notifications_pb2, notifications_pb2_grpc
 
 SERVICE_NAME = notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
@@ -102,6 +106,7 @@ def message_bus(
     queue = deliveries or NoDeliveries()
     dependencies: dict[str, Any] = {
         "uow": UnitOfWork(repository, read_model, locks or KeyedLocks()),
+        "store": repository,
         "read_model": read_model,
         "streams": read_model.streams,
         "rules": tuple(rules),
@@ -116,6 +121,7 @@ def message_bus(
         **(extra or {}),
     }
     route = inject(handle_apply_event, dependencies)
+    route_batch = inject(handle_apply_events, dependencies)
 
     def apply_event(command: c.ApplyEvent) -> c.ApplyResult:
         result: c.ApplyResult = route(command)
@@ -123,7 +129,13 @@ def message_bus(
             queue.submit(result.delivery_ids)
         return result
 
-    return MessageBus({**HANDLERS, c.ApplyEvent: apply_event}, dependencies)
+    def apply_events(command: c.ApplyEvents) -> c.ApplyResult:
+        result: c.ApplyResult = route_batch(command)
+        if result.delivery_ids:
+            queue.submit(result.delivery_ids)
+        return result
+
+    return MessageBus({**HANDLERS, c.ApplyEvent: apply_event, c.ApplyEvents: apply_events}, dependencies)
 
 
 # -- the running service --------------------------------------------------------------------------
@@ -245,6 +257,8 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         digest_time=config.digest_time,
         signups=signed_up,
     )
+    persistence = WatchPersistence(watches, WatchStore(database[WATCH_COLLECTION]))
+    log.info("watches restored", extra={"documents": persistence.restore()})
     bus = message_bus(
         repository=repository,
         read_model=read_model,
@@ -275,6 +289,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         processed=None,
         dlq_producer=producer,
         observers=[watches],
+        flush=persistence.flush,
         group_id=config.consumer_group,
         max_attempts=config.consumer_max_attempts,
         client_id=config.service_name,
@@ -288,7 +303,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
     runtime.add_worker(engine)
     for consumer in consumers:
         runtime.add_worker(consumer)
-    for timer in make_timers(bus, watches, config.timer_scan_seconds, utc_millis):
+    for timer in make_timers(bus, watches, config.timer_scan_seconds, utc_millis, persistence):
         runtime.add_worker(timer)
     runtime.add_health_check("mongodb", lambda: mongo.ping(database), critical=True)
     runtime.add_health_check("kafka", lambda: broker_reachable(config.kafka_bootstrap), critical=False)

@@ -183,6 +183,15 @@ class ReadModel:
             found = self.fallback(kind, aggregate_id)
         return found  # type: ignore[no-any-return]
 
+    def holds(self, kind: type[Any], aggregate_id: str) -> bool:
+        """Whether memory holds it (no database read: the batch path lets the store's unique
+        ``_id`` refuse what is stored but not held)."""
+        if kind is InboxEntry:
+            return aggregate_id in self._entries
+        if kind is Delivery:
+            return aggregate_id in self._deliveries
+        return self.find(kind, aggregate_id) is not None
+
     def put(self, aggregate: Any) -> None:
         if isinstance(aggregate, InboxEntry):
             with self._lock:

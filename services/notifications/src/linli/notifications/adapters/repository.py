@@ -10,16 +10,23 @@ Collections: ``deliveries``, ``inbox_entries``, ``preferences``, ``subscriptions
 derived from (event, recipient, channel), so the same event arriving twice collides on
 ``_id`` instead of making a second entry or delivery: the consumers need no store of the
 ``ce_id``s they applied.
+
+``insert_new`` is the consumers' batch write: new aggregates of one kind in one
+``insert_many(ordered=False)``; the unique ``_id`` refuses those stored before (a replayed
+batch), which are reported as not inserted, and the rest go in regardless.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import mongoengine
+from pymongo.errors import BulkWriteError
 
 from linli.common.aggregates import AggregateRepository
-from linli.common.mongo import AggregateDocument, AggregateStore
+from linli.common.codec import to_document
+from linli.common.mongo import OUTBOX, VERSION, AggregateDocument, AggregateStore
 from linli.notifications.adapters.event_payloads import SOURCE, encode
 from linli.notifications.domain.model import Delivery, InboxEntry, Preferences, Subscription
 
@@ -41,6 +48,10 @@ class SubscriptionDocument(AggregateDocument):
     agency_id = mongoengine.StringField(required=True)
     meta: ClassVar[dict[str, Any]] = {"collection": "subscriptions", "strict": False, "indexes": ["agency_id"]}
 
+
+#: Fields stored elsewhere than in the state, as the kit's AggregateRepository does.
+_NOT_STATE = frozenset({"version", "pending_events", "id"})
+_DUPLICATE_KEY = 11000
 
 AGGREGATE_DOCUMENTS = (DeliveryDocument, InboxEntryDocument, PreferencesDocument, SubscriptionDocument)
 
@@ -64,6 +75,35 @@ class Repository(AggregateRepository):
     def ensure_indexes() -> None:
         for document in AGGREGATE_DOCUMENTS:
             document.ensure_indexes()
+
+    def insert_new(self, aggregates: Sequence[Any]) -> set[str]:
+        """Stores new aggregates without events, one ``insert_many`` per kind; the ids
+        inserted (an id stored before is refused by the server and left out). One with
+        pending events goes through ``add`` (its outbox is numbered there)."""
+        inserted: set[str] = set()
+        by_kind: dict[type[Any], list[Any]] = {}
+        for aggregate in aggregates:
+            if aggregate.pending_events:
+                self.add(aggregate)
+                inserted.add(aggregate.id)
+            else:
+                by_kind.setdefault(type(aggregate), []).append(aggregate)
+        for kind, batch in by_kind.items():
+            documents = [{"_id": a.id, **to_document(a, skip=_NOT_STATE), VERSION: 1, OUTBOX: []} for a in batch]
+            refused: set[int] = set()
+            try:
+                self.stores[kind].collection.insert_many(documents, ordered=False)
+            except BulkWriteError as error:
+                details = error.details or {}
+                others = [e for e in details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+                if others or details.get("writeConcernErrors"):
+                    raise
+                refused = {int(e["index"]) for e in details.get("writeErrors", [])}
+            for index, aggregate in enumerate(batch):
+                if index not in refused:
+                    aggregate.version = 1
+                    inserted.add(aggregate.id)
+        return inserted
 
     def find_stored(self, kind: type[Any], aggregate_id: str) -> Any:
         """The read model's fallback for what it does not hold (old entries, finished

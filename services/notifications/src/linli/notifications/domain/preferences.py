@@ -23,6 +23,7 @@ LOCAL_TZ = timezone(timedelta(hours=8), "UTC+8")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _PERSON_CHANNELS = (Channel.INBOX, Channel.EMAIL, Channel.SMS)
+DIGEST_KIND_PREFIX = "digest."
 
 
 def parse_hhmm(value: str) -> time:
@@ -62,6 +63,10 @@ def channels_for(rule: RoutingRule, prefs: Preferences | None) -> tuple[Channel,
 
 
 def wants_digest(rule: RoutingRule, prefs: Preferences | None) -> bool:
+    """Also never for the digests themselves (a digest held for the next digest would never
+    be sent)."""
+    if rule.kind.startswith(DIGEST_KIND_PREFIX):
+        return False
     choice = kind_preference(prefs, rule.kind)
     return choice is not None and choice.digest and not choice.muted and not rule.urgent
 

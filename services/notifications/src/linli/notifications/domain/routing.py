@@ -17,7 +17,8 @@ File format::
 Recipient selectors (``recipients.resolve`` turns them into person ids):
 
 - a part of the event: ``requester``, ``followers``, ``handler``, ``candidates``,
-  ``transfer_receiver``, ``parties``, ``signed_up``, ``volunteer`` (any name in ``PARTS``);
+  ``transfer_receiver``, ``parties``, ``signed_up``, ``volunteer``, ``person`` (the owner of a
+  personal digest) (any name in ``PARTS``);
 - a role at a level of the event's place: ``role:<role>@community``, ``@street``,
   ``@department`` (escalation: the department's holders of the role, else the nearest
   ancestor that has some), ``@grid``;
@@ -39,6 +40,7 @@ from .model import Channel, RoutingRule
 DEADLINE_NEAR = "org.linli.notification.deadline_near.v1"
 STATION_EVENT_REMINDER = "org.linli.notification.station_event_reminder.v1"
 DAILY_DIGEST = "org.linli.notification.daily_digest.v1"
+PERSONAL_DIGEST = "org.linli.notification.personal_digest.v1"
 #: Source of the synthetic events.
 TIMER_SOURCE = "/linli/notifications"
 
@@ -54,6 +56,7 @@ PARTS = frozenset(
         "parties",
         "signed_up",
         "volunteer",
+        "person",
     }
 )
 ROLES = frozenset({"admin", "dispatcher", "grid_worker", "liaison", "member"})

@@ -69,6 +69,9 @@ SAMPLE_VALUES: dict[str, str] = {
     "resolved": "9",
     "breaches": "1",
     "average_rating": "4.6",
+    "count": "3",
+    "items": "- 楼道灯坏了 <b>&</b> https://linli.example/requests/req_1\n- Tea afternoon",
+    "more": "1",
     "status_text": "处理中",
     "deadline_text": "2025-03-01 16:30",
     "deadline_kind_text": "办结",
@@ -111,6 +114,36 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         "cancelled": "cancelled",
         "deliberating": "in deliberation",
         "merged": "merged",
+    },
+}
+#: The request categories' names (the requests service's default catalogue; a code not listed
+#: is shown as itself, underscores as spaces).
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "repairs": "维修",
+        "elderly_care": "助老服务",
+        "illegal_construction": "违章搭建",
+        "flying_wire_charging": "飞线充电",
+        "throwing_objects": "高空抛物",
+        "parking": "停车难",
+        "water_supply": "供水",
+        "heating": "供暖",
+        "road_flooding": "道路积水",
+        "poor_signal": "信号差",
+        "neighbour_dispute": "邻里纠纷",
+    },
+    "en": {
+        "repairs": "Repairs",
+        "elderly_care": "Elderly care",
+        "illegal_construction": "Illegal construction",
+        "flying_wire_charging": "Flying-wire charging",
+        "throwing_objects": "Throwing objects from height",
+        "parking": "Parking",
+        "water_supply": "Water supply",
+        "heating": "Heating",
+        "road_flooding": "Road flooding",
+        "poor_signal": "Poor signal",
+        "neighbour_dispute": "Neighbour dispute",
     },
 }
 DEADLINE_KIND_LABELS: dict[str, dict[str, str]] = {
@@ -217,9 +250,10 @@ class TemplateCatalogue:
                 raise ValueError(f"{folder / f'{language}.toml'}: kind {kind!r}: test render failed: {error}") from None
         return catalogue
 
-    def render(self, kind: str, language: str, values: dict[str, str], link: str) -> Message:
+    def render(self, kind: str, language: str, values: dict[str, str], link: str, *, html: bool = True) -> Message:
         """The kind's message in ``language`` (unknown languages fall back to zh-CN);
-        ValueError for a kind without templates."""
+        ValueError for a kind without templates. ``html=False`` leaves the HTML part empty
+        (only e-mail shows it; the inbox and SMS skip a third of the rendering)."""
         language = normalize_language(language)
         templates = self._templates.get((kind, language))
         if templates is None:
@@ -227,21 +261,37 @@ class TemplateCatalogue:
         context = template_values(values, language=language, kind=kind, link=link)
         title = " ".join(templates.title.render(context).split())[:TITLE_LIMIT]
         body = "\n".join(line.rstrip() for line in templates.body.render(context).strip().splitlines())
+        if not html:
+            return Message(kind=kind, language=language, title=title, body=body, link=link)
         if templates.html is not None:
-            html = templates.html.render(context)
+            markup = templates.html.render(context)
         else:
-            html = self._layout.render(
+            markup = self._layout.render(
                 language=language, message_title=title, message_lines=body.splitlines(), link=link
             )
-        return Message(kind=kind, language=language, title=title, body=body, html=html, link=link)
+        return Message(kind=kind, language=language, title=title, body=body, html=markup, link=link)
+
+
+def neutral_title(language: str, category: str, status_text: str) -> str:
+    """A request's title before its public title is approved: its category's name and its
+    status, never its text ("Repairs request (accepted)", "维修类求助（已受理）")."""
+    name = CATEGORY_LABELS[language].get(category, category.replace("_", " "))
+    if language == "en":
+        title = f"{name[:1].upper()}{name[1:]} request" if name else "Request"
+        return f"{title} ({status_text})" if status_text else title
+    title = f"{name}类求助" if name else "求助"
+    return f"{title}（{status_text}）" if status_text else title
 
 
 def template_values(values: dict[str, str], *, language: str, kind: str, link: str) -> dict[str, Any]:
-    """The context a template sees: every variable ("" unless given), the computed ones."""
+    """The context a template sees: every variable ("" unless given), the computed ones. A
+    request event whose public title is not approved yet gets ``neutral_title``."""
     context: dict[str, Any] = dict.fromkeys(VARIABLES, "")
     context.update({k: str(v) for k, v in values.items() if k in VARIABLES and k not in _COMPUTED})
     status = context["status"].lower()
     context["status_text"] = STATUS_LABELS[language].get(status, context["status"])
+    if not context["title"].strip() and context["request_id"]:
+        context["title"] = neutral_title(language, context["category"], context["status_text"])
     context["deadline_text"] = local_time(context["deadline"])
     context["starts_at_text"] = local_time(context["starts_at"])
     deadline_kind = context["deadline_kind"].lower()

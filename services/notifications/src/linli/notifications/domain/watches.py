@@ -14,6 +14,10 @@ cancelled, rejected, merged) are forgotten, and so are their reports.
 ``deadline_near_facts`` and ``reminder_facts`` make the synthetic events the timers send
 through ``ApplyEvent``, with ids derived from what they are about (a second run of the timer,
 or a restart, makes the same event id, so nobody hears twice).
+
+Both remember which requests / station events changed (``drain_changes``); the watch store
+writes their ``state`` (or deletes it when gone) and ``restore`` puts it back at start, so a
+restart keeps what is pending.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ class DeadlineDue:
 
 
 @dataclass
-class _Watched:
+class Watched:
+    """One request followed: its latest facts, its deadlines, what was reported."""
+
     facts: EventFacts
     deadlines: dict[str, datetime] = field(default_factory=dict)
     reported: set[tuple[str, datetime]] = field(default_factory=set)
@@ -85,14 +91,15 @@ def _deadlines(facts: EventFacts) -> dict[str, datetime] | None:
 class DeadlineWatch:
     def __init__(self, lead: timedelta) -> None:
         self.lead = lead
-        self._requests: dict[str, _Watched] = {}
+        self._requests: dict[str, Watched] = {}
+        self._changes: set[str] = set()
 
     def observe(self, facts: EventFacts) -> None:
         if not facts.event_type.startswith(REQUEST_EVENT_PREFIX) or not facts.subject_id:
             return
         request_id = facts.subject_id
         if facts.values.get("status", "") in CLOSED_STATUSES:
-            self._requests.pop(request_id, None)
+            self.forget(request_id)
             return
         watched = self._requests.get(request_id)
         if watched is not None and _aware(facts.occurred_at) < _aware(watched.facts.occurred_at):
@@ -101,13 +108,25 @@ class DeadlineWatch:
         if watched is None:
             if not deadlines:
                 return
-            watched = self._requests[request_id] = _Watched(facts)
+            watched = self._requests[request_id] = Watched(facts)
         watched.facts = facts
         if deadlines is not None:
             watched.deadlines = deadlines
+        self._changes.add(request_id)
 
     def forget(self, request_id: str) -> None:
-        self._requests.pop(request_id, None)
+        if self._requests.pop(request_id, None) is not None:
+            self._changes.add(request_id)
+
+    def drain_changes(self) -> set[str]:
+        changes, self._changes = self._changes, set()
+        return changes
+
+    def state(self, request_id: str) -> Watched | None:
+        return self._requests.get(request_id)
+
+    def restore(self, request_id: str, watched: Watched) -> None:
+        self._requests[request_id] = watched
 
     def due(self, now: datetime) -> list[DeadlineDue]:
         now = _aware(now)
@@ -118,6 +137,7 @@ class DeadlineWatch:
                 if key in watched.reported or now < deadline - self.lead:
                     continue
                 watched.reported.add(key)
+                self._changes.add(request_id)
                 if now < deadline:
                     found.append(DeadlineDue(request_id, which, deadline, watched.facts))
         return found
@@ -154,6 +174,7 @@ class StationEventWatch:
         self.lead = lead
         self._events: dict[str, tuple[EventFacts, datetime]] = {}
         self._reported: set[tuple[str, datetime]] = set()
+        self._changes: set[str] = set()
 
     def observe(self, facts: EventFacts) -> None:
         if facts.event_type != STATION_EVENT_SCHEDULED or not facts.subject_id:
@@ -163,10 +184,27 @@ class StationEventWatch:
             self.forget(facts.subject_id)
             return
         self._events[facts.subject_id] = (facts, starts_at)
+        self._changes.add(facts.subject_id)
 
     def forget(self, event_id: str) -> None:
         self._events.pop(event_id, None)
         self._reported = {key for key in self._reported if key[0] != event_id}
+        self._changes.add(event_id)
+
+    def drain_changes(self) -> set[str]:
+        changes, self._changes = self._changes, set()
+        return changes
+
+    def state(self, event_id: str) -> tuple[EventFacts, datetime, tuple[datetime, ...]] | None:
+        """The event's facts, start and the starts already reminded of."""
+        found = self._events.get(event_id)
+        if found is None:
+            return None
+        return found[0], found[1], tuple(sorted(at for key, at in self._reported if key == event_id))
+
+    def restore(self, event_id: str, facts: EventFacts, starts_at: datetime, reported: tuple[datetime, ...]) -> None:
+        self._events[event_id] = (facts, starts_at)
+        self._reported |= {(event_id, at) for at in reported}
 
     def due(self, now: datetime) -> list[ReminderDue]:
         now = _aware(now)
@@ -179,6 +217,7 @@ class StationEventWatch:
             if key in self._reported or now < starts_at - self.lead:
                 continue
             self._reported.add(key)
+            self._changes.add(event_id)
             found.append(ReminderDue(event_id, starts_at, facts))
         return found
 

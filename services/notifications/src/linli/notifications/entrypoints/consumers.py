@@ -20,6 +20,13 @@ peer down) is retried, then dead-lettered. Applying twice is harmless: the kit s
 ``ce_id`` it applied, and the routing handler's entries and deliveries have ids derived from
 the event, so a replay after a crash between the write and the offset commit adds nothing.
 
+Each consumer hands the handler a whole poll (``FactsHandler.batch``, the kit's
+``batch_handler``): every event is translated and observed, then one ``ApplyEvents`` routes
+them all and writes their inbox entries and deliveries in one insert per collection, and the
+offsets are committed after it. If anything in the batch fails (a malformed event, the
+database), the kit applies the poll one event at a time through ``FactsHandler.__call__``, so
+the poison event is dead-lettered and the others applied.
+
 Tombstones (null-valued records the requests service writes to its compacted public topic
 after a removal notice) carry nothing to tell anyone: they are skipped before decoding
 (``SkipTombstones``), so they neither reach the dead-letter topic nor count as failures.
@@ -39,7 +46,7 @@ from linli.common.consumer import AppliedEvents, ConsumerFactory, EventConsumer,
 from linli.notifications.adapters import event_facts as ef
 from linli.notifications.adapters.event_facts import EventTranslator, MalformedEvent, Translated
 from linli.notifications.domain.model import EventFacts
-from linli.notifications.service_layer.commands import ApplyEvent
+from linli.notifications.service_layer.commands import ApplyEvent, ApplyEvents, Incoming
 
 DEFAULT_GROUP = "notifications"
 
@@ -87,15 +94,22 @@ def topic_specs(
 class FactsHandler:
     """``linli.common.consumer.Handler`` of one topic: envelope -> facts -> ApplyEvent."""
 
-    def __init__(self, spec: TopicSpec, bus: Bus, observers: Sequence[Observer] = ()) -> None:
+    def __init__(
+        self,
+        spec: TopicSpec,
+        bus: Bus,
+        observers: Sequence[Observer] = (),
+        flush: Callable[[], None] | None = None,
+    ) -> None:
         self.spec = spec
         self.bus = bus
         self.observers = tuple(observers)
+        self.flush = flush
         self.actor = Actor.system(f"consumer:{spec.topic}")
 
-    def __call__(self, envelope: Envelope) -> None:
+    def _translate(self, envelope: Envelope) -> Translated | None:
         if not envelope.data:
-            return  # a tombstone: nothing happened to tell anyone about
+            return None  # a tombstone: nothing happened to tell anyone about
         if envelope.source != self.spec.source:
             raise MalformedEvent(
                 f"unexpected source {envelope.source!r} on {self.spec.topic} (expected {self.spec.source})",
@@ -104,7 +118,28 @@ class FactsHandler:
         translated = self.spec.translate(envelope)
         for observer in self.observers:
             observer.observe(translated.facts)
-        self.bus.handle(ApplyEvent(actor=self.actor, facts=translated.facts, public_payload=translated.public_payload))
+        return translated
+
+    def __call__(self, envelope: Envelope) -> None:
+        translated = self._translate(envelope)
+        if translated is not None:
+            self.bus.handle(
+                ApplyEvent(actor=self.actor, facts=translated.facts, public_payload=translated.public_payload)
+            )
+            if self.flush is not None:
+                self.flush()
+
+    def batch(self, envelopes: Sequence[Envelope]) -> None:
+        """A poll's events through one ``ApplyEvents`` (see the module docstring)."""
+        incoming = []
+        for envelope in envelopes:
+            translated = self._translate(envelope)
+            if translated is not None:
+                incoming.append(Incoming(translated.facts, translated.public_payload))
+        if incoming:
+            self.bus.handle(ApplyEvents(actor=self.actor, events=tuple(incoming)))
+            if self.flush is not None:
+                self.flush()  # what the watches learnt is stored before the offsets are committed
 
 
 class _WithoutTombstones:
@@ -146,6 +181,7 @@ def make_consumers(
     processed: AppliedEvents | None,
     dlq_producer: KafkaProducer,
     observers: Sequence[Observer] = (),
+    flush: Callable[[], None] | None = None,
     group_id: str = DEFAULT_GROUP,
     max_attempts: int = 5,
     client_id: str = "notifications",
@@ -154,12 +190,14 @@ def make_consumers(
     **options: Any,
 ) -> list[EventConsumer]:
     """One kit consumer per topic, sources and types allow-listed."""
+    handlers = [FactsHandler(spec, bus, observers, flush) for spec in specs]
     return [
         EventConsumer(
             bootstrap=bootstrap,
             group_id=group_id,
             topics=[spec.topic],
-            handler=FactsHandler(spec, bus, observers),
+            handler=handler,
+            batch_handler=handler.batch,
             processed=processed,
             dlq_producer=dlq_producer,
             max_attempts=max_attempts,
@@ -170,5 +208,5 @@ def make_consumers(
             consumer_factory=SkipTombstones(consumer_factory),
             **options,
         )
-        for spec in specs
+        for spec, handler in zip(specs, handlers, strict=True)
     ]

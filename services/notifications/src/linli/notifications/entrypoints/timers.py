@@ -17,12 +17,21 @@ wrappers here serialise the calls), bounds them, and turns what is due into even
   requests and the average rating; once the city clock passes ``at``, each community active
   the day before gets one digest.
 
+- the personal digests: the notifications people chose to get in a digest (``count_for``,
+  from the routing handler) are held per person and day; with the daily digest, each person
+  who has some gets one ``personal_digest`` listing them.
+
 Synthetic events get derived ids (uuid5 of what they are about: request, deadline kind and
-deadline; station event and start; community and day), so a timer that fires again after a
-restart makes the same inbox entries and deliveries, which the routing handler does not make
-twice. The watches live in memory: a restart forgets what was learnt from events consumed
-before it (a deadline whose last event came before the restart gets no "near" notice; the
-breach event still reaches the same people; the digest counts from the restart on).
+deadline; station event and start; community and day; person and day), so a timer that
+fires again after a restart makes the same inbox entries and deliveries, which the routing
+handler does not make twice.
+
+The watches are kept in memory and persisted (``WatchPersistence``, over
+``adapters.watch_store``): the consumers call ``flush`` after each batch (before their
+offsets are committed), the timers after firing, and ``restore`` loads them at start. A
+restart therefore keeps pending deadlines, reminders, the digests' counts and held items. A
+timer fires and flushes under the persistence lock, so no consumer's flush records a digest
+as sent before its messages were made.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from typing import Any, Final, Protocol
 
 from linli.common.commands import Actor
 from linli.common.timers import PeriodicWorker
+from linli.notifications.adapters import watch_store as ws
 from linli.notifications.domain import digest as digests
 from linli.notifications.domain import watches as domain_watches
 from linli.notifications.domain.model import EventFacts
@@ -152,6 +162,7 @@ class DailyDigest:
         self.at = at
         self.book = digests.DigestBook(keep_days)
         self._sent: set[date] = set()
+        self._sent_changed = False
         self._lock = threading.Lock()
 
     def observe(self, facts: EventFacts) -> None:
@@ -160,11 +171,13 @@ class DailyDigest:
         with self._lock:
             self.book.observe(facts)
 
-    def count_for(self, person_id: str, kind: str, event_id: str, at: datetime) -> bool:
-        """Counts a notification a person chose to get in the digest (the routing handler's
+    def count_for(
+        self, person_id: str, kind: str, event_id: str, at: datetime, *, title: str = "", link: str = ""
+    ) -> bool:
+        """Holds a notification a person chose to get in the digest (the routing handler's
         digest counter), under the same lock as the consumers' observations."""
         with self._lock:
-            return self.book.count_for(person_id, kind, event_id, at)
+            return self.book.count_for(person_id, kind, event_id, at, title=title, link=link)
 
     def due(self, now: datetime) -> list[EventFacts]:
         local = now.astimezone(LOCAL_TZ)
@@ -175,8 +188,13 @@ class DailyDigest:
             if day in self._sent:
                 return []
             self._sent = {d for d in self._sent if d >= day - timedelta(days=7)} | {day}
-            counts, _personal = self.book.take(day)
-        return [digests.digest_facts(community, day, counts[community], now) for community in sorted(counts)]
+            self._sent_changed = True
+            counts, personal = self.book.take(day)
+        return [digests.digest_facts(community, day, counts[community], now) for community in sorted(counts)] + [
+            digests.personal_digest_facts(person, day, personal[person], now)
+            for person in sorted(personal)
+            if personal[person].total
+        ]
 
 
 # --------------------------------------------------------------------------- workers
@@ -212,6 +230,96 @@ def make_watches(
     )
 
 
+class WatchPersistence:
+    """Writes what changed in the watches to the watch store, and loads it back at start."""
+
+    def __init__(self, watches: Watches, store: ws.WatchStore) -> None:
+        self.watches = watches
+        self.store = store
+        self.lock = threading.RLock()
+        self._unsaved: dict[str, Any] = {}  # documents a failed write left, retried next time
+
+    def restore(self) -> int:
+        """Loads every stored watch document into the watches; how many."""
+        loaded = 0
+        deadlines, stations, digest = self.watches.deadlines, self.watches.stations, self.watches.digest
+        for document in self.store.load():
+            key = str(document["_id"])
+            kind, _, rest = key.partition("|")
+            try:
+                if kind == "deadline":
+                    with deadlines._lock:
+                        deadlines.watch.restore(rest, ws.watched_from(document))
+                        deadlines._recent[rest] = None
+                elif kind == "station":
+                    with stations._lock:
+                        stations.watch.restore(
+                            rest,
+                            ws.facts_from(document["facts"]),
+                            ws.aware(document["starts_at"]),
+                            tuple(ws.aware(at) for at in document.get("reported") or ()),
+                        )
+                        stations._recent[rest] = None
+                elif key == ws.SENT_ID:
+                    with digest._lock:
+                        digest._sent |= {date.fromisoformat(d) for d in document.get("days") or ()}
+                elif kind == "digest":
+                    day_text, which, ident = rest.split("|", 2)
+                    day = date.fromisoformat(day_text)
+                    with digest._lock:
+                        if which == "community":
+                            events = {str(e) for e in document.get("events") or ()}
+                            digest.book.restore_community(day, ident, ws.counts_from(document), events)
+                        else:
+                            digest.book.restore_person(day, ident, ws.personal_from(document))
+                else:
+                    continue
+            except (KeyError, ValueError, TypeError):
+                log.warning("unreadable watch document skipped", exc_info=True, extra={"id": key[:200]})
+                continue
+            loaded += 1
+        return loaded
+
+    def flush(self) -> None:
+        """Writes the changed documents (deletes the gone ones); raises when the write fails
+        (the documents are kept and written with the next flush)."""
+        with self.lock:
+            documents = {**self._unsaved, **self._changed()}
+            if not documents:
+                return
+            try:
+                self.store.write(documents)
+            except Exception:
+                self._unsaved = documents
+                raise
+            self._unsaved = {}
+
+    def _changed(self) -> dict[str, Any]:
+        documents: dict[str, Any] = {}
+        deadlines, stations, digest = self.watches.deadlines, self.watches.stations, self.watches.digest
+        with deadlines._lock:
+            for request_id in deadlines.watch.drain_changes():
+                watched = deadlines.watch.state(request_id)
+                documents[ws.deadline_id(request_id)] = None if watched is None else ws.watched_document(watched)
+        with stations._lock:
+            for event_id in stations.watch.drain_changes():
+                state = stations.watch.state(event_id)
+                documents[ws.station_id(event_id)] = None if state is None else ws.station_document(*state)
+        with digest._lock:
+            for which, day, ident in digest.book.drain_changes():
+                key = ws.digest_id(which, day, ident)
+                if which == "community":
+                    found = digest.book.community_state(day, ident)
+                    documents[key] = None if found is None else ws.community_document(*found)
+                else:
+                    held = digest.book.person_state(day, ident)
+                    documents[key] = None if held is None else ws.personal_document(held)
+            if digest._sent_changed:
+                digest._sent_changed = False
+                documents[ws.SENT_ID] = {"days": sorted(d.isoformat() for d in digest._sent)}
+        return documents
+
+
 def fire(bus: Bus, watch: Watch, name: str, clock: Callable[[], datetime]) -> int:
     """Sends what ``watch`` has due through the bus; the number sent."""
     actor = Actor.system(f"timer:{name}")
@@ -222,12 +330,32 @@ def fire(bus: Bus, watch: Watch, name: str, clock: Callable[[], datetime]) -> in
     return sent
 
 
+def fire_and_flush(
+    bus: Bus, watch: Watch, name: str, clock: Callable[[], datetime], persistence: WatchPersistence | None
+) -> int:
+    """``fire``, then the watches' changes written, under the persistence lock."""
+    if persistence is None:
+        return fire(bus, watch, name, clock)
+    with persistence.lock:
+        sent = fire(bus, watch, name, clock)
+        persistence.flush()
+    return sent
+
+
 def make_timers(
-    bus: Bus, watches: Watches, interval_seconds: float, clock: Callable[[], datetime]
+    bus: Bus,
+    watches: Watches,
+    interval_seconds: float,
+    clock: Callable[[], datetime],
+    persistence: WatchPersistence | None = None,
 ) -> list[PeriodicWorker]:
     """One runtime worker per watch, each firing through the bus every ``interval_seconds``."""
     return [
-        PeriodicWorker(name, interval_seconds, lambda w=watch, n=name: fire(bus, w, n, clock))  # type: ignore[misc]
+        PeriodicWorker(
+            name,
+            interval_seconds,
+            lambda w=watch, n=name: fire_and_flush(bus, w, n, clock, persistence),  # type: ignore[misc]
+        )
         for name, watch in (
             ("deadline_near", watches.deadlines),
             ("station_reminders", watches.stations),

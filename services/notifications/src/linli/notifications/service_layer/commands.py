@@ -27,6 +27,22 @@ class ApplyEvent(Command):
     public_payload: str = ""
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One event of a batch: its facts and its public JSON ("" when none)."""
+
+    facts: EventFacts
+    public_payload: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyEvents(Command):
+    """A poll's worth of incoming events, routed together so their inbox entries and
+    deliveries are written in one insert per collection (``ApplyEvent`` for each, at once)."""
+
+    events: tuple[Incoming, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ApplyResult:
     """What an ``ApplyEvent`` made: the new inbox entries and the new deliveries (the engine

@@ -23,6 +23,14 @@ twice, or a restart came in the middle of a batch) is left alone, and only new o
 written and reported in ``ApplyResult``, so the engine is handed each delivery once. When
 one event triggers several rules, the kind is part of the ids, so a person who is both,
 say, requester and handler gets both messages.
+
+``ApplyEvents`` (a consumer's poll) plans every event the same way, then writes all new
+inbox entries in one insert and all new deliveries in another (``BatchStore.insert_new``),
+skipping those the read model holds; the store's unique ``_id`` (the derived id) refuses the
+others that exist already (a replay after a crash), and only what was inserted is put into
+the read model and reported. No unit of work: nothing existing is changed, and each event is
+applied by one thread only (its topic's consumer), so no two writers race for one new id.
+The volunteer ids of the whole batch are resolved in one directory call first.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from linli.notifications.domain.model import (
 from linli.notifications.domain.preferences import channels_for, held_until, is_muted, wants_digest
 from linli.notifications.domain.recipients import resolve_all
 from linli.notifications.domain.routing import AGENCIES, rules_for
-from linli.notifications.service_layer.commands import ApplyEvent, ApplyResult
+from linli.notifications.service_layer.commands import ApplyEvent, ApplyEvents, ApplyResult
 from linli.notifications.service_layer.ports import PeopleDirectory
 
 A = TypeVar("A")
@@ -63,11 +71,26 @@ class RoutingReadModel(Protocol):
 
 
 class Renderer(Protocol):
-    def render(self, kind: str, language: str, values: dict[str, str], link: str) -> Message: ...
+    def render(self, kind: str, language: str, values: dict[str, str], link: str, *, html: bool = True) -> Message: ...
 
 
 class DigestCounter(Protocol):
-    def count_for(self, person_id: str, kind: str, event_id: str, at: datetime) -> bool: ...
+    def count_for(
+        self, person_id: str, kind: str, event_id: str, at: datetime, *, title: str = "", link: str = ""
+    ) -> bool: ...
+
+
+class BatchStore(Protocol):
+    """Inserts new aggregates, one write per kind; returns the ids it inserted (those whose
+    id existed already are left out)."""
+
+    def insert_new(self, aggregates: Sequence[Any]) -> set[str]: ...
+
+
+class BatchReadModel(RoutingReadModel, Protocol):
+    def holds(self, kind: type[Any], aggregate_id: str) -> bool: ...
+
+    def put(self, aggregate: Any) -> None: ...
 
 
 class NoPeople:
@@ -125,13 +148,14 @@ class _Plan:
         self.link = link
         self.entries: dict[str, InboxEntry] = {}
         self.deliveries: dict[str, Delivery] = {}
-        self._messages: dict[tuple[str, str], Message] = {}
+        self._messages: dict[tuple[str, str, bool], Message] = {}
 
-    def message(self, kind: str, language: str) -> Message:
-        key = (kind, language)
+    def message(self, kind: str, language: str, *, html: bool = False) -> Message:
+        """The rendered message; its HTML part only when asked (e-mail)."""
+        key = (kind, language, html)
         found = self._messages.get(key)
         if found is None:
-            found = self._messages[key] = self.templates.render(kind, language, self.facts.values, self.link)
+            found = self._messages[key] = self.templates.render(kind, language, self.facts.values, self.link, html=html)
         return found
 
 
@@ -181,7 +205,8 @@ def _plan_people(
         channels = channels_for(rule, prefs)
         if not channels:
             continue
-        message = plan.message(rule.kind, prefs.language if prefs is not None else DEFAULT_LANGUAGE)
+        language = prefs.language if prefs is not None else DEFAULT_LANGUAGE
+        message = plan.message(rule.kind, language)
         if Channel.INBOX in channels:
             entry_id = inbox_entry_id(facts.event_id, person, rule.kind if several else "")
             plan.entries.setdefault(
@@ -192,7 +217,7 @@ def _plan_people(
             )
         if wants_digest(rule, prefs):
             if digest is not None:
-                digest.count_for(person, rule.kind, facts.event_id, now)
+                digest.count_for(person, rule.kind, facts.event_id, now, title=message.title, link=message.link)
             continue
         hold = held_until(now, prefs, urgent)
         for channel in channels:
@@ -205,13 +230,82 @@ def _plan_people(
                 channel=channel,
                 recipient_id=person,
                 address=address,
-                message=message,
+                message=plan.message(rule.kind, language, html=True) if channel is Channel.EMAIL else message,
                 now=now,
                 urgent=urgent,
                 not_before=hold,
                 delivery_key=f"{person}|{rule.kind}" if several else "",
             )
             plan.deliveries.setdefault(made.id, made)
+
+
+def _plan_event(
+    facts: EventFacts,
+    public_payload: str,
+    matched: Sequence[RoutingRule],
+    read_model: RoutingReadModel,
+    people: PeopleDirectory,
+    templates: Renderer,
+    base_url: str,
+    digest: DigestCounter | None,
+    now: datetime,
+) -> _Plan:
+    plan = _Plan(facts, templates, event_link(base_url, facts))
+    several = len(matched) > 1
+    for rule in matched:
+        if AGENCIES in rule.recipients:
+            _plan_agencies(plan, rule, read_model, public_payload, now)
+        else:
+            _plan_people(plan, rule, read_model=read_model, directory=people, digest=digest, now=now, several=several)
+    return plan
+
+
+def handle_apply_events(
+    command: ApplyEvents,
+    store: BatchStore,
+    read_model: BatchReadModel,
+    directory: PeopleDirectory | None,
+    templates: Renderer,
+    rules: Sequence[RoutingRule],
+    clock: Callable[[], datetime],
+    base_url: str = "",
+    digest: DigestCounter | None = None,
+) -> ApplyResult:
+    """Routes a batch of events (see the module docstring); the new entries and deliveries of
+    all of them (``kinds`` left empty)."""
+    now = clock()
+    people: PeopleDirectory = directory if directory is not None else NoPeople()
+    routed = [(item, rules_for(item.facts.event_type, rules)) for item in command.events]
+    volunteers = {v for item, matched in routed if matched for ids in item.facts.volunteer_ids.values() for v in ids}
+    if volunteers:
+        people.persons_of_volunteers(sorted(volunteers))  # one call for the batch; the cache serves the rest
+    entries: dict[str, InboxEntry] = {}
+    deliveries: dict[str, Delivery] = {}
+    for item, matched in routed:
+        if not matched:
+            continue
+        plan = _plan_event(
+            item.facts, item.public_payload, matched, read_model, people, templates, base_url, digest, now
+        )
+        for entry_id, entry in plan.entries.items():
+            if not read_model.holds(InboxEntry, entry_id):
+                entries.setdefault(entry_id, entry)
+        for delivery_id, delivery in plan.deliveries.items():
+            if not read_model.holds(Delivery, delivery_id):
+                deliveries.setdefault(delivery_id, delivery)
+    inserted: set[str] = set()
+    for made in (list(entries.values()), list(deliveries.values())):  # entries held even if deliveries fail
+        if not made:
+            continue
+        stored = store.insert_new(made)
+        for aggregate in made:
+            if aggregate.id in stored:
+                read_model.put(aggregate)
+        inserted |= stored
+    return ApplyResult(
+        inbox_entry_ids=tuple(i for i in entries if i in inserted),
+        delivery_ids=tuple(i for i in deliveries if i in inserted),
+    )
 
 
 def handle_apply_event(
@@ -232,13 +326,7 @@ def handle_apply_event(
         return ApplyResult()
     now = clock()
     people: PeopleDirectory = directory if directory is not None else NoPeople()
-    plan = _Plan(facts, templates, event_link(base_url, facts))
-    several = len(matched) > 1
-    for rule in matched:
-        if AGENCIES in rule.recipients:
-            _plan_agencies(plan, rule, read_model, command.public_payload, now)
-        else:
-            _plan_people(plan, rule, read_model=read_model, directory=people, digest=digest, now=now, several=several)
+    plan = _plan_event(facts, command.public_payload, matched, read_model, people, templates, base_url, digest, now)
     kinds = tuple(rule.kind for rule in matched)
     if not plan.entries and not plan.deliveries:
         return ApplyResult(kinds=kinds)
