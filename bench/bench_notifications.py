@@ -13,8 +13,11 @@ process, then:
 - latency: events sent open loop at half the Linli rate for ``--latency-seconds``, each with
   its send time as ``ce_time``; the latency of one event is its inbox entry's ``created_at``
   (the service's clock when the entry was made, just before its write) minus that time.
-Prints the rates, their ratio (goal >= 0.5) and p50/p99 (goal p99 < 200 ms). Bounded: about
-a minute and a half on the project's 2-core machine.
+Prints the rates, their ratio (goal >= 0.5) and p50/p99 (goal p99 < 200 ms), and the CPU
+every process spent per event in each phase (/proc: the service with its publisher child,
+FerretDB, the Kafka broker, this load generator), which is what decides the ratio when both
+phases fill the machine's two cores. Bounded: about a minute and a half on the project's
+2-core machine.
 
 Run: ``.venv/bin/python -m bench.bench_notifications``.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import statistics
 import time
 import urllib.request
@@ -33,6 +37,7 @@ from datetime import UTC, datetime
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
+from bench.bench_requests import CpuMeter, cpu_line
 from linli.common.aggregates import envelope_of
 from linli.common.cloudevents import Envelope, to_kafka
 from linli.common.kafka_io import ensure_topics, make_producer
@@ -142,6 +147,8 @@ def main() -> None:
         wait_applied(service.metrics_port, topic, len(warm), timeout=60)
 
         events = accepted_events(args.events)
+        pids = {"service": service.process.pid, **infra.pids(), "generator": os.getpid()}
+        meter = CpuMeter(pids)
         started = time.monotonic()
         for envelope in events:
             send(producer, topic, envelope)
@@ -149,13 +156,18 @@ def main() -> None:
         sent = time.monotonic()
         done = wait_applied(service.metrics_port, topic, len(warm) + len(events), timeout=150)
         linli_rate = len(events) / (done - started)
+        linli_cpu = meter.per_operation(len(events))
+        meter = CpuMeter(pids)
         raw_rate = raw_consume(infra.kafka_bootstrap, topic, len(warm) + len(events))
+        raw_cpu = meter.per_operation(len(warm) + len(events))
         print(
             f"Kafka -> stored inbox entry: {len(events)} events in {done - started:.1f} s "
             f"(all sent after {sent - started:.2f} s): {linli_rate:.0f} events/s"
         )
         print(f"raw consume of the same topic (kafka-python, no processing): {raw_rate:.0f} records/s")
         print(f"  ratio: {linli_rate / raw_rate:.3f} (goal >= 0.5)")
+        print(f"  CPU ms per event, Linli: {cpu_line(linli_cpu)}")
+        print(f"  CPU ms per record, raw:  {cpu_line(raw_cpu)}")
 
         half = linli_rate / 2
         total = int(half * args.latency_seconds)

@@ -293,6 +293,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         group_id=config.consumer_group,
         max_attempts=config.consumer_max_attempts,
         client_id=config.service_name,
+        max_poll_records=max(1, config.consumer_batch_size),
     )
     runtime.grpc.register(
         notifications_pb2_grpc.add_NotificationServiceServicer_to_server, NotificationServicer(bus), SERVICE_NAME

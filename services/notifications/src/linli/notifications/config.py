@@ -44,6 +44,11 @@ class NotificationsConfig(ServiceConfig):
     consumer_group: str = setting(
         "LINLI_NOTIFICATIONS_CONSUMER_GROUP", "notifications", "Kafka consumer group reading the topics above."
     )
+    consumer_batch_size: int = setting(
+        "LINLI_NOTIFICATIONS_BATCH_SIZE",
+        500,
+        "Most records a consumer polls and applies as one batch (one insert per collection).",
+    )
     # -- e-mail -------------------------------------------------------------------------------------
     smtp_host: str = setting("LINLI_SMTP_HOST", "", "SMTP server; empty turns e-mail off (deliveries skipped).")
     smtp_port: int = setting("LINLI_SMTP_PORT", 587, "SMTP port.")
