@@ -116,10 +116,11 @@ def number(title: str, description: str, unit: str, query: Query, *, width: int 
     return panel
 
 
-def health(title: str, description: str, query: Query, *, bad_at: float, width: int = 6) -> stat.Panel:
-    """A stat per series, green or red around ``bad_at`` (0 for `up`, 1 for halted/degraded)."""
-    good, bad = ("red", "green") if bad_at == 0 else ("green", "red")
-    steps = [model.Threshold(value=None, color=good), model.Threshold(value=max(bad_at, 1.0), color=bad)]
+def health(title: str, description: str, query: Query, *, one_is_good: bool, width: int = 6) -> stat.Panel:
+    """A stat per series on a red or green background: below 1 and from 1 up (`up` is good at
+    1; halted, degraded and down counts are bad from 1)."""
+    below, above = ("red", "green") if one_is_good else ("green", "red")
+    steps = [model.Threshold(value=None, color=below), model.Threshold(value=1, color=above)]
     return (
         number(title, description, "none", query, width=width)
         .color_mode(common.BigValueColorMode.BACKGROUND)
@@ -223,7 +224,7 @@ def platform_overview() -> dash.Dashboard:
                 "Targets up",
                 "1 per scrape target that answered its last scrape.",
                 Query(f"sum by (service) (up{{{SERVICE}}})", "{{service}}"),
-                bad_at=0,
+                one_is_good=True,
             )
         )
         .with_panel(
@@ -231,7 +232,7 @@ def platform_overview() -> dash.Dashboard:
                 "Degraded",
                 "1 while a non-critical dependency (Kafka) fails: still serving, writes kept in the outbox.",
                 Query(f"max by (service) (linli_service_degraded{{{SERVICE}}})", "{{service}}"),
-                bad_at=1,
+                one_is_good=False,
             )
         )
         .with_panel(
@@ -239,7 +240,7 @@ def platform_overview() -> dash.Dashboard:
                 "Consumers halted",
                 "1 while a consumer group is not consuming (dead-letter limit reached, or restarting).",
                 Query(f"max by (service, group) (linli_consumer_stopped{{{SERVICE}}})", "{{service}} {{group}}"),
-                bad_at=1,
+                one_is_good=False,
             )
         )
         .with_panel(
@@ -251,7 +252,7 @@ def platform_overview() -> dash.Dashboard:
                     f"or count by (service) (linli_dependency_up{{{SERVICE}}}) * 0",
                     "{{service}}",
                 ),
-                bad_at=1,
+                one_is_good=False,
             )
         )
     )
