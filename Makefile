@@ -87,12 +87,12 @@ dashboards-check: python-deps ## Fail when the generated dashboards or their Con
 	  echo "dashboards-check: generated dashboards are up to date"
 
 lint: python-deps ## ruff (lint and format check) and mypy (strict); needs only Python
-	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/guide_settings.py
-	$(VENV)/bin/ruff format --check services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/guide_settings.py
-	$(VENV)/bin/mypy services/*/src tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/guide_settings.py
+	$(VENV)/bin/ruff check services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/prometheus/generate.py deploy/guide_settings.py
+	$(VENV)/bin/ruff format --check services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/prometheus/generate.py deploy/guide_settings.py
+	$(VENV)/bin/mypy services/*/src tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/prometheus/generate.py deploy/guide_settings.py
 
 format: python-deps ## Apply ruff's formatter
-	$(VENV)/bin/ruff format services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/guide_settings.py
+	$(VENV)/bin/ruff format services tests bench proto/asyncapi.py deploy/grafana/generate.py deploy/prometheus/generate.py deploy/guide_settings.py
 
 test-unit: python-deps ## Unit tests only (no brokers; needs only Python)
 	$(PY) -m pytest tests/unit -q -p no:cacheprovider
