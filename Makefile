@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SRC_DIRS := $(wildcard services/*/src) proto
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check monitoring monitoring-check dashboards dashboards-check images bench clean-data
+.PHONY: help install python-deps system-deps run stop status test test-unit test-integration test-e2e lint format proto proto-check monitoring monitoring-check dashboards dashboards-check images deploy-tools bench clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -103,7 +103,7 @@ test-integration: install ## Integration tests against a real Kafka broker and F
 test-e2e: install ## End-to-end tests: every service as a process, real brokers
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
-test: install lint proto-check monitoring-check dashboards-check ## Install, lint, proto-check, then every test against real Kafka and FerretDB
+test: install lint proto-check monitoring-check dashboards-check deploy-tools ## Install, lint, proto-check, then every test against real Kafka and FerretDB
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 # Image tag: the project's version (pyproject.toml), which the k8s overlays name; never `latest`.
@@ -117,6 +117,9 @@ images: ## Build the five service images linli/<service>:<VERSION, default: pypr
 	  echo "building linli/$$s:$(VERSION)"; \
 	  docker build -f services/$$s/Dockerfile -t linli/$$s:$(VERSION) .; \
 	done
+
+deploy-tools: system-deps ## Build kustomize and the custom-resource checkers tests/deploy runs (cached in .cache/deploy-tools)
+	@bash deploy/tools/build.sh >/dev/null
 
 bench: install ## Benchmarks; results as ratios against a baseline measured in the same run
 	@bash bench/run.sh
