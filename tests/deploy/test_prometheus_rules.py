@@ -128,9 +128,12 @@ def test_a_pod_monitor_per_service_selects_its_pods_and_metrics_port() -> None:
         assert monitor["kind"] == "PodMonitor"
         assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/name"
         (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
-        assert {"sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "targetLabel": "service"} in (
-            endpoint["relabelings"]
-        )
+        for label, target in (("name", "service"), ("part_of", "part_of")):
+            relabel = {
+                "sourceLabels": [f"__meta_kubernetes_pod_label_app_kubernetes_io_{label}"],
+                "targetLabel": target,
+            }
+            assert relabel in endpoint["relabelings"]
         deployment = ROOT / "k8s/base" / service / "deployment.yaml"
         if not deployment.exists():
             continue  # the service's manifests are not written yet

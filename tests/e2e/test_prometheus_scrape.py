@@ -137,7 +137,7 @@ class Prometheus:
 
 def scrape_config(platform: dict[str, ServiceProcess], gateway: GatewayProcess) -> dict[str, Any]:
     """Every service's metrics port and the gateway's /metrics, each target labelled with its
-    `service` as the cluster's PodMonitors label them."""
+    `service` and `part_of` as the cluster's PodMonitors label them."""
     targets = {name: f"127.0.0.1:{process.metrics_port}" for name, process in platform.items()}
     targets["gateway"] = f"127.0.0.1:{gateway.port}"
     return {
@@ -147,7 +147,7 @@ def scrape_config(platform: dict[str, ServiceProcess], gateway: GatewayProcess) 
             {
                 "job_name": name,
                 "metrics_path": "/metrics",
-                "static_configs": [{"targets": [target], "labels": {"service": name}}],
+                "static_configs": [{"targets": [target], "labels": {"service": name, "part_of": "linli"}}],
             }
             for name, target in sorted(targets.items())
         ],
