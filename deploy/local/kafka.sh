@@ -2,7 +2,8 @@
 # Local single-node Apache Kafka broker in KRaft mode, from Maven Central artifacts.
 #   kafka.sh fetch|start|stop|status
 # Environment (defaults): LINLI_KAFKA_PORT (9092), LINLI_KAFKA_CONTROLLER_PORT (port+1000),
-# LINLI_KAFKA_DATA (LINLI_DATA_DIR/kafka), LINLI_KAFKA_HEAP (512m).
+# LINLI_KAFKA_DATA (LINLI_DATA_DIR/kafka), LINLI_KAFKA_HEAP (512m), LINLI_KAFKA_EXTRA_PROPERTIES
+# (a file of broker properties appended to the generated ones; empty: none).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$LOCAL_DIR/kafka/pom.xml")
@@ -47,6 +48,10 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPS
+  # Extra broker properties (later keys win): tests add a TLS listener and ACLs this way.
+  if [[ -n "${LINLI_KAFKA_EXTRA_PROPERTIES:-}" ]]; then
+    cat "$LINLI_KAFKA_EXTRA_PROPERTIES" >>"$DATA/server.properties"
+  fi
   cat >"$DATA/log4j2.properties" <<'PROPS'
 status = warn
 appender.console.type = Console
