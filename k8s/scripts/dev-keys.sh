@@ -30,3 +30,6 @@ for issuer in "${ISSUERS[@]}"; do
   }
 done
 echo "[dev-keys] keys and session secret in $DIR" >&2
+# The dev MongoDB users' passwords too (k8s/infra/components/dev), so this one script readies
+# the dev overlay.
+bash "$K8S/infra/scripts/dev-passwords.sh" | sed 's/^/[dev-keys] /' >&2
