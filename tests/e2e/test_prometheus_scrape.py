@@ -319,7 +319,10 @@ def rule_expressions() -> list[Expression]:
 
 def alert_signal(expr: str) -> str:
     """The left operand of an alert (before any `and`/`unless`/`or`), without its final
-    threshold comparison: what the alert watches, which exists while it is quiet."""
+    threshold comparison: what the alert watches, which exists while it is quiet. An alert on
+    absent series watches the series themselves."""
+    if expr.startswith("absent("):
+        return re.sub(r"\babsent\(", "(", expr)
     left = re.split(r"\s+(?:and|unless|or)\s+", expr)[0]
     signal = COMPARISON_TAIL.sub("", left)
     assert signal != left, f"the alert {expr!r} does not end its first operand with a threshold"
