@@ -6,7 +6,7 @@
 # instead (deploy/README.md, "Secrets").
 set -euo pipefail
 
-out="${1:-$(cd "$(dirname "$0")/../components/dev/passwords" && pwd)}"
+out="${1:-$(cd "$(dirname "$0")/../components/dev" && pwd)/passwords}"
 mkdir -p "$out"
 umask 077
 for user in organizations volunteers requests notifications gateway backup; do
