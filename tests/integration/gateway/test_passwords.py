@@ -29,13 +29,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, cast
 from urllib.parse import unquote
 
+import grpc
 import pytest
 import requests
 from aiosmtpd.controller import Controller
 from pymongo import MongoClient
 
+from linli.v1 import notifications_pb2, notifications_pb2_grpc
 from tests.integration.gateway.conftest import Platform
 from tests.support.gateway import GatewayProcess, start_gateway
+from tests.support.identity import anonymous, who
 from tests.support.infra import free_port
 from tests.support.processes import ServiceProcess, start_service
 
@@ -320,9 +323,10 @@ def test_an_address_gets_at_most_three_links_an_hour(platform: MailPlatform) -> 
     assert len(platform.mailbox.to(login)) == 3
 
 
-def test_a_phone_only_account_gets_the_link_by_sms(platform: MailPlatform) -> None:
+@pytest.mark.parametrize("language", ["en", "zh-CN"])  # Chinese: a 70-character SMS, the link kept whole
+def test_a_phone_only_account_gets_the_link_by_sms(platform: MailPlatform, language: str) -> None:
     phone = f"138{uuid.uuid4().int % 10**8:08d}"
-    _sign_up(platform, login=phone, language="en")
+    _sign_up(platform, login=phone, language=language)
     assert _ask_reset(platform, phone).status_code == 202
     deadline = time.monotonic() + 30
     while not [m for m in SmsProvider.received if m["to"].endswith(phone)]:
@@ -333,3 +337,24 @@ def test_a_phone_only_account_gets_the_link_by_sms(platform: MailPlatform) -> No
     assert found, text
     assert _confirm(platform, unquote(found.group(1)), NEW_PASSWORD).status_code == 204
     assert _sign_in(platform, phone, NEW_PASSWORD).status_code == 200
+
+
+def test_only_the_gateway_may_send_account_messages(platform: MailPlatform) -> None:
+    """Over gRPC: a person (even an operator), an anonymous caller or a token naming the
+    subject "gateway" from another issuer cannot make notifications mail a link."""
+    login = f"victim-{uuid.uuid4().hex[:8]}@example.org"
+    message = notifications_pb2.SendAccountMessageRequest(
+        kind="account.password_reset",
+        channel=notifications_pb2.NOTIFICATION_CHANNEL_EMAIL,
+        address=login,
+        language="en",
+        link="https://phish.example/reset",
+    )
+    with grpc.insecure_channel(platform.notifications.address) as channel:
+        stub = notifications_pb2_grpc.NotificationServiceStub(channel)
+        for metadata in (who("person-op", "operator"), who("gateway"), anonymous()):
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.SendAccountMessage(message, metadata=metadata, timeout=10)
+            assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED, caught.value.details()
+    time.sleep(1)
+    assert platform.mailbox.to(login) == []

@@ -1,10 +1,12 @@
 """schemathesis over the gateway's OpenAPI document, against the running gateway: a bounded
-number of generated cases per operation (MAX_EXAMPLES, derandomized; anonymous callers: the
-access matrix is test_api_*'s job); no 5xx, and every response matches the schema the
-document gives for its status (errors: RFC 9457 problems).
+number of generated cases per operation (derandomized) for an anonymous caller, a signed-in
+resident and a dispatcher of a community (bearer access tokens, the API's `bearerAuth`
+scheme); no 5xx, and every response matches the schema the document gives for its status
+(errors: RFC 9457 problems). Which caller may do what is the access matrix's job.
 
-The operations are walked in one test (schemathesis' `from_fixture` does not run under this
-pytest), each with its own hypothesis run; every failing operation is reported.
+The operations are walked in one test per caller (schemathesis' `from_fixture` does not run
+under this pytest), each with its own hypothesis run; every failing operation is reported.
+Signed-in runs use test_api_journeys' `world` (its own gateway, roles granted over gRPC).
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.integration.gateway import test_api_journeys as journeys
 from tests.integration.gateway.conftest import Platform
+from tests.integration.gateway.test_api_journeys import World
 
 pytestmark = pytest.mark.integration
 
+world = journeys.world
+
 MAX_EXAMPLES = 5
+#: Fewer per signed-in caller: the three runs together stay within about three minutes.
+SIGNED_IN_EXAMPLES = 3
 
 
-def test_api_conforms_to_its_document(gateway: Platform) -> None:
-    schema = schemathesis.openapi.from_url(f"{gateway.url}/api/v1/openapi.json")
+def _walk(url: str, headers: dict[str, str], max_examples: int) -> list[str]:
+    schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
@@ -38,7 +46,7 @@ def test_api_conforms_to_its_document(gateway: Platform) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=max_examples,
             deadline=None,
             derandomize=True,
             database=None,
@@ -46,7 +54,10 @@ def test_api_conforms_to_its_document(gateway: Platform) -> None:
         )
         def check(case: Any) -> None:
             case.call_and_validate(
-                base_url=gateway.url, checks=[not_a_server_error, response_schema_conformance], timeout=30
+                base_url=url,
+                headers=headers,
+                checks=[not_a_server_error, response_schema_conformance],
+                timeout=30,
             )
 
         try:
@@ -54,4 +65,16 @@ def test_api_conforms_to_its_document(gateway: Platform) -> None:
         except Exception as exc:
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
     assert operations > 0
+    return failures
+
+
+def test_api_conforms_to_its_document(gateway: Platform) -> None:
+    failures = _walk(gateway.url, {}, MAX_EXAMPLES)
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("caller", ["resident", "dispatcher_a"])
+def test_api_conforms_to_its_document_signed_in(world: World, caller: str) -> None:
+    token = getattr(world, caller).token
+    failures = _walk(world.url, {"Authorization": f"Bearer {token}"}, SIGNED_IN_EXAMPLES)
     assert not failures, "\n\n".join(failures)

@@ -13,11 +13,13 @@ does not wait for the next entry.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 from apiflask import APIBlueprint, Schema
 from flask import Response, request, stream_with_context
 from marshmallow import fields, validate
@@ -28,6 +30,7 @@ from linli.gateway.api.support import require_person, unary
 from linli.v1 import notifications_pb2 as nt
 
 bp = APIBlueprint("api_notifications", __name__, tag="Notifications")
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 # A stream is re-opened by the browser after this long, so a gateway worker is never held forever.
@@ -105,6 +108,17 @@ def sse_event(entry: dict[str, Any]) -> str:
 
 _END = object()
 
+#: One event of the stream, as Server-Sent Events parse it (OpenAPI describes SSE per event).
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["inbox", "error"]},
+        "id": {"type": "string", "description": "The inbox entry id (send it back as Last-Event-ID)."},
+        "data": {"type": "string", "description": "The inbox entry as JSON ({} for an error)."},
+        "retry": {"type": "integer"},
+    },
+}
+
 
 @bp.get("/inbox/stream")
 @bp.input(StreamQuery, location="query")
@@ -113,8 +127,9 @@ _END = object()
     operation_id="stream_inbox",
     responses={  # type: ignore[arg-type]
         200: {
-            "description": "text/event-stream: `event: inbox`, `id:` entry id, `data:` the entry as JSON",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "text/event-stream: `event: inbox`, `id:` entry id, `data:` the entry as JSON; "
+            "`event: error` when the stream ended early (reconnect)",
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
         401: "Sign-in required",
     },
@@ -124,7 +139,9 @@ def stream_inbox(query_data: dict[str, Any]) -> Response:
     after = request.headers.get("Last-Event-ID", "") or query_data.get("after", "")
     message = s.from_json({"after_entry_id": after[:128] or None}, nt.StreamInboxRequest)
     stub = gw_clients.current().notifications
-    entries = gw_clients.stream(stub.StreamInbox, message, person=person, timeout=MAX_STREAM_SECONDS)
+    # Started here, in the request: the reader thread has no request context to sign the
+    # call with (a lazily started stream went out anonymous and was refused).
+    entries = stub.StreamInbox(message, timeout=MAX_STREAM_SECONDS, metadata=gw_clients.metadata_for(person))
     items: queue.Queue[Any] = queue.Queue(maxsize=1000)
     stop = threading.Event()
 
@@ -134,8 +151,10 @@ def stream_inbox(query_data: dict[str, Any]) -> Response:
                 if stop.is_set():
                     break
                 items.put(entry)
-        except Exception as error:  # ended stream: reported to the client as its end
-            items.put(error)
+        except grpc.RpcError as error:  # ended stream: reported to the client as its end
+            if error.code() != grpc.StatusCode.CANCELLED:
+                log.warning("inbox stream ended: %s", error.code())
+                items.put(error)
         finally:
             items.put(_END)
 
@@ -159,7 +178,7 @@ def stream_inbox(query_data: dict[str, Any]) -> Response:
                 yield sse_event(s.to_json(item))
         finally:
             stop.set()
-            entries.close()  # type: ignore[attr-defined]
+            entries.cancel()
 
     return Response(
         stream_with_context(events()),
