@@ -164,4 +164,8 @@ def test_mongodb_users_are_only_the_services_and_the_backup() -> None:
     services = {"organizations", "volunteers", "requests", "notifications", "gateway"}
     assert names == {f"linli-{service}" for service in services} | {"linli-backup"}
     backup = next(user for user in mongodb["spec"]["users"] if user["name"] == "linli-backup")
-    assert {role["name"] for role in backup["roles"]} == {"backup", "clusterMonitor"}
+    assert {(role["name"], role["db"]) for role in backup["roles"]} == {
+        ("backup", "admin"),
+        ("restore", "admin"),
+        ("clusterMonitor", "admin"),
+    }
