@@ -155,7 +155,9 @@ def test_events_become_inbox_entries_once_even_when_sent_twice(
 def test_a_crash_in_the_middle_of_a_batch_loses_nothing_and_doubles_nothing(
     infra: Infra, topics: dict[str, str], service_env: dict[str, str], producer: KafkaProducer
 ) -> None:
-    events = accepted_events(300)
+    events = accepted_events(1000)
+    # Small batches, so the kill comes with some applied and a batch in hand, not after the lot.
+    service_env = {**service_env, "LINLI_NOTIFICATIONS_BATCH_SIZE": "50"}
     service = start_service("notifications", infra, **service_env)
     try:
         send(producer, topics["requests"], events)

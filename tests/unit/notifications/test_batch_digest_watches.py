@@ -3,7 +3,7 @@ request's public title is approved, and the watches' persistence, on in-memory f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -200,13 +200,16 @@ class MemoryWatchStore:
         self.documents: dict[str, dict[str, Any]] = {}
         self.fail = False
         self.writes = 0
+        self.inserted: list[str] = []
 
     def load(self) -> list[dict[str, Any]]:
         return [{"_id": key, **body} for key, body in self.documents.items()]
 
-    def write(self, documents: Mapping[str, dict[str, Any] | None]) -> None:
+    def write(self, documents: Mapping[str, dict[str, Any] | None], new: Collection[str] = ()) -> None:
         if self.fail:
             raise ConnectionError("database went away")
+        assert not set(new) & set(self.documents), "an id stored before is never inserted as new"
+        self.inserted += sorted(new)
         self.writes += 1
         for key, body in documents.items():
             if body is None:
@@ -247,7 +250,7 @@ def test_a_restart_keeps_pending_deadlines_reminders_digest_counts_and_held_item
     watches.digest.count_for("p_r", "request.resolved", "e-res", T0, title="Stair light", link="/requests/req_1")
     persistence.flush()
     persistence.flush()  # nothing changed: nothing written
-    assert store.writes == 1
+    assert store.writes == 1 and len(store.inserted) == 4  # all new: inserted, not upserted
 
     restarted, again = watches_on(store)
     assert again.restore() == len(store.documents) == 4

@@ -12,8 +12,10 @@ One document per thing followed, its ``_id`` saying what it is:
 | ``digest|<day>|person|<id>`` | a person's held notifications of the day (counts, items, ids seen) |
 | ``digest_sent`` | the days whose digests went out |
 
-``WatchStore.write`` replaces the changed documents and deletes the ones gone in one
-``bulk_write`` (unordered); ``load`` reads them all (a scan, at start). The documents are
+``WatchStore.write`` inserts the documents it is told are new in one ``insert_many``
+(unordered: on FerretDB an upsert reads before it writes, and costs about three inserts),
+replaces the other changed ones and deletes the ones gone in one ``bulk_write`` (a "new" one
+found stored after all is replaced too); ``load`` reads them all (a scan, at start). The documents are
 plain data: ``facts_document`` / ``facts_from`` map ``EventFacts`` by hand, since its maps of
 tuples and handler references are not what the kit's codec stores as is.
 """
@@ -21,12 +23,14 @@ tuples and handler references are not what the kit's codec stores as is.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection as Keys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
 
 from linli.common.mongo import Document
 from linli.notifications.domain.digest import DigestCounts, HeldItem, PersonalDigest
@@ -35,6 +39,7 @@ from linli.notifications.domain.watches import Watched
 
 COLLECTION = "watch_state"
 SENT_ID = "digest_sent"
+_DUPLICATE_KEY = 11000
 
 
 def deadline_id(request_id: str) -> str:
@@ -178,12 +183,23 @@ class WatchStore:
     def load(self) -> list[Document]:
         return list(self.collection.find({}))
 
-    def write(self, documents: Mapping[str, Document | None]) -> None:
-        """Replaces (upserts) each document, deletes those given as None; one round trip."""
-        if not documents:
-            return
+    def write(self, documents: Mapping[str, Document | None], new: Keys[str] = ()) -> None:
+        """Inserts the ``new`` ones, replaces (upserts) the others, deletes those given as None."""
+        fresh = sorted(key for key in new if documents.get(key) is not None)
+        stored_already: set[str] = set()
+        if fresh:
+            try:
+                self.collection.insert_many([{"_id": key, **(documents[key] or {})} for key in fresh], ordered=False)
+            except BulkWriteError as error:
+                errors = (error.details or {}).get("writeErrors", [])
+                if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                    raise
+                stored_already = {fresh[int(e["index"])] for e in errors}
+        inserted = set(fresh) - stored_already
         operations: list[Any] = [
             DeleteOne({"_id": key}) if body is None else ReplaceOne({"_id": key}, body, upsert=True)
             for key, body in sorted(documents.items())
+            if key not in inserted
         ]
-        self.collection.bulk_write(operations, ordered=False)
+        if operations:
+            self.collection.bulk_write(operations, ordered=False)

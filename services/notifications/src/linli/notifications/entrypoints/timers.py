@@ -238,6 +238,7 @@ class WatchPersistence:
         self.store = store
         self.lock = threading.RLock()
         self._unsaved: dict[str, Any] = {}  # documents a failed write left, retried next time
+        self._stored: set[str] = set()  # ids known to be in the store: the others are inserted
 
     def restore(self) -> int:
         """Loads every stored watch document into the watches; how many."""
@@ -245,6 +246,7 @@ class WatchPersistence:
         deadlines, stations, digest = self.watches.deadlines, self.watches.stations, self.watches.digest
         for document in self.store.load():
             key = str(document["_id"])
+            self._stored.add(key)
             kind, _, rest = key.partition("|")
             try:
                 if kind == "deadline":
@@ -288,11 +290,16 @@ class WatchPersistence:
             if not documents:
                 return
             try:
-                self.store.write(documents)
+                self.store.write(documents, new={k for k, body in documents.items() if body and k not in self._stored})
             except Exception:
                 self._unsaved = documents
                 raise
             self._unsaved = {}
+            for key, body in documents.items():
+                if body is None:
+                    self._stored.discard(key)
+                else:
+                    self._stored.add(key)
 
     def _changed(self) -> dict[str, Any]:
         documents: dict[str, Any] = {}
