@@ -21,6 +21,9 @@ from tests.deploy.manifests import (
 )
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
+#: The first test of a session may build the tools (deploy/tools/build.sh, minutes on a fresh
+#: machine) when pytest runs without `make test`, which builds them beforehand.
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.mark.parametrize("overlay", overlays())

@@ -21,6 +21,9 @@ from tests.deploy.policies import (
 )
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
+#: The first test of a session may build the tools (deploy/tools/build.sh, minutes on a fresh
+#: machine) when pytest runs without `make test`, which builds them beforehand.
+pytestmark = pytest.mark.timeout(1800)
 GOOD_DOCKERFILE = SAMPLES / "dockerfiles" / "good.Dockerfile"
 DIGEST = "@sha256:528257d48c1da0dcecc2e725d1ae34498d60c965f1241e39cd6a85a8859bdf84"
 FINAL_FROM = f"\nFROM python:3.11-slim-bookworm{DIGEST}\n"
