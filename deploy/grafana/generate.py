@@ -216,7 +216,7 @@ def platform_overview() -> dash.Dashboard:
         "Linli platform overview",
         "Traffic, errors and latency per service and RPC, the gateway, Kafka consumers, the outbox and dead letters.",
         ["platform"],
-    ).with_variable(label_variable("service", "Service", "label_values(up, service)"))
+    ).with_variable(label_variable("service", "Service", 'label_values(up{part_of="linli"}, service)'))
     board = (
         board.with_row(dash.Row("Health"))
         .with_panel(
