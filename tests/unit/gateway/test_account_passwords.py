@@ -5,6 +5,7 @@ per-address throttle that counts unknown logins too."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 
@@ -102,3 +103,17 @@ def test_unknown_malformed_and_throttled_logins_send_nothing(service: AccountSer
     assert [m is not None for m in sent] == [True] * RESET_LIMIT + [False, False]
     clock.advance(hours=1)
     assert service.request_reset("pat@example.org") is not None
+
+
+def test_the_throttle_holds_when_requests_race(service: AccountService) -> None:
+    _account(service)
+    sent: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: sent.append(service.request_reset("pat@example.org") is not None))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sent.count(True) == RESET_LIMIT

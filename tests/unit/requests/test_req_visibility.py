@@ -203,3 +203,10 @@ def test_a_volunteer_holding_an_offer_may_know_the_request(app: RequestsApp) -> 
     offered = _staged(app, "offered")
     done = app.handle(c.ClaimRequest(actor=VOLUNTEER, request_id=offered.id))
     assert done.status is Status.CLAIMED
+
+
+def test_a_volunteer_whose_offer_ended_hears_why_not_that_it_is_missing(app: RequestsApp) -> None:
+    offered = _staged(app, "offered")
+    app.handle(c.DeclineOffer(actor=VOLUNTEER, request_id=offered.id))
+    with pytest.raises((PermissionDenied, FailedPrecondition)):
+        app.handle(c.ClaimRequest(actor=VOLUNTEER, request_id=offered.id))

@@ -234,6 +234,17 @@ class AccountRepository:
         self.documents.put(RESETS, {**dataclasses.asdict(reset), "_id": reset.id})
         return True
 
+    def take_slot(self, key: str, limit: int, now: dt.datetime) -> bool:
+        """Takes one of `limit` numbered slots under `key` (inserts of unique ids: atomic);
+        False when every slot is taken."""
+        for number in range(limit):
+            try:
+                self.documents.insert(RESETS, {"_id": f"{key}:{number}", "at": now})
+            except AlreadyExists:
+                continue
+            return True
+        return False
+
     # -- guards -------------------------------------------------------------------------------
     def guard(self, key: str) -> Guard:
         found = self.documents.get(GUARDS, key)

@@ -177,14 +177,13 @@ class AccountService:
         return ResetMessage(account=account, channel=channel, address=address, secret=secret)
 
     def _reset_allowed(self, normalised: str, now: dt.datetime) -> bool:
-        """At most RESET_LIMIT requests per address in RESET_WINDOW, counted whether or not
-        an account has the address (so the count tells nothing)."""
-        guard = self.repository.guard("reset:" + domain.guard_key(normalised))
-        if guard.last_failure is None or now - guard.last_failure >= RESET_WINDOW:
-            guard.last_failure, guard.failures = now, 0
-        guard.failures += 1
-        self.repository.save_guard(guard)
-        return guard.failures <= RESET_LIMIT
+        """At most RESET_LIMIT requests per address in each RESET_WINDOW (fixed windows),
+        counted whether or not an account has the address (so the count tells nothing). Each
+        request takes a numbered slot by inserting it: atomic, so requests racing in parallel
+        (or on several replicas) cannot all read "none sent yet"."""
+        window = int(now.timestamp() // RESET_WINDOW.total_seconds())
+        key = f"reset:{domain.guard_key(normalised)}:{window}"
+        return self.repository.take_slot(key, RESET_LIMIT, now)
 
     def confirm_reset(self, token: str, new_password: str) -> Account:
         """Sets the password a reset token was made for; the token works once, before it

@@ -104,13 +104,22 @@ def _verb(action: Action) -> str:
     return action.value.replace("_", " ")
 
 
+def _held(caller: Caller, request: Request) -> frozenset[Capacity]:
+    """The caller's capacities now, plus VOLUNTEER for one who was offered the request (the
+    offer since withdrawn, expired or declined): they were told of it, and a claim that lost
+    the race should hear that the request is claimed, not that it does not exist."""
+    held = capacities(caller, request)
+    handler_ids = caller.handler_ids
+    if any(offer.volunteer_id in handler_ids for offer in request.offers):
+        held |= {Capacity.VOLUNTEER}
+    return held
+
+
 def may_know(caller: Caller, request: Request) -> bool:
     """Whether the caller may know the request exists: they see it (staff in scope, the
     requester, the handler, a follower) or stand in a relation the lifecycle table names (an
-    open offer, a pending transfer, an escalation waiting on their department)."""
-    return access.sight(caller.identity, request, lambda _: caller.acts_for) is not None or bool(
-        capacities(caller, request)
-    )
+    offer, a pending transfer, an escalation waiting on their department)."""
+    return access.sight(caller.identity, request, lambda _: caller.acts_for) is not None or bool(_held(caller, request))
 
 
 def require_authenticated(actor: Actor, action: Action) -> None:
@@ -128,7 +137,7 @@ def guard(caller: Caller, request: Request, actions: Sequence[Action], field: st
     if not may_know(caller, request):
         raise unknown_request(request.id, field)
     allowed = frozenset[Capacity]().union(*(ACTION_CAPACITIES[action] for action in actions))
-    if not capacities(caller, request) & allowed:
+    if not _held(caller, request) & allowed:
         names = ", ".join(sorted(capacity.value for capacity in allowed))
         raise PermissionDenied(
             f"{caller.person_id} may not {_verb(actions[0])} request {request.id} "
