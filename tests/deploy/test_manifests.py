@@ -5,6 +5,7 @@ a misspelt field, and that an object no validator knows fails too."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.deploy.manifests import (
     overlay_report,
     overlays,
     run_checker,
+    tools_bin,
     validate_objects,
 )
 
@@ -111,3 +113,19 @@ def test_checkers_refuse_a_kind_they_do_not_know(tool: str) -> None:
     assert any("Widget/sample: apiVersion: no validator for example.org/v1 Widget" in line for line in findings), (
         findings
     )
+
+
+@pytest.mark.parametrize(
+    ("tool", "sample", "expected"),
+    [
+        ("crdcheck-go", "podmonitor-duplicate-key.yaml", 'key "port" already set'),
+        ("crdcheck-strimzi", "kafkatopic-duplicate-key.yaml", "Duplicate field 'partitions'"),
+    ],
+)
+def test_checkers_refuse_duplicate_keys(tool: str, sample: str, expected: str) -> None:
+    # Read straight from the file: a YAML loader on the way would keep the last value silently.
+    done = subprocess.run(
+        [str(tools_bin() / tool), str(SAMPLES / "bad" / sample)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert expected in done.stdout, done.stdout

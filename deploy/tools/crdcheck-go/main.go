@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -86,7 +87,7 @@ func checkStream(in namedReader, out io.Writer) int {
 			return count
 		}
 		if err != nil {
-			fmt.Fprintf(out, "%s#%d: : cannot split YAML: %v\n", in.name, index, err)
+			fmt.Fprintf(out, "%s#%d: : cannot split YAML: %s\n", in.name, index, oneLine(err.Error()))
 			return count + 1
 		}
 		if len(bytes.TrimSpace(raw)) == 0 || isOnlyComments(raw) {
@@ -122,11 +123,11 @@ func checkDocument(raw []byte, where string) []string {
 	// YAMLToJSONStrict refuses duplicate keys, which a lax parse would silently resolve.
 	doc, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
-		return []string{fmt.Sprintf("%s: : invalid YAML: %v", where, err)}
+		return []string{fmt.Sprintf("%s: : invalid YAML: %s", where, oneLine(err.Error()))}
 	}
 	var h header
 	if err := yaml.Unmarshal(doc, &h); err != nil {
-		return []string{fmt.Sprintf("%s: : not a Kubernetes object: %v", where, err)}
+		return []string{fmt.Sprintf("%s: : not a Kubernetes object: %s", where, oneLine(err.Error()))}
 	}
 	id := h.Kind + "/" + h.Metadata.Name
 	if h.Metadata.Name == "" {
@@ -138,7 +139,12 @@ func checkDocument(raw []byte, where string) []string {
 	}
 	var lines []string
 	for _, f := range c(doc) {
-		lines = append(lines, fmt.Sprintf("%s: %s: %s", id, f.path, f.message))
+		lines = append(lines, fmt.Sprintf("%s: %s: %s", id, f.path, oneLine(f.message)))
 	}
 	return lines
+}
+
+// oneLine keeps a finding on its line: some decoders' messages span several.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
