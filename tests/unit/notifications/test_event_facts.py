@@ -405,3 +405,16 @@ def test_local_text_is_city_time() -> None:
     assert ef.local_text(datetime(2025, 3, 3, 16, 30, tzinfo=UTC)) == "2025-03-04 00:30"
     assert ef.local_text(None) == ""
     assert RESIDENT.identity.subject == "p-resident"
+
+
+def test_a_volunteer_registration_names_the_volunteer_s_person_for_the_directory() -> None:
+    translator = EventTranslator()
+    for event in volunteer_events():
+        envelope = over_kafka(envelope_of(vol_encode(event), vol_ev.SOURCE))
+        facts = translator.volunteers(envelope).facts
+        if envelope.type == ef.VOLUNTEER_REGISTERED:
+            data = json.loads(envelope.data)
+            assert facts.people["volunteer_person"] == (data["personId"],)
+            assert facts.volunteer_ids["volunteer"] == (data["volunteerId"],)
+        else:
+            assert "volunteer_person" not in facts.people

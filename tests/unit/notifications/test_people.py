@@ -3,6 +3,7 @@ size bound), and what a missing or unreachable peer gives."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -11,6 +12,7 @@ import pytest
 from linli.common.errors import Unavailable
 from linli.common.identity import Identity, current_identity
 from linli.notifications.adapters.people import GrpcPeopleDirectory, TtlCache
+from linli.notifications.domain.model import EventFacts
 from linli.v1 import common_pb2, organizations_pb2, volunteers_pb2
 
 
@@ -246,3 +248,21 @@ def test_signed_up_reads_the_station_calendar_as_the_system(clock: Clock, vols: 
     assert directory.signed_up("st1", "ev-9") == ()
     assert directory.signed_up("", "ev-1") == ()
     assert all(call[2].subject == "system" for call in orgs.calls)
+
+
+def test_a_registration_seen_on_the_volunteers_topic_spares_the_lookup(
+    directory: GrpcPeopleDirectory, vols: FakeStub
+) -> None:
+    directory.observe(
+        EventFacts(
+            event_id="e1",
+            event_type="org.linli.volunteer.registered.v1",
+            source="/linli/volunteers",
+            subject_id="v-new",
+            occurred_at=datetime(2025, 3, 1, tzinfo=UTC),
+            people={"volunteer_person": ("p-new",)},
+            volunteer_ids={"volunteer": ("v-new",)},
+        )
+    )
+    assert directory.persons_of_volunteers(["v-new"]) == {"v-new": "p-new"}
+    assert vols.calls == []

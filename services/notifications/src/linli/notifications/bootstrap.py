@@ -229,6 +229,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
     load_read_model(repository, read_model)
     publisher = ProcessPublisher(config.kafka_bootstrap, config.service_name)
     relay = OutboxRelay(publisher, list(repository.stores.values()), poll_seconds=config.outbox_poll_seconds)
+    observers: list[Any] = []
     if directory is None:
         people = GrpcPeopleDirectory(
             config.organizations_addr,
@@ -237,6 +238,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
             max_entries=config.people_cache_size,
         )
         runtime.on_close(people.close)
+        observers.append(people)  # learns volunteers' persons from their registrations
         directory = people
     locks = KeyedLocks()
     channel_senders = senders(config, read_model, policy)
@@ -288,7 +290,7 @@ def build(config: NotificationsConfig, directory: PeopleDirectory | None = None)
         # writes only instead of two more (measured in bench/bench_notifications.py).
         processed=None,
         dlq_producer=producer,
-        observers=[watches],
+        observers=[watches, *observers],
         flush=persistence.flush,
         group_id=config.consumer_group,
         max_attempts=config.consumer_max_attempts,

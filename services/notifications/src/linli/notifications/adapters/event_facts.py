@@ -14,7 +14,9 @@ producers' Python code:
   Its title is remembered per request id in a bounded map (``RequestMemo``), so the private
   events' messages can name the request by its public title (never the private text).
 - ``linli.volunteers.v1`` (source ``/linli/volunteers``): ``PointsCredited`` names the
-  volunteer (``volunteer_ids["volunteer"]``); other volunteer and team events give bare facts.
+  volunteer (``volunteer_ids["volunteer"]``); ``VolunteerRegistered`` also names the
+  volunteer's person (``people["volunteer_person"]``: the people directory learns it, so
+  offers to that volunteer need no lookup); other volunteer and team events give bare facts.
 - ``linli.organizations.v1`` (source ``/linli/organizations``): station events
   (``StationEventScheduled``: start time and the people signed up) feed the reminder watch;
   role grants name the grantee; organisation and grid events give the place.
@@ -62,6 +64,7 @@ REQUEST_PREFIX: Final = "org.linli.request."
 VISIT_PLAN_PREFIX: Final = "org.linli.visit_plan."
 PUBLIC_REQUEST_CHANGED: Final = "org.linli.public.request.changed.v1"
 POINTS_CREDITED: Final = "org.linli.points.credited.v1"
+VOLUNTEER_REGISTERED: Final = "org.linli.volunteer.registered.v1"
 STATION_EVENT_SCHEDULED: Final = "org.linli.station_event.scheduled.v1"
 ROLE_GRANTED: Final = "org.linli.role.granted.v1"
 ROLE_REVOKED: Final = "org.linli.role.revoked.v1"
@@ -639,6 +642,7 @@ class EventTranslator:
         _check_type(envelope, VOLUNTEERS_TYPES, "linli.volunteers.v1")
         payload = _payload(envelope)
         volunteer_ids: dict[str, tuple[str, ...]] = {}
+        people: dict[str, tuple[str, ...]] = {}
         values: dict[str, str] = {}
         community_id = ""
         subject = envelope.subject
@@ -661,6 +665,9 @@ class EventTranslator:
                 volunteer = profile.ident("volunteerId") or profile.ident("id")
             if volunteer:
                 volunteer_ids["volunteer"] = (volunteer,)
+            person = payload.ident("personId") if envelope.type == VOLUNTEER_REGISTERED else ""
+            if volunteer and person:
+                people["volunteer_person"] = (person,)
         if not subject:
             raise MalformedEvent(f"{envelope.type}: no subject", field="ce_subject")
         facts = EventFacts(
@@ -670,6 +677,7 @@ class EventTranslator:
             subject_id=subject,
             occurred_at=_when(envelope),
             community_id=community_id,
+            people=people,
             volunteer_ids=volunteer_ids,
             values=values,
         )

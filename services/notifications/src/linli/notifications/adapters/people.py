@@ -13,6 +13,9 @@ is (volunteers ``GetVolunteer``, ``GetTeam``).
   (``Unavailable``, ``DeadlineExceeded``...): the consumer retries the event, then
   dead-letters it; nothing wrong is cached.
 - Channels open on first use, never at start (the service starts without its peers).
+- ``observe(facts)`` (a consumers' observer): a volunteer's registration names its person,
+  which goes into the volunteers cache at once (a volunteer's person never changes), so
+  offers to volunteers registered while the service runs cost no lookup.
 - ``signed_up(station_id, event_id)`` (not part of the port: the station reminder timer's
   ``signups``) reads a station event's sign-ups from ``ListStationEvents`` at reminder time.
 """
@@ -30,6 +33,7 @@ import grpc
 from linli.common.errors import NotFound
 from linli.common.grpc_client import call, make_channel
 from linli.common.identity import SYSTEM, current_identity
+from linli.notifications.domain.model import EventFacts
 from linli.v1 import common_pb2, organizations_pb2, organizations_pb2_grpc, volunteers_pb2, volunteers_pb2_grpc
 
 V = TypeVar("V")
@@ -142,6 +146,12 @@ class GrpcPeopleDirectory:
 
     def _ttl(self, value: object) -> float:
         return self.ttl_seconds if value else self.negative_ttl_seconds
+
+    def observe(self, facts: EventFacts) -> None:
+        volunteers = facts.volunteer_ids.get("volunteer", ())
+        persons = facts.people.get("volunteer_person", ())
+        if len(volunteers) == 1 and len(persons) == 1:
+            self._volunteers.put(volunteers[0], persons[0], self.ttl_seconds)
 
     # -- the port ---------------------------------------------------------------------------
     def persons_of_volunteers(self, volunteer_ids: Iterable[str]) -> dict[str, str]:
