@@ -8,6 +8,8 @@ every service.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -60,6 +62,33 @@ DEPENDENCY_UP = Gauge(
 SERVICE_DEGRADED = Gauge(
     "linli_service_degraded", "1 while a non-critical dependency fails: still SERVING, writes still accepted."
 )
+
+_Source = TypeVar("_Source")
+
+
+class ScrapeSources(Generic[_Source]):
+    """The in-memory read models a collector counts when Prometheus scrapes: one per service in
+    a process, several when tests run services side by side, so each attaches and detaches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sources: dict[int, _Source] = {}
+
+    def attach(self, source: _Source) -> Callable[[], None]:
+        """Counts ``source`` from now on; the returned function stops that (at shutdown)."""
+        key = id(source)
+        with self._lock:
+            self._sources[key] = source
+
+        def detach() -> None:
+            with self._lock:
+                self._sources.pop(key, None)
+
+        return detach
+
+    def current(self) -> list[_Source]:
+        with self._lock:
+            return list(self._sources.values())
 
 
 class MetricsServer:

@@ -27,6 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from linli.common.aggregates import AggregateLike
+from linli.common.metrics import ScrapeSources
 from linli.requests.adapters.ledger import Ledger
 from linli.requests.adapters.repository import Repository
 from linli.requests.domain import events as ev
@@ -216,24 +217,14 @@ class LedgerCounts(Collector):
     per service in a process; tests run several)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sources: dict[int, CountsSource] = {}
+        self._sources = ScrapeSources[CountsSource]()
 
     def attach(self, source: CountsSource) -> Callable[[], None]:
         """Counts ``source`` from now on; the returned function stops that (at shutdown)."""
-        key = id(source)
-        with self._lock:
-            self._sources[key] = source
-
-        def detach() -> None:
-            with self._lock:
-                self._sources.pop(key, None)
-
-        return detach
+        return self._sources.attach(source)
 
     def collect(self) -> Iterator[Metric]:
-        with self._lock:
-            sources = list(self._sources.values())
+        sources = self._sources.current()
         counts: Tally[tuple[str, str, str]] = Tally()
         for source in sources:
             counts.update(source())

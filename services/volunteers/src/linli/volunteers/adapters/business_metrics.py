@@ -27,6 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from linli.common.aggregates import AggregateLike
+from linli.common.metrics import ScrapeSources
 from linli.volunteers.adapters.repository import Repository
 from linli.volunteers.domain.model import LedgerEntry, LedgerEntryKind, Volunteer, VolunteerStatus
 
@@ -138,24 +139,14 @@ class ActiveVolunteers(Collector):
     service in a process; tests run several) when Prometheus scrapes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sources: dict[int, VolunteersSource] = {}
+        self._sources = ScrapeSources[VolunteersSource]()
 
     def attach(self, source: VolunteersSource) -> Callable[[], None]:
         """Counts ``source`` from now on; the returned function stops that (at shutdown)."""
-        key = id(source)
-        with self._lock:
-            self._sources[key] = source
-
-        def detach() -> None:
-            with self._lock:
-                self._sources.pop(key, None)
-
-        return detach
+        return self._sources.attach(source)
 
     def collect(self) -> Iterator[Metric]:
-        with self._lock:
-            sources = list(self._sources.values())
+        sources = self._sources.current()
         counts: Tally[str] = Tally()
         for source in sources:
             counts.update(count_active(source()))
