@@ -673,7 +673,12 @@ def ctx(world: World, volunteer_id: str) -> Context:
     assert event.status_code == 201, event.text
     team = admin.post(
         "/teams",
-        {"name": "Matrix team", "leader_volunteer_id": volunteer_id, "owning_organization_id": world.community_a},
+        # A unique name: test_existence.py sets this context up again in the same world.
+        {
+            "name": f"Matrix team {uuid.uuid4().hex[:6]}",
+            "leader_volunteer_id": volunteer_id,
+            "owning_organization_id": world.community_a,
+        },
     )
     assert team.status_code == 201, team.text
     subject = submit(world, world.resident, title="Matrix subject")
