@@ -22,6 +22,7 @@ tuples and handler references are not what the kit's codec stores as is.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Collection as Keys
 from collections.abc import Iterable, Mapping
@@ -30,7 +31,7 @@ from typing import Any
 
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from linli.common.mongo import Document
 from linli.notifications.domain.digest import DigestCounts, HeldItem, PersonalDigest
@@ -40,6 +41,8 @@ from linli.notifications.domain.watches import Watched
 COLLECTION = "watch_state"
 SENT_ID = "digest_sent"
 _DUPLICATE_KEY = 11000
+
+log = logging.getLogger(__name__)
 
 
 def deadline_id(request_id: str) -> str:
@@ -75,7 +78,7 @@ def facts_document(facts: EventFacts) -> Document:
         "department_id": facts.department_id,
         "people": {part: list(ids) for part, ids in facts.people.items()},
         "volunteer_ids": {part: list(ids) for part, ids in facts.volunteer_ids.items()},
-        "handlers": {part: [[h.kind, h.id] for h in refs] for part, refs in facts.handlers.items()},
+        "handlers": {part: [{"kind": h.kind, "id": h.id} for h in refs] for part, refs in facts.handlers.items()},
         "values": dict(facts.values),
         "urgent": facts.urgent,
     }
@@ -100,7 +103,7 @@ def facts_from(document: Mapping[str, Any]) -> EventFacts:
         people=_ids(document.get("people")),
         volunteer_ids=_ids(document.get("volunteer_ids")),
         handlers={
-            str(part): tuple(HandlerRef(str(kind), str(ref)) for kind, ref in refs)
+            str(part): tuple(HandlerRef(str(kind), str(ref)) for kind, ref in _pairs(refs, "kind", "id"))
             for part, refs in dict(document.get("handlers") or {}).items()
         },
         values={str(k): str(v) for k, v in dict(document.get("values") or {}).items()},
@@ -115,7 +118,7 @@ def watched_document(watched: Watched) -> Document:
     return {
         "facts": facts_document(watched.facts),
         "deadlines": dict(watched.deadlines),
-        "reported": [[which, at] for which, at in sorted(watched.reported)],
+        "reported": [{"which": which, "at": at} for which, at in sorted(watched.reported)],
     }
 
 
@@ -123,7 +126,7 @@ def watched_from(document: Mapping[str, Any]) -> Watched:
     return Watched(
         facts=facts_from(document["facts"]),
         deadlines={str(k): aware(v) for k, v in dict(document.get("deadlines") or {}).items()},
-        reported={(str(which), aware(at)) for which, at in document.get("reported") or ()},
+        reported={(str(which), aware(at)) for which, at in _pairs(document.get("reported"), "which", "at")},
     )
 
 
@@ -154,24 +157,48 @@ def counts_from(document: Mapping[str, Any]) -> DigestCounts:
 
 def personal_document(held: PersonalDigest) -> Document:
     return {
-        "kinds": dict(held.kinds),
+        # A list, not a map: kinds such as "offer.made" hold a dot, which FerretDB refuses in a
+        # field name (and MongoDB treats as a path).
+        "kinds": [{"kind": kind, "count": count} for kind, count in sorted(held.kinds.items())],
         "items": [{"kind": i.kind, "event_id": i.event_id, "title": i.title, "link": i.link} for i in held.items],
-        "seen": sorted([kind, event_id] for kind, event_id in held.seen),
+        "seen": [{"kind": kind, "event_id": event_id} for kind, event_id in sorted(held.seen)],
     }
+
+
+def _pairs(raw: Any, first: str, second: str) -> list[tuple[Any, Any]]:
+    """Pairs stored as ``{first: .., second: ..}`` documents (FerretDB stores no arrays of
+    arrays), or as a map or a list of pairs (what earlier versions wrote, in memory only)."""
+    if isinstance(raw, Mapping):
+        return list(raw.items())
+    return [(item[first], item[second]) if isinstance(item, Mapping) else (item[0], item[1]) for item in raw or ()]
 
 
 def personal_from(document: Mapping[str, Any]) -> PersonalDigest:
     return PersonalDigest(
-        kinds=Counter({str(k): int(v) for k, v in dict(document.get("kinds") or {}).items()}),
+        kinds=Counter({str(k): int(v) for k, v in _pairs(document.get("kinds"), "kind", "count")}),
         items=[
             HeldItem(str(i["kind"]), str(i["event_id"]), str(i.get("title", "")), str(i.get("link", "")))
             for i in document.get("items") or ()
         ],
-        seen={(str(kind), str(event_id)) for kind, event_id in document.get("seen") or ()},
+        seen={(str(kind), str(event_id)) for kind, event_id in _pairs(document.get("seen"), "kind", "event_id")},
     )
 
 
 # -- the collection -----------------------------------------------------------------------------
+
+
+def _log_refused(errors: list[dict[str, Any]], keys: list[str]) -> set[str]:
+    """Logs the documents the server refused for good (not a duplicate id); the ids. A write
+    error is about one document (a transient failure raises another exception), so retrying it
+    would only block every later write."""
+    refused = {key for key, e in zip(keys, errors, strict=True) if e.get("code") != _DUPLICATE_KEY}
+    for key, e in zip(keys, errors, strict=True):
+        if e.get("code") != _DUPLICATE_KEY:
+            log.error(
+                "watch document refused",
+                extra={"id": key[:200], "code": e.get("code"), "error": str(e.get("errmsg", ""))[:300]},
+            )
+    return refused
 
 
 class WatchStore:
@@ -187,19 +214,37 @@ class WatchStore:
         """Inserts the ``new`` ones, replaces (upserts) the others, deletes those given as None."""
         fresh = sorted(key for key in new if documents.get(key) is not None)
         stored_already: set[str] = set()
+        refused: set[str] = set()
         if fresh:
             try:
                 self.collection.insert_many([{"_id": key, **(documents[key] or {})} for key in fresh], ordered=False)
             except BulkWriteError as error:
                 errors = (error.details or {}).get("writeErrors", [])
-                if any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                    raise
-                stored_already = {fresh[int(e["index"])] for e in errors}
+                stored_already = {fresh[int(e["index"])] for e in errors if e.get("code") == _DUPLICATE_KEY}
+                # FerretDB refuses a whole batch for one bad document: the others go one by one
+                for e in errors:
+                    key = fresh[int(e["index"])]
+                    if e.get("code") == _DUPLICATE_KEY:
+                        continue
+                    try:
+                        self.collection.insert_one({"_id": key, **(documents[key] or {})})
+                    except DuplicateKeyError:
+                        stored_already.add(key)
+                    except WriteError as refusal:
+                        refused |= _log_refused([dict(refusal.details or {})], [key])
         inserted = set(fresh) - stored_already
+        keys = [key for key in sorted(documents) if key not in inserted and key not in refused]
         operations: list[Any] = [
-            DeleteOne({"_id": key}) if body is None else ReplaceOne({"_id": key}, body, upsert=True)
-            for key, body in sorted(documents.items())
-            if key not in inserted
+            DeleteOne({"_id": key}) if documents[key] is None else ReplaceOne({"_id": key}, documents[key], upsert=True)
+            for key in keys
         ]
         if operations:
-            self.collection.bulk_write(operations, ordered=False)
+            try:
+                self.collection.bulk_write(operations, ordered=False)
+            except BulkWriteError as error:
+                for e in (error.details or {}).get("writeErrors", []):
+                    key, operation = keys[int(e["index"])], operations[int(e["index"])]
+                    try:
+                        self.collection.bulk_write([operation])
+                    except BulkWriteError as refusal:
+                        _log_refused((refusal.details or {}).get("writeErrors", []), [key])
