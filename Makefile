@@ -104,7 +104,7 @@ test-e2e: install ## End-to-end tests: every service as a process, real brokers
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 test: install lint proto-check monitoring-check dashboards-check deploy-tools ## Install, lint, proto-check, then every test against real Kafka and FerretDB
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider --durations=15
 
 # Image tag: the project's version (pyproject.toml), which the k8s overlays name; never `latest`.
 VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
