@@ -74,7 +74,7 @@ def test_a_valid_token_gives_the_caller_and_its_issuer(keys: Path) -> None:
     assert header == {"alg": "EdDSA", "kid": "gateway.1", "typ": "JWT"}
     assert set(claims) == {"iss", "sub", "aud", "iat", "nbf", "exp", "jti", "roles"}
     assert claims["roles"] == ["dispatcher@org_1", "resident"] and claims["aud"] == "linli-services"
-    assert claims["exp"] - claims["iat"] == 120
+    assert claims["exp"] - int(claims["iat"]) == 120
 
 
 def test_expired_and_not_yet_valid_tokens_are_refused(keys: Path) -> None:

@@ -242,12 +242,15 @@ class Signer:
         *,
         not_before: float | None = None,
     ) -> str:
-        now = int(self.clock())
+        # iat to the millisecond (a JWT NumericDate may be fractional): revocation "everything
+        # issued before this moment" must not spare the tokens of the same second
+        issued = round(self.clock(), 3)
+        now = int(issued)
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": identity.subject,
             "aud": audience,
-            "iat": now,
+            "iat": issued,
             "nbf": int(not_before) if not_before is not None else now,
             "exp": now + int(ttl_seconds),
             "jti": uuid.uuid4().hex,

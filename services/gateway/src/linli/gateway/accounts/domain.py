@@ -147,9 +147,9 @@ class Account:
         return self.sessions_not_before is not None and created_at < self.sessions_not_before
 
     def token_revoked(self, issued_at: float) -> bool:
-        """An access token's `iat` is in whole seconds: one issued in the second of the change
-        still counts (what came before it in that second cannot be told apart)."""
-        return self.sessions_not_before is not None and issued_at < int(self.sessions_not_before.timestamp())
+        """An access token's `iat` is to the millisecond (the kit's signer): one issued in the
+        millisecond of the change still counts, everything before it is revoked."""
+        return self.sessions_not_before is not None and issued_at < self.sessions_not_before.timestamp() - 0.001
 
 
 @dataclasses.dataclass(frozen=True)
